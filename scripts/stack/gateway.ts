@@ -1,0 +1,115 @@
+/**
+ * The local stack's API gateway: one port serving `/rest/v1/*` (PostgREST) and
+ * `/functions/v1/<name>/*` (the project's functions, each in its own Deno process), with the
+ * checks Supabase's gateway makes: an API key for the REST API, and a valid JWT for functions whose
+ * `verify_jwt` is on in `supabase/config.toml`.
+ *
+ * Environment: GATEWAY_PORT, POSTGREST_URL, FUNCTION_PORTS (JSON name → port),
+ * SUPABASE_JWT_SECRET, CONFIG_TOML.
+ */
+import { verifyJwt } from "../lib/jwt.ts";
+
+const port = Number(Deno.env.get("GATEWAY_PORT"));
+const postgrest = Deno.env.get("POSTGREST_URL")!;
+const functionPorts: Record<string, number> = JSON.parse(Deno.env.get("FUNCTION_PORTS") ?? "{}");
+const secret = Deno.env.get("SUPABASE_JWT_SECRET")!;
+const verifyJwtByFunction = readVerifyJwt(Deno.readTextFileSync(Deno.env.get("CONFIG_TOML")!));
+
+/** `[functions.<name>] verify_jwt = true|false` from config.toml (default true, as Supabase). */
+export function readVerifyJwt(toml: string): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  let current: string | null = null;
+  for (const raw of toml.split("\n")) {
+    const line = raw.replace(/#.*$/, "").trim();
+    const section = line.match(/^\[functions\.("?)([\w-]+)\1\]$/);
+    if (section) {
+      current = section[2];
+      out[current] ??= true;
+      continue;
+    }
+    if (line.startsWith("[")) {
+      current = null;
+      continue;
+    }
+    const kv = line.match(/^verify_jwt\s*=\s*(true|false)$/);
+    if (kv && current) out[current] = kv[1] === "true";
+  }
+  return out;
+}
+
+const hopByHop = [
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+];
+
+function errorJson(status: number, message: string): Response {
+  return Response.json({ code: status, message }, { status });
+}
+
+async function forward(req: Request, target: string, headers: Headers): Promise<Response> {
+  for (const h of hopByHop) headers.delete(h);
+  const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+  try {
+    const res = await fetch(target, { method: req.method, headers, body, redirect: "manual" });
+    const out = new Headers(res.headers);
+    for (const h of hopByHop) out.delete(h);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
+  } catch (err) {
+    console.error(
+      `[gateway] upstream ${target} failed: ${err instanceof Error ? err.message : err}`,
+    );
+    return errorJson(502, "Upstream is not reachable");
+  }
+}
+
+function bearer(req: Request): string | null {
+  const auth = req.headers.get("authorization");
+  const m = auth?.match(/^Bearer\s+(.+)$/i);
+  return m ? m[1].trim() : null;
+}
+
+async function handle(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  if (url.pathname === "/_stack/health") return Response.json({ ok: true });
+
+  if (url.pathname === "/rest/v1" || url.pathname.startsWith("/rest/v1/")) {
+    // Supabase's gateway wants an API key; a request without a user token runs as that key's role.
+    const apikey = req.headers.get("apikey") ?? bearer(req);
+    if (!apikey || !(await verifyJwt(apikey, secret))) {
+      return errorJson(401, "Invalid API key");
+    }
+    const headers = new Headers(req.headers);
+    if (!bearer(req)) headers.set("authorization", `Bearer ${apikey}`);
+    const rest = url.pathname.slice("/rest/v1".length) || "/";
+    return await forward(req, `${postgrest}${rest}${url.search}`, headers);
+  }
+
+  const fn = url.pathname.match(/^\/functions\/v1\/([\w-]+)(\/.*)?$/);
+  if (fn) {
+    const [, name, rest = ""] = fn;
+    const fnPort = functionPorts[name];
+    if (!fnPort) return errorJson(404, "Requested function was not found");
+    if ((verifyJwtByFunction[name] ?? true) && req.method !== "OPTIONS") {
+      const token = bearer(req);
+      if (!token) return errorJson(401, "Missing authorization header");
+      if (!(await verifyJwt(token, secret))) return errorJson(401, "Invalid JWT");
+    }
+    // Functions see their own name as the first path segment, as on Supabase.
+    return await forward(
+      req,
+      `http://127.0.0.1:${fnPort}/${name}${rest}${url.search}`,
+      new Headers(req.headers),
+    );
+  }
+  return errorJson(404, "Not found");
+}
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen: () => console.log(`[gateway] listening on http://127.0.0.1:${port}`),
+}, handle);

@@ -1,0 +1,45 @@
+/**
+ * Runs one function's real `index.ts` as the Supabase Edge Runtime would: the module calls
+ * `Deno.serve(handler)`, and this wrapper binds that call to the loopback port the gateway uses.
+ * It also provides `EdgeRuntime.waitUntil`, a global of the hosted runtime.
+ *
+ * Usage: deno run -A scripts/stack/serve-function.ts <name> <port>
+ */
+const [name, portArg] = Deno.args;
+const port = Number(portArg);
+const realServe = Deno.serve;
+
+type AnyHandler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+
+// deno-lint-ignore no-explicit-any
+(Deno as any).serve = (...args: unknown[]) => {
+  let handler: AnyHandler | undefined;
+  for (const a of args) {
+    if (typeof a === "function") handler = a as AnyHandler;
+    else if (
+      a && typeof a === "object" && typeof (a as { handler?: unknown }).handler === "function"
+    ) {
+      handler = (a as { handler: AnyHandler }).handler;
+    }
+  }
+  if (!handler) throw new Error(`${name}: Deno.serve was called without a handler`);
+  return realServe({
+    hostname: "127.0.0.1",
+    port,
+    onListen: () => console.log(`[function ${name}] listening on 127.0.0.1:${port}`),
+  }, handler);
+};
+
+const pending = new Set<Promise<unknown>>();
+// deno-lint-ignore no-explicit-any
+(globalThis as any).EdgeRuntime = {
+  waitUntil(p: Promise<unknown>) {
+    const tracked = Promise.resolve(p).catch((err) =>
+      console.error(`[function ${name}] waitUntil task failed: ${err}`)
+    ).finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  },
+};
+
+const root = new URL("../../", import.meta.url);
+await import(new URL(`supabase/functions/${name}/index.ts`, root).href);

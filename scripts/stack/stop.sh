@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Stops every process the local stack started and removes its cluster. Logs stay in .stack/logs.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+quiet=${1:-}
+say() { [ "$quiet" = "--quiet" ] || log "$@"; }
+
+if [ -d "$PID_DIR" ]; then
+  for f in "$PID_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then
+      say "stopping $(basename "$f" .pid) (pid $pid)"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+    fi
+  done
+  for f in "$PID_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+fi
+if [ -f "$PGDATA/postmaster.pid" ]; then
+  say "stopping postgres"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+fi
+if [ -f "$PG_HOME/postgres.log" ]; then
+  rm -f "$LOG_DIR/postgres.log"
+  cp "$PG_HOME/postgres.log" "$LOG_DIR/postgres.log" 2>/dev/null || true
+fi
+rm -rf "$PG_HOME" "$PID_DIR" "$STACK_DIR/env" "$STACK_DIR/postgrest.conf"
+say "stopped"
