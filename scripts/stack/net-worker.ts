@@ -6,7 +6,7 @@
  *
  * Environment: SUPABASE_DB_URL.
  */
-import postgres from "npm:postgres@3.4.7";
+import { postgres } from "../lib/deps.ts";
 
 const sql = postgres(Deno.env.get("SUPABASE_DB_URL")!, { max: 4, onnotice: () => {} });
 
