@@ -13,7 +13,7 @@ function b64url(bytes: Uint8Array): string {
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function b64urlDecode(s: string): Uint8Array {
+function b64urlDecode(s: string): Uint8Array<ArrayBuffer> {
   const pad = s.length % 4 === 0 ? "" : "=".repeat(4 - (s.length % 4));
   const bin = atob(s.replaceAll("-", "+").replaceAll("_", "/") + pad);
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));

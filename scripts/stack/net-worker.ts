@@ -15,7 +15,7 @@ type Queued = {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: Uint8Array | null;
+  body: Uint8Array<ArrayBuffer> | null;
   timeout_milliseconds: number;
 };
 
