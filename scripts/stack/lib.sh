@@ -1,6 +1,6 @@
 # Shared settings of the local stack scripts (sourced, not run).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-STACK_DIR="$ROOT/.stack"
+STACK_DIR="${STACK_DIR:-$ROOT/.stack}"
 LOG_DIR="$STACK_DIR/logs"
 PID_DIR="$STACK_DIR/pids"
 # One base port; every part takes its own offset so two checkouts can run side by side.

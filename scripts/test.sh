@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): installs what is missing, checks formatting, lint and
+# types, starts a local stack of its own (its own port and .stack/test folder, so a developer's
+# running stack is left alone), runs the Deno tests and the pgTAP files, stops the stack, and ends
+# with `N passed, N failed`. Exits non-zero when anything failed.
+#
+# Arguments are passed to `deno test` (e.g. `npm test -- tests/unit/`); pgTAP runs only when no
+# argument is given or PGTAP=1.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export STACK_PORT="${TEST_STACK_PORT:-55321}"
+export STACK_DIR="$ROOT/.stack/test"
+export NO_COLOR=1
+DENO="$ROOT/node_modules/.bin/deno"
+passed=0
+failed=0
+failures=()
+
+bash scripts/ensure-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+check() { # name command...
+  local name=$1
+  shift
+  if "$@" >"/tmp/traffic-sync-check.$$" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok   $name"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "FAIL $name"
+    tail -n 40 "/tmp/traffic-sync-check.$$"
+  fi
+  rm -f "/tmp/traffic-sync-check.$$"
+}
+
+check "deno fmt --check" "$DENO" fmt --check
+check "deno lint" "$DENO" lint
+check "deno check" "$DENO" check supabase/functions scripts tests
+
+stop_stack() { bash scripts/stack/stop.sh --quiet; }
+trap stop_stack EXIT
+stop_stack
+if ! bash scripts/stack/start.sh >/tmp/traffic-sync-stack.$$ 2>&1; then
+  cat /tmp/traffic-sync-stack.$$
+  echo "FAIL local stack did not start"
+  echo "$passed passed, $((failed + 1)) failed"
+  exit 1
+fi
+rm -f /tmp/traffic-sync-stack.$$
+set -a
+source "$STACK_DIR/env"
+set +a
+echo "ok   local stack started ($SUPABASE_URL)"
+
+# Deno tests (unit + integration) against the running stack.
+deno_args=("$@")
+[ ${#deno_args[@]} -eq 0 ] && deno_args=(tests/)
+"$DENO" test -A --unstable-broadcast-channel "${deno_args[@]}" 2>&1 | tee /tmp/traffic-sync-deno.$$
+deno_rc=${PIPESTATUS[0]}
+summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' /tmp/traffic-sync-deno.$$ | tail -n 1)
+rm -f /tmp/traffic-sync-deno.$$
+dp=$(echo "$summary" | sed -nE 's/.*\| ([0-9]+) passed.*/\1/p')
+df=$(echo "$summary" | sed -nE 's/.*\| ([0-9]+) failed.*/\1/p')
+passed=$((passed + ${dp:-0}))
+failed=$((failed + ${df:-0}))
+if [ "$deno_rc" -ne 0 ] && [ "${df:-0}" -eq 0 ]; then
+  failed=$((failed + 1))
+  failures+=("deno test exited $deno_rc")
+fi
+
+# pgTAP, as `supabase test db` runs it.
+if [ $# -eq 0 ] || [ "${PGTAP:-0}" = 1 ]; then
+  shopt -s nullglob
+  files=(supabase/tests/database/*.test.sql)
+  if [ ${#files[@]} -gt 0 ]; then
+    PGPORT=$((STACK_PORT + 1))
+    pg_prove --verbose -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres "${files[@]}" \
+      >/tmp/traffic-sync-tap.$$ 2>&1
+    tap_rc=$?
+    grep -E '^(not ok|# )|\.\. |^Failed|^Result|^Files=' /tmp/traffic-sync-tap.$$ | grep -vE '^ok' | head -n 200
+    tp=$(grep -cE '^\s*ok [0-9]+' /tmp/traffic-sync-tap.$$)
+    tf=$(grep -cE '^\s*not ok [0-9]+' /tmp/traffic-sync-tap.$$)
+    passed=$((passed + tp))
+    failed=$((failed + tf))
+    if [ "$tap_rc" -ne 0 ] && [ "$tf" -eq 0 ]; then
+      failed=$((failed + 1))
+      failures+=("pg_prove exited $tap_rc")
+      tail -n 30 /tmp/traffic-sync-tap.$$
+    fi
+    rm -f /tmp/traffic-sync-tap.$$
+    echo "pgTAP: $tp passed, $tf failed"
+  fi
+fi
+
+[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

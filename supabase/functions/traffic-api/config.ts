@@ -1,0 +1,22 @@
+/** traffic-api's environment, parsed once with zod. */
+import { z } from "../_shared/deps.ts";
+
+const schema = z.object({
+  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
+  SUPABASE_ANON_KEY: z.string().min(1, "SUPABASE_ANON_KEY must be set"),
+  TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty"),
+  /** Comma-separated origins allowed by CORS; `*` allows any. */
+  CORS_ALLOWED_ORIGINS: z.string().default("*"),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Parses the environment; the error names every missing or invalid variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`traffic-api configuration is invalid: ${issues.join("; ")}`);
+  }
+  return parsed.data;
+}

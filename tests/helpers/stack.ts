@@ -1,0 +1,113 @@
+/**
+ * Test helpers for the local stack: its environment (from `.stack/env` or the process env),
+ * supabase-js clients for the anon key, the service key and a signed-in user, a direct Postgres
+ * connection, and throwaway users with their own ids so tests never share data.
+ *
+ * @module
+ */
+import { createClient, type SupabaseClient } from "../../supabase/functions/_shared/deps.ts";
+import { postgres } from "../../scripts/lib/deps.ts";
+import { userJwt } from "../../scripts/lib/jwt.ts";
+
+export interface StackEnv {
+  SUPABASE_URL: string;
+  SUPABASE_ANON_KEY: string;
+  SUPABASE_SERVICE_ROLE_KEY: string;
+  SUPABASE_DB_URL: string;
+  SUPABASE_JWT_SECRET: string;
+}
+
+let cached: StackEnv | undefined;
+
+/** The running stack's environment; throws a clear message when the stack is not running. */
+export function stackEnv(): StackEnv {
+  if (cached) return cached;
+  const fromFile: Record<string, string> = {};
+  try {
+    const text = Deno.readTextFileSync(new URL("../../.stack/env", import.meta.url));
+    for (const line of text.split("\n")) {
+      const m = line.match(/^([A-Z_]+)=(.*)$/);
+      if (m) fromFile[m[1]] = m[2];
+    }
+  } catch {
+    // fall back to the process environment
+  }
+  const get = (k: keyof StackEnv) => {
+    const v = Deno.env.get(k) ?? fromFile[k];
+    if (!v) throw new Error(`${k} is not set: start the stack first (npm run stack:start)`);
+    return v;
+  };
+  cached = {
+    SUPABASE_URL: get("SUPABASE_URL"),
+    SUPABASE_ANON_KEY: get("SUPABASE_ANON_KEY"),
+    SUPABASE_SERVICE_ROLE_KEY: get("SUPABASE_SERVICE_ROLE_KEY"),
+    SUPABASE_DB_URL: get("SUPABASE_DB_URL"),
+    SUPABASE_JWT_SECRET: get("SUPABASE_JWT_SECRET"),
+  };
+  return cached;
+}
+
+const clientOptions = {
+  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+};
+
+/** supabase-js with the anon key (a visitor who is not signed in). */
+export function anonClient(): SupabaseClient {
+  const env = stackEnv();
+  return createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, clientOptions);
+}
+
+/** supabase-js with the service-role key (bypasses RLS). */
+export function serviceClient(): SupabaseClient {
+  const env = stackEnv();
+  return createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, clientOptions);
+}
+
+/** supabase-js acting as a signed-in user (the anon key as apikey, the user's JWT as bearer). */
+export function userClient(jwt: string): SupabaseClient {
+  const env = stackEnv();
+  return createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
+    ...clientOptions,
+    global: { headers: { Authorization: `Bearer ${jwt}` } },
+  });
+}
+
+/** A direct Postgres connection as the `postgres` superuser. Close it with `await sql.end()`. */
+export function db() {
+  return postgres(stackEnv().SUPABASE_DB_URL, { max: 2, onnotice: () => {} });
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  jwt: string;
+  client: SupabaseClient;
+}
+
+/**
+ * Creates a user in `auth.users` (as Supabase Auth would) and signs an access token for it.
+ * `admin: true` puts `traffic_role = 'admin'` in the token's `app_metadata`.
+ */
+export async function createUser(
+  sql: ReturnType<typeof db>,
+  opts: { admin?: boolean; email?: string } = {},
+): Promise<TestUser> {
+  const id = crypto.randomUUID();
+  const email = opts.email ?? `user-${id.slice(0, 8)}@example.test`;
+  const appMetadata = opts.admin ? { traffic_role: "admin" } : {};
+  await sql`insert into auth.users (id, email, raw_app_meta_data)
+            values (${id}, ${email}, ${sql.json(appMetadata)})`;
+  const jwt = await userJwt(stackEnv().SUPABASE_JWT_SECRET, { id, email, appMetadata });
+  return { id, email, jwt, client: userClient(jwt) };
+}
+
+/** Calls a function through the gateway, as a client would. */
+export async function invokeFunction(
+  name: string,
+  init: RequestInit & { path?: string; query?: Record<string, string> } = {},
+): Promise<Response> {
+  const env = stackEnv();
+  const url = new URL(`${env.SUPABASE_URL}/functions/v1/${name}${init.path ?? ""}`);
+  for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
+  return await fetch(url, init);
+}
