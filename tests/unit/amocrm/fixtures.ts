@@ -17,11 +17,18 @@ export const FIXTURES = [
   "cyrillic",
 ] as const;
 
+const cache = new Map<string, string>();
+
 /** A fixture's raw body: header lines (`#`) dropped, pairs joined with `&`. */
 export function fixture(name: typeof FIXTURES[number]): string {
-  const url = new URL(`../../fixtures/amocrm/${name}.txt`, import.meta.url);
-  return Deno.readTextFileSync(url)
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !line.startsWith("#"))
-    .join("&");
+  let body = cache.get(name);
+  if (body === undefined) {
+    const url = new URL(`../../fixtures/amocrm/${name}.txt`, import.meta.url);
+    body = Deno.readTextFileSync(url)
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+      .join("&");
+    cache.set(name, body);
+  }
+  return body;
 }
