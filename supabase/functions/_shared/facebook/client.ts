@@ -8,6 +8,7 @@
 import type { Logger } from "../logger.ts";
 import { DEFAULT_API_VERSION, DEFAULT_GRAPH_URL } from "./config.ts";
 import { DataTooLargeError, InvalidInputError, InvalidResponseError } from "./errors.ts";
+import { buildFiltering, DIGITS, INSIGHT_FIELDS, normalizeAccountId } from "./query.ts";
 import type { InsightsPage } from "./parse.ts";
 import { appSecretProof } from "./proof.ts";
 import {
@@ -25,46 +26,6 @@ import {
   type InsightRow,
 } from "./types.ts";
 import { addDays, daysInclusive, isIsoDay } from "./window.ts";
-
-/** Fields requested for every row, in this order. */
-export const INSIGHT_FIELDS = [
-  "account_id",
-  "account_name",
-  "account_currency",
-  "campaign_id",
-  "campaign_name",
-  "adset_id",
-  "adset_name",
-  "ad_id",
-  "ad_name",
-  "spend",
-  "impressions",
-  "clicks",
-  "reach",
-  "date_start",
-  "date_stop",
-] as const;
-
-/**
- * Every ad `effective_status`, so the account-level query also returns ARCHIVED and DELETED ads:
- * Meta's "Manage your ad object's status" says `act_<id>/insights?level=ad` omits deleted objects
- * unless you filter on `ad.effective_status`. The values are `Ad.EffectiveStatus` of Meta's
- * facebook-python-business-sdk (`facebook_business/adobjects/ad.py`), the same list Airbyte sends.
- */
-export const ALL_AD_EFFECTIVE_STATUSES = [
-  "ACTIVE",
-  "PAUSED",
-  "DELETED",
-  "PENDING_REVIEW",
-  "DISAPPROVED",
-  "PREAPPROVED",
-  "PENDING_BILLING_INFO",
-  "CAMPAIGN_PAUSED",
-  "ARCHIVED",
-  "ADSET_PAUSED",
-  "IN_PROCESS",
-  "WITH_ISSUES",
-] as const;
 
 /** Construction options; everything with a side effect is injectable for tests. */
 export interface FacebookClientOptions {
@@ -99,31 +60,6 @@ export interface FacebookClient {
   readonly stats: FetchStats;
   readonly graphUrl: string;
   readonly apiVersion: string;
-}
-
-const DIGITS = /^\d{1,32}$/;
-
-/** `"act_123"` or `"123"` → `"123"`; throws `InvalidInputError` otherwise. */
-export function normalizeAccountId(accountId: string): string {
-  const id = accountId.trim().replace(/^act_/, "");
-  if (!DIGITS.test(id)) {
-    throw new InvalidInputError("Ad account id must be digits, optionally act_");
-  }
-  return id;
-}
-
-/** The `filtering` parameter: tracked campaigns (when any) AND every ad status. */
-export function buildFiltering(campaignIds: readonly string[]): unknown[] {
-  const filters: unknown[] = [];
-  if (campaignIds.length) {
-    filters.push({ field: "campaign.id", operator: "IN", value: [...campaignIds] });
-  }
-  filters.push({
-    field: "ad.effective_status",
-    operator: "IN",
-    value: [...ALL_AD_EFFECTIVE_STATUSES],
-  });
-  return filters;
 }
 
 function checkParams(p: FetchInsightsParams): { accountId: string; campaignIds: string[] } {

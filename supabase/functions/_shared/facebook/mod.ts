@@ -13,15 +13,13 @@
  *
  * @module
  */
+export { createFacebookClient, type FacebookClient, type FacebookClientOptions } from "./client.ts";
 export {
   ALL_AD_EFFECTIVE_STATUSES,
   buildFiltering,
-  createFacebookClient,
-  type FacebookClient,
-  type FacebookClientOptions,
   INSIGHT_FIELDS,
   normalizeAccountId,
-} from "./client.ts";
+} from "./query.ts";
 export {
   DEFAULT_API_VERSION,
   DEFAULT_GRAPH_URL,
