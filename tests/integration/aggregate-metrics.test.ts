@@ -37,8 +37,9 @@ const history = (triggeredBy: string) =>
 let a = "";
 let b = "";
 
-test("setup: a clean slate, no cron runs, two targetologists with spend, leads, a sale", async () => {
-  await sql`select cron.unschedule(jobid) from cron.job
+test("setup: a clean slate, schedules paused, two targetologists with spend, leads, a sale", async () => {
+  // Paused (not removed: the pgTAP files check them later) so no scheduled run interferes.
+  await sql`update cron.job set active = false
             where jobname in ('aggregate-metrics', 'fb-ads-sync')`;
   await sql.unsafe(`delete from public.traffic_aggregated_metrics; delete from public.traffic_sales;
     delete from public.traffic_leads; delete from public.traffic_facebook_ads_raw;
@@ -179,7 +180,9 @@ test("no rate ever published for a needed currency (VND): 503, nothing written, 
   assert.equal(n, 0, "the lock was released");
 });
 
-test("close the fake feed and the connection", async () => {
+test("close the fake feed and the connection; resume the schedules", async () => {
+  await sql`update cron.job set active = true
+            where jobname in ('aggregate-metrics', 'fb-ads-sync')`;
   await feed.close();
   await sql.end();
 });
