@@ -52,7 +52,8 @@ export function parseSyncRequest(body: unknown): SyncRequest {
   if (!hasWindow && user_id === undefined) {
     return { mode: "fan_out", triggeredBy: triggered_by ?? "api" };
   }
-  const window = syncWindowSchema.safeParse({ days, since, until });
+  const given = Object.entries({ days, since, until }).filter(([, v]) => v !== undefined);
+  const window = syncWindowSchema.safeParse(Object.fromEntries(given));
   if (!window.success) throw invalid(window.error);
   return {
     mode: "sync",
