@@ -11,6 +11,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export STACK_PORT="${TEST_STACK_PORT:-55321}"
 export STACK_DIR="$ROOT/.stack/test"
+# The functions call Meta through this URL: the loopback fake Graph API the integration tests serve.
+export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT + 21))}"
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"
 passed=0
