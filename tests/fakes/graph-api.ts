@@ -82,6 +82,7 @@ export function graphApi(model: GraphModel, intercept?: Intercept) {
   const handle = async (req: Request): Promise<Response> => {
     if (model.latencyMs > 0) await new Promise((r) => setTimeout(r, model.latencyMs));
     const url = new URL(req.url);
+    if (url.pathname === "/_fake/stats") return Response.json({ calls: calls.length });
     const m = /^\/v\d+\.\d+\/act_(\d+)\/insights$/.exec(url.pathname);
     if (!m || req.method !== "GET") return oauth("Unknown path components", 2500);
     const q = url.searchParams;

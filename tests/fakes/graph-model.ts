@@ -171,3 +171,26 @@ export function expectedRows(
     }))
   );
 }
+
+/** A model of `users` tokens with `accountsPerUser` accounts of `campaigns` x `adsPerCampaign` ads. */
+export function scaledModel(opts: {
+  users: number;
+  accountsPerUser: number;
+  campaigns: number;
+  adsPerCampaign: number;
+  latencyMs?: number;
+}) {
+  const model = graphModel({ latencyMs: opts.latencyMs ?? 0 });
+  const users = Array.from({ length: opts.users }, (_, u) => {
+    const token = `bench-token-${u}`;
+    const accounts = Array.from({ length: opts.accountsPerUser }, (_, a) =>
+      makeAccount({
+        id: `${9100000 + u * 1000 + a}`,
+        campaigns: opts.campaigns,
+        adsPerCampaign: opts.adsPerCampaign,
+      }));
+    grant(model, token, ...accounts);
+    return { token, accounts };
+  });
+  return { model, users };
+}
