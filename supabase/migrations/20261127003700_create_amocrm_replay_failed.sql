@@ -1,8 +1,8 @@
 -- Reprocesses stored webhook bodies that did not get through: every 'failed' event and every
 -- 'pending' one older than five minutes (its processor died before finishing), oldest first, up
 -- to p_limit. Each event is processed by amocrm_process_event() (its own subtransaction, so one
--- failing event does not stop the rest). The run is recorded in traffic_sync_history
--- (sync_type 'amocrm_replay').
+-- failing event does not stop the rest). A run that found something to do is recorded in
+-- traffic_sync_history (sync_type 'amocrm_replay'); an empty run leaves no row.
 create or replace function public.amocrm_replay_failed(p_limit int default 100)
 returns jsonb
 language plpgsql
@@ -39,6 +39,9 @@ begin
   v_summary := jsonb_build_object('selected', cardinality(v_ids), 'event_ids', to_jsonb(v_ids))
     || v_counts;
 
+  if cardinality(v_ids) = 0 then
+    return v_summary;
+  end if;
   insert into public.traffic_sync_history (sync_type, started_at, finished_at, success,
     records_synced, duration_ms, error_message, details, triggered_by)
   values ('amocrm_replay', v_started, clock_timestamp(), (v_counts ->> 'failed')::int = 0,
@@ -53,7 +56,7 @@ end
 $$;
 comment on function public.amocrm_replay_failed(int) is
   'Reprocesses up to p_limit failed (and stale pending) AmoCRM webhook events, oldest first; '
-  'returns {selected, event_ids, processed, ignored, failed} and logs the run in '
+  'returns {selected, event_ids, processed, ignored, failed} and logs non-empty runs in '
   'traffic_sync_history.';
 revoke all on function public.amocrm_replay_failed(int) from public, anon, authenticated;
 grant execute on function public.amocrm_replay_failed(int) to service_role;
