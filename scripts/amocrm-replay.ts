@@ -7,21 +7,7 @@
  * stack's `.stack/env` (or `$STACK_DIR/env`). Prints the summary as JSON; exits 1 when the call
  * fails, 0 otherwise (events that still fail are listed and stay `failed` for the next run).
  */
-const ROOT = new URL("../", import.meta.url);
-
-function stackFile(): Record<string, string> {
-  const dir = Deno.env.get("STACK_DIR") ?? new URL(".stack", ROOT).pathname;
-  try {
-    const out: Record<string, string> = {};
-    for (const line of Deno.readTextFileSync(`${dir}/env`).split("\n")) {
-      const m = line.match(/^([A-Z_]+)=(.*)$/);
-      if (m) out[m[1]] = m[2];
-    }
-    return out;
-  } catch {
-    return {};
-  }
-}
+import { loadStackEnv } from "./lib/stack-env.ts";
 
 function limitArg(args: string[]): number {
   const i = args.indexOf("--limit");
@@ -34,16 +20,15 @@ function limitArg(args: string[]): number {
   return n;
 }
 
-const file = stackFile();
-const url = Deno.env.get("SUPABASE_URL") ?? file.SUPABASE_URL;
-const key = Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ?? file.SUPABASE_SERVICE_ROLE_KEY;
-if (!url || !key) {
-  console.error(
-    "SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY must be set (or start the local stack: " +
-      "npm run stack:start).",
-  );
+let env: { SUPABASE_URL: string; SUPABASE_SERVICE_ROLE_KEY: string };
+try {
+  env = loadStackEnv(["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"]);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
   Deno.exit(2);
 }
+const url = env.SUPABASE_URL;
+const key = env.SUPABASE_SERVICE_ROLE_KEY;
 
 const res = await fetch(`${url.replace(/\/+$/, "")}/rest/v1/rpc/amocrm_replay_failed`, {
   method: "POST",
