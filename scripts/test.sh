@@ -36,7 +36,7 @@ check() { # name command...
 
 check "deno fmt --check" "$DENO" fmt --check
 check "deno lint" "$DENO" lint
-check "deno check" "$DENO" check supabase/functions scripts tests
+check "deno check" "$DENO" check supabase/functions scripts tests bench
 
 # amocrm-webhook's settings on the test stack (they reach the function through stack:start); the
 # integration tests send the same values.
