@@ -3,9 +3,30 @@
 -- updatedAt, customFields, utm{source,medium,campaign,content,term,fbclid}) into the lead-event
 -- log, once per distinct event, and returns the ids of the leads it names.
 --
--- It first takes a transaction-scoped advisory lock per lead (in id order, so two bodies never
--- deadlock): two bodies about the same lead are then applied one after the other, and the second
--- one's rebuild sees the first one's events.
+-- It first takes a transaction-scoped advisory lock per lead, in lock-key order (the order every
+-- locker uses, so two bodies never deadlock): two bodies about the same lead are then applied one
+-- after the other, and the second one's rebuild sees the first one's events.
+-- The per-lead lock, shared with amocrm_replay_failed(): keys in ascending order.
+create or replace function private.amocrm_lock_leads(p_lead_ids bigint[])
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_key int;
+begin
+  -- 6385007 = 0x616d6f ('amo') namespaces the keys; hashint8 folds a lead id into the second.
+  foreach v_key in array (select coalesce(array_agg(distinct hashint8(l) order by hashint8(l)),
+      '{}') from unnest(p_lead_ids) l) loop
+    perform pg_advisory_xact_lock(6385007, v_key);
+  end loop;
+end
+$$;
+comment on function private.amocrm_lock_leads(bigint[]) is
+  'Takes the transaction-scoped advisory locks of the given AmoCRM leads, in key order.';
+revoke all on function private.amocrm_lock_leads(bigint[])
+  from public, anon, authenticated, service_role;
+
 create or replace function private.amocrm_store_lead_events(p_event_id bigint, p_payload jsonb)
 returns bigint[]
 language plpgsql
@@ -13,7 +34,6 @@ set search_path = ''
 as $$
 declare
   v_lead_ids bigint[];
-  v_lead bigint;
 begin
   if jsonb_typeof(p_payload -> 'events') is distinct from 'array' then
     raise exception 'payload has no "events" array (was the body parsed?)' using errcode = '22023';
@@ -24,10 +44,7 @@ begin
   into v_lead_ids
   from jsonb_array_elements(p_payload -> 'events') as ev;
 
-  foreach v_lead in array v_lead_ids loop
-    -- 0x616d6f ('amo') namespaces the keys; hashint8 folds the lead id into the second key.
-    perform pg_advisory_xact_lock(6385007, hashint8(v_lead));
-  end loop;
+  perform private.amocrm_lock_leads(v_lead_ids);
 
   insert into private.amocrm_lead_events (amocrm_lead_id, event_id, action, occurred_at,
     action_rank, content_hash, status_id, pipeline_id, price, name, responsible_user_id,

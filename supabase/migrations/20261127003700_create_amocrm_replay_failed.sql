@@ -1,7 +1,8 @@
 -- Reprocesses stored webhook bodies that did not get through: every 'failed' event and every
 -- 'pending' one older than five minutes (its processor died before finishing), oldest first, up
 -- to p_limit. Each event is processed by amocrm_process_event() (its own subtransaction, so one
--- failing event does not stop the rest). A run that found something to do is recorded in
+-- failing event does not stop the rest). The locks of all their leads are taken first, in key
+-- order, so a webhook processed meanwhile waits instead of deadlocking with the replay. A run that found something to do is recorded in
 -- traffic_sync_history (sync_type 'amocrm_replay'); an empty run leaves no row.
 create or replace function public.amocrm_replay_failed(p_limit int default 100)
 returns jsonb
@@ -22,16 +23,27 @@ begin
       using errcode = '22023';
   end if;
 
-  for v_id in
-    select e.id
+  select coalesce(array_agg(s.id order by s.received_at, s.id), '{}') into v_ids
+  from (
+    select e.id, e.received_at
     from public.traffic_amocrm_events e
     where e.status = 'failed'
        or (e.status = 'pending' and e.received_at < now() - interval '5 minutes')
     order by e.received_at, e.id
     limit p_limit
-  loop
+  ) s;
+
+  -- Only well-formed ids: a malformed payload fails inside amocrm_process_event, not here.
+  perform private.amocrm_lock_leads(array(
+    select (ev ->> 'leadId')::bigint
+    from public.traffic_amocrm_events e
+    cross join lateral jsonb_array_elements(
+      case when jsonb_typeof(e.payload -> 'events') = 'array' then e.payload -> 'events'
+        else '[]' end) ev
+    where e.id = any (v_ids) and ev ->> 'leadId' ~ '^[0-9]{1,18}$'));
+
+  foreach v_id in array v_ids loop
     v_result := public.amocrm_process_event(v_id);
-    v_ids := v_ids || v_id;
     v_counts := jsonb_set(v_counts, array[v_result ->> 'status'],
       to_jsonb(coalesce((v_counts ->> (v_result ->> 'status'))::int, 0) + 1));
   end loop;
