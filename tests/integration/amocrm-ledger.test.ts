@@ -238,6 +238,26 @@ Deno.test({
   },
 });
 
+Deno.test({
+  ...opts,
+  name: "ledger: a deal's events delivered all at once, twice over, end like in order",
+  fn: async () => {
+    const pipeline = await newPipeline();
+    const steps = life(pipeline, true);
+    const ordered = uniqueId();
+    await deliver(ordered, steps);
+    const expected = await finalState(ordered);
+    for (let round = 0; round < 3; round++) {
+      const id = uniqueId();
+      const answers = await Promise.all(
+        [...steps, ...steps].map(([action, fields]) => send(leadBody(action, { id, ...fields }))),
+      );
+      assert.deepEqual(answers.map((a) => a.status), Array(10).fill(200));
+      assert.deepEqual(await finalState(id), expected, `round ${round}`);
+    }
+  },
+});
+
 /** Makes processing of one lead fail until `heal()` is called (a trigger that raises). */
 async function breakLead(id: number) {
   const fn = `test_fail_${id}`;
