@@ -24,8 +24,12 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     throw new HttpError(500, "not_configured", "The webhook endpoint is not configured.");
   }
   const secret = url.searchParams.get("secret");
-  if (!secret) throw new HttpError(401, "unauthorized", "The secret query parameter is required.");
+  if (!secret) {
+    logger.warn("webhook rejected: no secret in the URL");
+    throw new HttpError(401, "unauthorized", "The secret query parameter is required.");
+  }
   if (!timingSafeEqual(secret, config.AMOCRM_WEBHOOK_SECRET)) {
+    logger.warn("webhook rejected: wrong secret");
     throw new HttpError(401, "unauthorized", "The secret is not valid.");
   }
 
@@ -42,7 +46,7 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
   checkAccount(webhook, deps);
 
   const sha256 = await sha256Hex(rawBody);
-  const stored = await store(rawBody, sha256, webhook, req.headers.get("content-type"), deps);
+  const stored = await storeBody(rawBody, sha256, webhook, req.headers.get("content-type"), deps);
   const status = await processWithinBudget(stored.eventId, deps);
   logger.info("webhook stored", {
     event_id: stored.eventId,
@@ -68,7 +72,7 @@ function checkAccount(webhook: Webhook, { config, logger }: Deps): void {
 }
 
 /** Stores the raw body; any failure (or the time limit) becomes a 503 so AmoCRM retries. */
-async function store(
+async function storeBody(
   rawBody: string,
   sha256: string,
   webhook: Webhook,
