@@ -9,6 +9,7 @@
  * validation, no database) and the Meta client library alone (no database).
  *
  * Run by `npm run bench` (scripts/bench.sh starts a stack whose FACEBOOK_GRAPH_URL points here).
+ * Writes `bench-results/fb-ads-sync.json`; exits 1 when rows or API calls are off.
  */
 import { cpuUsage } from "node:process";
 import { createFacebookClient, dateWindow } from "../supabase/functions/_shared/facebook/mod.ts";
@@ -160,7 +161,12 @@ try {
     fn_cpu_vs_client_library_cpu: +(runs[0].fn_cpu_s / baselines[1].cpu_s).toFixed(2),
     floor_seconds: (minimum / IN_FLIGHT) * LATENCY_MS / 1000,
   };
-  console.log(JSON.stringify({ ...summary, runs, baselines }));
+  console.log(JSON.stringify(summary));
+  await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    new URL("../bench-results/fb-ads-sync.json", import.meta.url),
+    JSON.stringify({ ...summary, shape: SHAPE, days: DAYS, runs, baselines }, null, 2) + "\n",
+  );
   if (n !== rows || !summary.api_calls_equal_minimum) Deno.exitCode = 1;
 } finally {
   if (userIds.length) await sql`delete from auth.users where id in ${sql(userIds)}`;
