@@ -1,24 +1,24 @@
 import assert from "node:assert/strict";
 import { runTotals } from "../../../supabase/functions/fb-ads-sync/outcome.ts";
 import { syncUser, syncUsers, tokenSha256 } from "../../../supabase/functions/fb-ads-sync/sync.ts";
-import { grant, graphError, graphModel, makeAccount } from "../../fakes/graph-api.ts";
-import { assertNoToken, engine, memoryStore, plan, startGraph, target } from "./helpers.ts";
+import { grant, graphError, makeAccount } from "../../fakes/graph-api.ts";
+import {
+  assertNoToken,
+  engine,
+  memoryStore,
+  plan,
+  startGraph,
+  target,
+  twoAccounts,
+} from "./helpers.ts";
 
 const U1 = "00000000-0000-4000-8000-000000000001";
 const U2 = "00000000-0000-4000-8000-000000000002";
 const TOKEN = "tok-Secret-1a2b3c4d5e6f";
 const TOKEN2 = "tok-Secret-9z8y7x6w5v";
 
-function twoAccounts(rowsFirst = 6) {
-  const model = graphModel();
-  const a = makeAccount({ id: "801", campaigns: 1, adsPerCampaign: rowsFirst / 3 });
-  const b = makeAccount({ id: "802", campaigns: 1, adsPerCampaign: 2 });
-  grant(model, TOKEN, a, b);
-  return { model, a, b };
-}
-
 Deno.test("190 on the first account: user skipped, no retry, token marked invalid, never logged", async () => {
-  const { model } = twoAccounts();
+  const { model } = twoAccounts(TOKEN);
   model.expired.add(TOKEN);
   const graph = startGraph(model);
   try {
@@ -40,7 +40,7 @@ Deno.test("190 on the first account: user skipped, no retry, token marked invali
 });
 
 Deno.test("a token that expires mid-run keeps the rows already written and stops the user", async () => {
-  const { model } = twoAccounts(900); // account 801: 900 rows = 2 pages
+  const { model } = twoAccounts(TOKEN, 900); // account 801: 900 rows = 2 pages
   const graph = startGraph(model, (_call, n) => {
     if (n === 2) model.expired.add(TOKEN); // Meta revokes it between page 1 and page 2
     return undefined;
@@ -62,7 +62,7 @@ Deno.test("a token that expires mid-run keeps the rows already written and stops
 });
 
 Deno.test("a permission error skips that account, the others sync, the run fails readably", async () => {
-  const { model, b } = twoAccounts();
+  const { model, b } = twoAccounts(TOKEN);
   model.accounts.set("803", makeAccount({ id: "803" })); // exists, but TOKEN may not read it
   const graph = startGraph(model);
   try {
@@ -82,7 +82,7 @@ Deno.test("a permission error skips that account, the others sync, the run fails
 });
 
 Deno.test("a missing account (100/33) is a warning: the rest syncs and the run succeeds", async () => {
-  const { model } = twoAccounts();
+  const { model } = twoAccounts(TOKEN);
   const graph = startGraph(model);
   try {
     const store = memoryStore();
@@ -113,7 +113,7 @@ const throttled = (regainMinutes: string) =>
   });
 
 Deno.test("a throttle with string-valued headers waits the regain time, then resumes", async () => {
-  const { model } = twoAccounts();
+  const { model } = twoAccounts(TOKEN);
   const graph = startGraph(model, (_c, n) => (n === 1 ? throttled("2") : undefined));
   try {
     const store = memoryStore();
@@ -130,7 +130,7 @@ Deno.test("a throttle with string-valued headers waits the regain time, then res
 });
 
 Deno.test("a throttle longer than the budget defers the account; the next account still syncs", async () => {
-  const { model } = twoAccounts();
+  const { model } = twoAccounts(TOKEN);
   const graph = startGraph(model, (c) => (c.accountId === "801" ? throttled("7") : undefined));
   try {
     const store = memoryStore();
@@ -147,7 +147,7 @@ Deno.test("a throttle longer than the budget defers the account; the next accoun
 });
 
 Deno.test("a throttle that outlasts its retries defers the account (17/2446079, no headers)", async () => {
-  const { model } = twoAccounts();
+  const { model } = twoAccounts(TOKEN);
   const graph = startGraph(model, () => graphError("account_quota_17_2446079"));
   try {
     const { deps, clock } = engine(memoryStore());
@@ -161,7 +161,7 @@ Deno.test("a throttle that outlasts its retries defers the account (17/2446079, 
 });
 
 Deno.test("transient failures that outlast the retries fail that user only", async () => {
-  const { model } = twoAccounts();
+  const { model } = twoAccounts(TOKEN);
   const other = makeAccount({ id: "804", adsPerCampaign: 1 });
   grant(model, TOKEN2, other);
   const graph = startGraph(
@@ -178,110 +178,6 @@ Deno.test("transient failures that outlast the retries fail that user only", asy
     assert.equal(users[0].accounts[0].api_calls, 5);
     assert.match(users[0].errors[0], /HTTP 503, code 2/);
     assert.equal(users[1].rows, 3);
-  } finally {
-    graph.close();
-  }
-});
-
-Deno.test("a database failure for one user does not stop the next user", async () => {
-  const { model } = twoAccounts();
-  grant(model, TOKEN2, makeAccount({ id: "804", adsPerCampaign: 1 }));
-  const graph = startGraph(model);
-  try {
-    const store = memoryStore();
-    store.failUpsertFor.add(U1);
-    const { deps, clock } = engine(store);
-    const users = await syncUsers(deps, [
-      target(U1, TOKEN, ["801"]),
-      target(U2, TOKEN2, ["804"]),
-    ], plan(clock));
-    assert.deepEqual(users.map((u) => u.outcome), ["failed", "ok"]);
-    assert.match(users[0].errors[0], /fb_upsert_insights failed/);
-    assert.equal(store.locks.size, 0);
-  } finally {
-    graph.close();
-  }
-});
-
-Deno.test("a user whose lock is held is skipped without calling Meta", async () => {
-  const { model } = twoAccounts();
-  const graph = startGraph(model);
-  try {
-    const store = memoryStore();
-    store.locks.set(`fb-ads-sync:${U1}`, "someone-else");
-    const { deps, clock } = engine(store);
-    const u = await syncUser(deps, target(U1, TOKEN, ["801"]), plan(clock));
-    assert.equal(u.outcome, "skipped");
-    assert.equal(graph.calls.length, 0);
-    assert.deepEqual(runTotals([u]), {
-      success: true,
-      users_processed: 0,
-      records_synced: 0,
-      rows_changed: 0,
-      api_calls: 0,
-      error_message: null,
-    });
-  } finally {
-    graph.close();
-  }
-});
-
-Deno.test("no token anywhere: no_token; FACEBOOK_ADS_TOKEN is the fallback and is never marked", async () => {
-  const { model } = twoAccounts();
-  const graph = startGraph(model);
-  try {
-    const store = memoryStore();
-    const { deps, clock, logger } = engine(store, { fallbackToken: TOKEN });
-    const none = await syncUser(
-      { ...deps, fallbackToken: undefined },
-      target(U1, null, ["801"]),
-      plan(clock),
-    );
-    assert.equal(none.outcome, "no_token");
-    const u = await syncUser(deps, target(U1, null, ["801"]), plan(clock));
-    assert.equal(u.token_source, "fallback");
-    assert.equal(u.outcome, "ok");
-    model.expired.add(TOKEN);
-    const rejected = await syncUser(deps, target(U1, null, ["801"]), plan(clock));
-    assert.equal(rejected.outcome, "token_invalid");
-    assert.deepEqual(store.tokenStatus, [], "the user's own token status is not touched");
-    assertNoToken([...logger.lines, JSON.stringify([u, rejected])], TOKEN);
-  } finally {
-    graph.close();
-  }
-});
-
-Deno.test("a token marked invalid earlier is not sent again; a spent budget defers without calls", async () => {
-  const { model } = twoAccounts();
-  const graph = startGraph(model);
-  try {
-    const { deps, clock } = engine(memoryStore());
-    const marked = target(U1, TOKEN, ["801"], { token_status: "invalid" });
-    assert.equal((await syncUser(deps, marked, plan(clock))).outcome, "token_invalid");
-    const late = await syncUser(deps, target(U1, TOKEN, ["801"]), plan(clock, 0));
-    assert.equal(late.outcome, "deferred");
-    assert.equal(graph.calls.length, 0);
-  } finally {
-    graph.close();
-  }
-});
-
-Deno.test("a Meta error that echoes the token and the next URL is scrubbed everywhere", async () => {
-  const { model } = twoAccounts();
-  const graph = startGraph(model, (c) =>
-    Response.json({
-      error: {
-        message: `Bad request ${c.token} ${c.url.href}`,
-        type: "OAuthException",
-        code: 3018,
-      },
-    }, { status: 400 }));
-  try {
-    const { deps, clock, logger } = engine(memoryStore());
-    const u = await syncUser(deps, target(U1, TOKEN, ["801"]), plan(clock));
-    assert.equal(u.outcome, "failed");
-    assert.match(u.errors[0], /\[redacted\]/);
-    assertNoToken([...logger.lines, JSON.stringify(u), runTotals([u]).error_message!], TOKEN);
   } finally {
     graph.close();
   }

@@ -19,7 +19,14 @@ import type {
   SyncStore,
   SyncTarget,
 } from "../../../supabase/functions/fb-ads-sync/store.ts";
-import { graphApi, type GraphModel, type Intercept } from "../../fakes/graph-api.ts";
+import {
+  grant,
+  graphApi,
+  type GraphModel,
+  graphModel,
+  type Intercept,
+  makeAccount,
+} from "../../fakes/graph-api.ts";
 import { BASE, fakeClock, VERSION } from "../facebook/helpers.ts";
 
 export { BASE, fakeClock, T0, VERSION } from "../facebook/helpers.ts";
@@ -162,4 +169,13 @@ export function assertNoToken(texts: string[], ...secrets: string[]) {
   for (const s of secrets) {
     for (const t of texts) assert.ok(!t.includes(s), `a token leaked: …${t.slice(0, 300)}…`);
   }
+}
+
+/** Two accounts readable with `token`: 801 (`rowsFirst` rows over 3 days) and 802 (6 rows). */
+export function twoAccounts(token: string, rowsFirst = 6) {
+  const model = graphModel();
+  const a = makeAccount({ id: "801", campaigns: 1, adsPerCampaign: rowsFirst / 3 });
+  const b = makeAccount({ id: "802", campaigns: 1, adsPerCampaign: 2 });
+  grant(model, token, a, b);
+  return { model, a, b };
 }
