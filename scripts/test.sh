@@ -11,6 +11,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export STACK_PORT="${TEST_STACK_PORT:-55321}"
 export STACK_DIR="$ROOT/.stack/test"
+# The functions call Meta through this URL: the loopback fake Graph API the integration tests serve.
+export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT + 21))}"
 # aggregate-metrics reads official rates from here: tests/integration/aggregate-metrics.test.ts
 # serves a fake National Bank feed on this loopback port (the function runs in its own process).
 export EXCHANGE_RATES_URL="http://127.0.0.1:$((STACK_PORT + 20))/rss/get_rates.cfm"
@@ -39,7 +41,13 @@ check() { # name command...
 
 check "deno fmt --check" "$DENO" fmt --check
 check "deno lint" "$DENO" lint
-check "deno check" "$DENO" check supabase/functions scripts tests
+check "deno check" "$DENO" check supabase/functions scripts tests bench
+
+# amocrm-webhook's settings on the test stack (they reach the function through stack:start); the
+# integration tests send the same values.
+export AMOCRM_WEBHOOK_SECRET="${AMOCRM_WEBHOOK_SECRET:-test-webhook-secret}"
+export AMOCRM_ACCOUNT_ID="${AMOCRM_ACCOUNT_ID:-31555001}"
+export AMOCRM_SUBDOMAIN="${AMOCRM_SUBDOMAIN:-kaspiacademy}"
 
 stop_stack() { bash scripts/stack/stop.sh --quiet; }
 trap stop_stack EXIT
