@@ -1,0 +1,87 @@
+/**
+ * Synthetic data for the aggregation benchmark, generated in SQL (generate_series): targetologists,
+ * ad-day rows spread over `days` days, leads and sales whose UTM values hit every attribution rule,
+ * and official USD/EUR rates on weekdays only (weekends use Friday's rate).
+ *
+ * @module
+ */
+import type { postgres } from "../../scripts/lib/deps.ts";
+
+type Sql = ReturnType<typeof postgres>;
+
+export interface Scale {
+  users: number;
+  rawRows: number;
+  leads: number;
+  sales: number;
+  days: number;
+}
+
+/** Removes every row the benchmark wrote (and anything else in the aggregation tables). */
+export async function clearData(sql: Sql): Promise<void> {
+  await sql.unsafe(`
+    truncate public.traffic_aggregated_metrics, public.traffic_sales, public.traffic_leads,
+      public.traffic_facebook_ads_raw, public.exchange_rates;
+    delete from public.traffic_targetologist_settings;
+    delete from auth.users where email like 'bench-%@bench.test';
+  `);
+}
+
+/** Generates one data set of `scale` ending today (Asia/Almaty). */
+export async function generate(sql: Sql, s: Scale): Promise<void> {
+  const ads = Math.max(1, Math.round(s.rawRows / (s.users * s.days)));
+  await sql.unsafe(`
+    create temp table bench_users on commit drop as
+      select i, ('00000000-0000-4000-a000-' || lpad(to_hex(i), 12, '0'))::uuid as id,
+        'Team ' || (i % 20) as team
+      from generate_series(1, ${s.users}) as i;
+    insert into auth.users (id, email) select id, 'bench-' || i || '@bench.test' from bench_users;
+    insert into public.traffic_targetologist_settings (user_id, team_name, utm_sources)
+      select id, team, array['src_' || i] from bench_users;
+
+    insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id, campaign_id,
+      adset_id, ad_id, stat_date, spend, account_currency, impressions, clicks, reach)
+    select u.id, u.team, 'act_' || u.i, 'c_' || u.i || '_' || (a % 2), 'as_' || u.i || '_' || (a % 5),
+      'ad_' || u.i || '_' || a, (now() at time zone 'Asia/Almaty')::date - d,
+      round((random() * 100)::numeric, 2),
+      case u.i % 10 when 0 then 'EUR' when 1 then 'KZT' else 'USD' end,
+      (random() * 10000)::int, (random() * 200)::int, (random() * 8000)::int
+    from bench_users u
+    cross join generate_series(0, ${s.days - 1}) as d
+    cross join generate_series(1, ${ads}) as a;
+
+    -- Rates on weekdays only, for the whole range and a week before it.
+    insert into public.exchange_rates (rate_date, currency, rate_kzt, source)
+    select day::date, cur, case cur when 'USD' then 470 + (n % 13) else (470 + (n % 13)) * 1.1 end,
+      'bench'
+    from generate_series((now() at time zone 'Asia/Almaty')::date - ${s.days + 7},
+      (now() at time zone 'Asia/Almaty')::date, interval '1 day') with ordinality as g(day, n)
+    cross join (values ('USD'), ('EUR')) as c(cur)
+    where extract(isodow from day) < 6;
+
+    -- Leads: 70% name an ad in utm_content, 15% a campaign, 10% a utm_source, 5% nothing known.
+    insert into public.traffic_leads (amocrm_lead_id, product, utm_source, utm_campaign,
+      utm_content, created_at)
+    select k, (array['challenge3d', 'express', 'intensive1d'])[1 + k % 3],
+      case when k % 20 between 17 and 18 then 'src_' || u else 'facebook' end,
+      case when k % 20 between 14 and 16 then 'c_' || u || '_' || (k % 2) end,
+      case when k % 20 < 14 then 'ad_' || u || '_' || (1 + k % ${ads}) end,
+      now() - random() * interval '${s.days} days'
+    from generate_series(1, ${s.leads}) as k
+    cross join lateral (select 1 + (k::bigint * 7919) % ${s.users} as u) as pick;
+
+    -- Sales: deals of the first leads; 5% reversed.
+    insert into public.traffic_sales (amocrm_lead_id, product, sale_type, sale_amount, sold_at,
+      status, reversed_at, utm_source, utm_campaign, utm_content)
+    select l.amocrm_lead_id, l.product,
+      case when l.product = 'challenge3d' and l.amocrm_lead_id % 2 = 0 then 'prepayment'
+        else 'full' end,
+      (10000 + (l.amocrm_lead_id % 50) * 1000)::numeric, l.created_at + interval '1 hour',
+      case when l.amocrm_lead_id % 20 = 0 then 'reversed' else 'active' end,
+      case when l.amocrm_lead_id % 20 = 0 then l.created_at + interval '2 days' end,
+      l.utm_source, l.utm_campaign, l.utm_content
+    from public.traffic_leads l
+    where l.amocrm_lead_id <= ${s.sales};
+  `);
+  await sql.unsafe("vacuum analyze");
+}
