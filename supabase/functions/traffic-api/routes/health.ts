@@ -6,8 +6,10 @@
  */
 import { json } from "../../_shared/http.ts";
 import type { RouteContext } from "../context.ts";
+import { noQuery, parseQuery } from "../validation.ts";
 
-export async function getHealth({ deps }: RouteContext): Promise<Response> {
+export async function getHealth({ url, deps }: RouteContext): Promise<Response> {
+  parseQuery(url, noQuery);
   let database: "up" | "down" = "down";
   try {
     const res = await deps.fetch(`${deps.config.SUPABASE_URL}/rest/v1/`, {

@@ -8,7 +8,7 @@
 import { HttpError, json, readJson } from "../../_shared/http.ts";
 import type { RouteContext } from "../context.ts";
 import { callerOf, unwrap } from "../db.ts";
-import { parseBody, settingsUpdate } from "../validation.ts";
+import { noQuery, parseBody, parseQuery, settingsUpdate } from "../validation.ts";
 
 /** Every readable column the response needs; never `*` (the token column is not selectable). */
 const COLUMNS = "user_id,team_name,fb_ad_accounts,tracked_campaigns,utm_sources,is_active," +
@@ -50,8 +50,9 @@ function present(row: SettingsRow | null) {
   };
 }
 
-export async function getSettings({ req, deps }: RouteContext): Promise<Response> {
+export async function getSettings({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
+  parseQuery(url, noQuery);
   const row = unwrap(
     await caller.db.from("traffic_targetologist_settings").select(COLUMNS)
       .eq("user_id", caller.userId).maybeSingle(),
@@ -59,8 +60,9 @@ export async function getSettings({ req, deps }: RouteContext): Promise<Response
   return json(present(row), 200, NO_STORE);
 }
 
-export async function putSettings({ req, deps }: RouteContext): Promise<Response> {
+export async function putSettings({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
+  parseQuery(url, noQuery);
   const body = parseBody(await readJson(req, 64_000), settingsUpdate);
   const rows = unwrap(
     await caller.db.from("traffic_targetologist_settings").update(body)
