@@ -1,0 +1,117 @@
+/**
+ * Reading Graph API bodies without losing precision: ids and metrics are kept as their source
+ * text even if a body ever carries them as JSON numbers, money stays an exact decimal string, and
+ * every row is validated with zod before it reaches the caller.
+ *
+ * @module
+ */
+import { z } from "../deps.ts";
+import type { InsightRow } from "./types.ts";
+
+/** Keys whose JSON numbers are replaced by their exact source text while parsing. */
+const EXACT_KEYS = new Set([
+  "id",
+  "account_id",
+  "campaign_id",
+  "adset_id",
+  "ad_id",
+  "spend",
+  "impressions",
+  "clicks",
+  "reach",
+]);
+
+type ReviverContext = { source?: string };
+
+/**
+ * `JSON.parse` that keeps ids and metrics exact: a number under one of the id/metric keys becomes
+ * its source text (`23854695759200549` → `"23854695759200549"`, `14.350` → `"14.350"`), using the
+ * reviver `context.source` (ES2025 JSON.parse source text access). Without that support, a safe
+ * integer becomes its decimal string and an unsafe one stays a number, which validation rejects.
+ * Throws `SyntaxError` on malformed JSON.
+ */
+export function parseGraphJson(text: string): unknown {
+  return JSON.parse(text, function (key: string, value: unknown, context?: ReviverContext) {
+    if (typeof value !== "number" || !EXACT_KEYS.has(key)) return value;
+    if (context?.source) return context.source;
+    return Number.isSafeInteger(value) ? String(value) : value;
+  });
+}
+
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Canonical form of a non-negative decimal string: no leading zeros in the integer part, no
+ * trailing zeros in the fraction (`"007.50"` → `"7.5"`, `"14.00"` → `"14"`). `null` when `text`
+ * is not a plain decimal (signs, exponents, spaces and empty strings are rejected).
+ */
+export function normalizeDecimal(text: string): string | null {
+  const m = DECIMAL.exec(text);
+  if (!m) return null;
+  const int = m[1].replace(/^0+(?=\d)/, "");
+  const frac = (m[2] ?? "").replace(/0+$/, "");
+  return frac ? `${int}.${frac}` : int;
+}
+
+/** A string of digits (a Graph id). */
+export const graphIdSchema = z.string().regex(/^\d{1,32}$/, "expected a string of digits");
+
+const decimalSchema = z.string().transform((s, ctx) => {
+  const n = normalizeDecimal(s);
+  if (n === null) {
+    ctx.addIssue({ code: "custom", message: "expected a non-negative decimal string" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const countSchema = z.string().transform((s, ctx) => {
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    ctx.addIssue({ code: "custom", message: "expected a non-negative safe integer string" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
+const name = z.string().nullish().transform((v) => v ?? null);
+
+/** One raw insights row as Meta sends it (metrics as strings), mapped to `InsightRow`. */
+export const insightRowSchema = z.object({
+  account_id: graphIdSchema,
+  account_name: name,
+  account_currency: z.string().regex(/^[A-Z]{3}$/).nullish().transform((v) => v ?? null),
+  campaign_id: graphIdSchema,
+  campaign_name: name,
+  adset_id: graphIdSchema,
+  adset_name: name,
+  ad_id: graphIdSchema,
+  ad_name: name,
+  date_start: isoDay,
+  date_stop: isoDay,
+  spend: decimalSchema.optional().transform((v) => v ?? "0"),
+  impressions: countSchema.optional().transform((v) => v ?? 0),
+  clicks: countSchema.optional().transform((v) => v ?? 0),
+  reach: countSchema.nullish().transform((v) => v ?? null),
+}) satisfies z.ZodType<InsightRow, unknown>;
+
+/** One page of `/insights`: `data` plus optional cursor paging. */
+export const insightsPageSchema = z.object({
+  data: z.array(insightRowSchema),
+  paging: z.object({
+    cursors: z.object({ before: z.string().optional(), after: z.string().optional() })
+      .partial().optional(),
+    next: z.string().optional(),
+  }).optional(),
+});
+
+/** A validated page. */
+export type InsightsPage = z.infer<typeof insightsPageSchema>;
+
+/** A short, value-free description of a validation failure (paths and messages only). */
+export function describeIssues(error: z.ZodError, max = 3): string {
+  return error.issues.slice(0, max)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}

@@ -1,0 +1,13 @@
+-- Seed data for the local stack: data only, safe to re-run.
+--
+-- Intentionally empty of business data. The AmoCRM pipeline -> product mapping
+-- (traffic_amocrm_pipelines) depends on each AmoCRM account's own pipeline and status ids, so it
+-- is configured per account by an admin, e.g.:
+--
+--   insert into public.traffic_amocrm_pipelines (pipeline_id, name, product, prepayment_status_ids)
+--   values (1234567, 'Challenge 3D', 'challenge3d', '{7654321}')
+--   on conflict (pipeline_id) do nothing;
+--
+-- Targetologists are onboarded by an admin (traffic_targetologist_settings), and the Vault
+-- secrets the cron jobs read (project_url, service_role_key) are created by the stack scripts
+-- locally and once by hand in production.
