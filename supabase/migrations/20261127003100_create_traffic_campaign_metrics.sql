@@ -1,10 +1,12 @@
 -- traffic-api's breakdown per campaign, adset or ad (p_level) over [p_from, p_to] in p_tz:
--- spend (converted as the aggregation does: see traffic_daily_series), impressions, clicks, and
--- the leads and active sales attributed to each entity. A lead or sale belongs to the most
--- specific entity its utm_content / utm_term / utm_campaign names among the owner's synced ads
--- (ad before adset before campaign, as attribution resolves it), and rolls up to that entity's
--- adset and campaign. Only attributed leads and sales count; one that names only a campaign is
--- not counted at level adset or ad. Security invoker: RLS decides whose rows are read.
+-- spend, impressions, clicks, and the leads and active sales attributed to each entity.
+-- Spend follows traffic_metrics_for_range(): active targetologists only, non-USD accounts to USD
+-- via KZT at each day's effective rates, spend_kzt = each day's spend x that day's rate, and a day
+-- with spend but no rate raises (private.traffic_missing_rate). A lead or sale belongs to the most
+-- specific entity its UTM values name among its owner's ads, as attribution resolves it (ad before
+-- adset before campaign; utm_content, then utm_term, then utm_campaign), and rolls up to that
+-- entity's adset and campaign. One that names only a campaign is not counted at level adset or
+-- ad; unattributed ones belong to no entity. Security invoker: RLS decides whose rows are read.
 create or replace function public.traffic_campaign_metrics(
   p_from date,
   p_to date,
@@ -45,52 +47,58 @@ begin
     raise exception 'p_level must be campaign, adset or ad' using errcode = '22023';
   end if;
   return query
-  with ads as (
+  with members as (
+    select s.user_id
+    from public.traffic_targetologist_settings s
+    where s.is_active and (p_user_id is null or s.user_id = p_user_id)
+  ),
+  ads as (
     select r.user_id, r.campaign_id,
       case when p_level <> 'campaign' then r.adset_id end as adset_id,
       case when p_level = 'ad' then r.ad_id end as ad_id,
-      r.stat_date as day, r.account_currency as currency,
+      r.stat_date, upper(r.account_currency) as currency,
       sum(r.spend) as spend, sum(r.impressions) as impressions, sum(r.clicks) as clicks
     from public.traffic_facebook_ads_raw r
     where r.stat_date between p_from and p_to
-      and (p_user_id is null or r.user_id = p_user_id)
+      and r.user_id in (select m.user_id from members m)
     group by 1, 2, 3, 4, 5, 6
+  ),
+  day_rate as (
+    select d.stat_date, d.currency,
+      case when d.currency = 'KZT' then 1::numeric
+      else coalesce(
+        (select e.rate_kzt from public.exchange_rates e
+         where e.currency = d.currency and e.rate_date <= d.stat_date
+         order by e.rate_date desc limit 1),
+        private.traffic_missing_rate(d.currency, d.stat_date))
+      end as cur_kzt,
+      coalesce(
+        (select e.rate_kzt from public.exchange_rates e
+         where e.currency = 'USD' and e.rate_date <= d.stat_date
+         order by e.rate_date desc limit 1),
+        private.traffic_missing_rate('USD', d.stat_date)) as usd_kzt
+    from (select distinct a.stat_date, a.currency from ads a where a.spend <> 0) d
   ),
   ads_fx as (
     select a.user_id, a.campaign_id, a.adset_id, a.ad_id, a.impressions, a.clicks,
-      case a.currency
-        when 'USD' then a.spend
-        when 'KZT' then a.spend / usd.rate_kzt
-        else a.spend * cur.rate_kzt / usd.rate_kzt
-      end as spend_usd,
-      case a.currency
-        when 'USD' then a.spend * usd.rate_kzt
-        when 'KZT' then a.spend
-        else a.spend * cur.rate_kzt
-      end as spend_kzt
+      case when a.spend = 0 then 0
+           when a.currency = 'USD' then a.spend
+           else a.spend * r.cur_kzt / r.usd_kzt end as spend_usd,
+      case when a.spend = 0 then 0 else a.spend * r.cur_kzt end as spend_kzt
     from ads a
-    left join lateral (
-      select e.rate_kzt from public.exchange_rates e
-      where e.currency = 'USD' and e.rate_date <= a.day
-      order by e.rate_date desc limit 1
-    ) usd on true
-    left join lateral (
-      select e.rate_kzt from public.exchange_rates e
-      where e.currency = a.currency and e.rate_date <= a.day
-      order by e.rate_date desc limit 1
-    ) cur on true
+    left join day_rate r on r.stat_date = a.stat_date and r.currency = a.currency
   ),
   conversions as (
     select l.user_id, l.utm_campaign, l.utm_content, l.utm_term,
       1 as is_lead, 0 as is_sale, 0::numeric as amount
     from public.traffic_leads l
     where l.created_at >= v_lo and l.created_at < v_hi and not l.is_deleted
-      and l.user_id is not null and (p_user_id is null or l.user_id = p_user_id)
+      and l.user_id in (select m.user_id from members m)
     union all
     select s.user_id, s.utm_campaign, s.utm_content, s.utm_term, 0, 1, s.sale_amount
     from public.traffic_sales s
     where s.sold_at >= v_lo and s.sold_at < v_hi and s.status = 'active'
-      and s.user_id is not null and (p_user_id is null or s.user_id = p_user_id)
+      and s.user_id in (select m.user_id from members m)
   ),
   matched as (
     select c.user_id, c.is_lead, c.is_sale, c.amount,
@@ -101,30 +109,34 @@ begin
     left join lateral (
       select r.campaign_id, r.adset_id, r.ad_id from public.traffic_facebook_ads_raw r
       where r.user_id = c.user_id and r.ad_id in (c.utm_content, c.utm_term, c.utm_campaign)
+      order by r.ad_id is distinct from c.utm_content, r.ad_id is distinct from c.utm_term
       limit 1
     ) m_ad on true
     left join lateral (
       select r.campaign_id, r.adset_id from public.traffic_facebook_ads_raw r
       where m_ad.ad_id is null and r.user_id = c.user_id
         and r.adset_id in (c.utm_content, c.utm_term, c.utm_campaign)
+      order by r.adset_id is distinct from c.utm_content, r.adset_id is distinct from c.utm_term
       limit 1
     ) m_adset on true
     left join lateral (
       select r.campaign_id from public.traffic_facebook_ads_raw r
       where m_ad.ad_id is null and m_adset.adset_id is null and r.user_id = c.user_id
         and r.campaign_id in (c.utm_content, c.utm_term, c.utm_campaign)
+      order by r.campaign_id is distinct from c.utm_content,
+        r.campaign_id is distinct from c.utm_term
       limit 1
     ) m_campaign on true
   ),
   facts as (
     select f.user_id, f.campaign_id, f.adset_id, f.ad_id, f.spend_usd, f.spend_kzt,
-      f.impressions, f.clicks, 0 as leads, 0 as sales, 0::numeric as revenue, true as is_spend
+      f.impressions, f.clicks, 0 as leads, 0 as sales, 0::numeric as revenue
     from ads_fx f
     union all
     select m.user_id, m.campaign_id,
       case when p_level <> 'campaign' then m.adset_id end,
       case when p_level = 'ad' then m.ad_id end,
-      0, 0, 0, 0, m.is_lead, m.is_sale, m.amount, false
+      0, 0, 0, 0, m.is_lead, m.is_sale, m.amount
     from matched m
     where m.campaign_id is not null
       and (p_level = 'campaign' or m.adset_id is not null)
@@ -132,9 +144,8 @@ begin
   ),
   totals as (
     select f.user_id, f.campaign_id, f.adset_id, f.ad_id,
-      -- null when a needed exchange rate was missing
-      case when bool_and(f.spend_usd is not null) then sum(f.spend_usd) end as spend_usd,
-      case when bool_and(f.spend_kzt is not null) then sum(f.spend_kzt) end as spend_kzt,
+      sum(f.spend_usd) as spend_usd,
+      sum(f.spend_kzt) as spend_kzt,
       sum(f.impressions)::bigint as impressions,
       sum(f.clicks)::bigint as clicks,
       sum(f.leads)::bigint as leads,
