@@ -82,6 +82,33 @@ test("user A never sees user B's rows on any route, and sees their own", async (
   ]);
 });
 
+test("range metrics come from the aggregation's SQL, and /daily adds up to them", async () => {
+  const { a } = fx;
+  const wide = "from=2026-01-01&to=2026-01-31";
+  const rangeRes = await api(`/metrics/range?${wide}`, { jwt: a.jwt });
+  assert.equal(rangeRes.status, 200, rangeRes.text);
+  assert.equal(rangeRes.json.timezone, "Asia/Almaty");
+  const [row] = rangeRes.json.data;
+  assert.equal(rangeRes.json.data.length, 1, "only A's row, no team total");
+  assert.equal(row.user_id, a.id);
+  assert.equal(row.period_start, "2026-01-01");
+  // A: 10 USD at 500 KZT/USD; one express lead; one active 100000 sale (a reversed one left out)
+  assert.equal(Number(row.spend_usd), 10);
+  assert.equal(Number(row.spend_kzt), 5000);
+  assert.equal(row.leads, 1);
+  assert.equal(row.total_sales, 1);
+  assert.equal(Number(row.total_revenue), 100000);
+  assert.equal(Number(row.roas), 20);
+  const daily = await api(`/daily?${wide}`, { jwt: a.jwt });
+  assert.equal(daily.json.data.length, 31);
+  const sum = (k: string) =>
+    daily.json.data.reduce((n: number, d: Record<string, string>) => n + Number(d[k]), 0);
+  assert.deepEqual(
+    [sum("spend_usd"), sum("spend_kzt"), sum("leads"), sum("sales"), sum("revenue")],
+    [10, 5000, 1, 1, 100000],
+  );
+});
+
 test("anon key alone is 401 on every data route; no or a forged JWT is 401", async () => {
   for (const route of DATA_ROUTES) {
     const res = await api(route, { jwt: stackEnv().SUPABASE_ANON_KEY });
@@ -108,6 +135,10 @@ test("an admin sees every team and the team-wide total, and may filter by user_i
   assert.ok(users.includes(a.id) && users.includes(b.id), "both teams");
   assert.ok(users.includes(null), "the total");
   assert.equal(users.at(-1), null, "the total comes last");
+  const ranged = await api(`/metrics/range?${range}`, { jwt: admin.jwt });
+  const rangedUsers = ranged.json.data.map((r: { user_id: string | null }) => r.user_id);
+  assert.ok(rangedUsers.includes(a.id) && rangedUsers.includes(b.id));
+  assert.equal(rangedUsers.at(-1), null, "the computed team total, last");
   const onlyB = await api(`/metrics?user_id=${b.id}`, { jwt: admin.jwt });
   assert.deepEqual(
     new Set(onlyB.json.data.map((r: { user_id: string }) => r.user_id)),

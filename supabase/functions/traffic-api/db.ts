@@ -67,6 +67,15 @@ export function dbFailure(error: PostgrestErrorLike, status: number): Error {
   if (code === "57014") {
     return new HttpError(503, "timeout", "The query took too long; try a shorter range.");
   }
+  // private.traffic_missing_rate(): a day with spend has no exchange rate yet. The aggregation
+  // fetches it on its next run; until then no number is better than a wrong one.
+  if (code === "P0001" && /^missing exchange rate/.test(error.message ?? "")) {
+    return new HttpError(
+      503,
+      "exchange_rate_missing",
+      "An exchange rate needed for this range is not available yet; try again later.",
+    );
+  }
   return new Error(`PostgREST ${status} ${code}: ${error.message ?? "unknown error"}`);
 }
 

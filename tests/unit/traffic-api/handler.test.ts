@@ -197,17 +197,19 @@ Deno.test("an unexpected database error is a generic 500 with a request id, caus
   assert.ok(logger.lines.some((l) => l.includes("secret_table") && l.includes("r-1")));
 });
 
-Deno.test("PostgREST's permission and JWT errors map to 403 and 401", async () => {
-  const cases: [number, string, number][] = [
-    [403, "42501", 403],
-    [401, "PGRST301", 401],
-    [500, "57014", 503],
+Deno.test("PostgREST errors map to 403, 401, 503 (timeout, missing rate), else 500", async () => {
+  const cases: [number, string, string, number, string][] = [
+    [403, "42501", "permission denied", 403, "forbidden"],
+    [401, "PGRST301", "JWT expired", 401, "unauthorized"],
+    [500, "57014", "canceling statement", 503, "timeout"],
+    [400, "P0001", "missing exchange rate: no USD rate", 503, "exchange_rate_missing"],
+    [400, "P0001", "something else", 500, "internal_error"],
   ];
-  for (const [status, code, expected] of cases) {
-    const { handler } = testHandler(() => Response.json({ code, message: "x" }, { status }));
-    const res = await handler(request("/metrics", userJwt));
+  for (const [status, code, message, expected, answer] of cases) {
+    const { handler } = testHandler(() => Response.json({ code, message }, { status }));
+    const res = await handler(request("/daily?from=2026-01-01&to=2026-01-02", userJwt));
     assert.equal(res.status, expected, code);
-    await res.body?.cancel();
+    assert.equal((await res.json()).error.code, answer);
   }
 });
 
