@@ -8,43 +8,19 @@
 import { createClient, type SupabaseClient } from "../../supabase/functions/_shared/deps.ts";
 import { postgres } from "../../scripts/lib/deps.ts";
 import { userJwt } from "../../scripts/lib/jwt.ts";
+import { loadStackEnv, type StackEnv } from "../../scripts/lib/stack-env.ts";
 
-export interface StackEnv {
-  SUPABASE_URL: string;
-  SUPABASE_ANON_KEY: string;
-  SUPABASE_SERVICE_ROLE_KEY: string;
-  SUPABASE_DB_URL: string;
-  SUPABASE_JWT_SECRET: string;
-}
-
-let cached: StackEnv | undefined;
+export type { StackEnv };
 
 /** The running stack's environment; throws a clear message when the stack is not running. */
 export function stackEnv(): StackEnv {
-  if (cached) return cached;
-  const fromFile: Record<string, string> = {};
-  try {
-    const text = Deno.readTextFileSync(new URL("../../.stack/env", import.meta.url));
-    for (const line of text.split("\n")) {
-      const m = line.match(/^([A-Z_]+)=(.*)$/);
-      if (m) fromFile[m[1]] = m[2];
-    }
-  } catch {
-    // fall back to the process environment
-  }
-  const get = (k: keyof StackEnv) => {
-    const v = Deno.env.get(k) ?? fromFile[k];
-    if (!v) throw new Error(`${k} is not set: start the stack first (npm run stack:start)`);
-    return v;
-  };
-  cached = {
-    SUPABASE_URL: get("SUPABASE_URL"),
-    SUPABASE_ANON_KEY: get("SUPABASE_ANON_KEY"),
-    SUPABASE_SERVICE_ROLE_KEY: get("SUPABASE_SERVICE_ROLE_KEY"),
-    SUPABASE_DB_URL: get("SUPABASE_DB_URL"),
-    SUPABASE_JWT_SECRET: get("SUPABASE_JWT_SECRET"),
-  };
-  return cached;
+  return loadStackEnv([
+    "SUPABASE_URL",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "SUPABASE_DB_URL",
+    "SUPABASE_JWT_SECRET",
+  ]);
 }
 
 const clientOptions = {

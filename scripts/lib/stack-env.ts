@@ -1,0 +1,57 @@
+/**
+ * The Supabase environment a script or test talks to: the process environment first (a real
+ * project: SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY …), else the local stack's `.stack/env`
+ * (or `$STACK_DIR/env`).
+ *
+ * @module
+ */
+
+export interface StackEnv {
+  SUPABASE_URL: string;
+  SUPABASE_ANON_KEY: string;
+  SUPABASE_SERVICE_ROLE_KEY: string;
+  SUPABASE_DB_URL: string;
+  SUPABASE_JWT_SECRET: string;
+}
+
+/** Reads a dotenv file of `KEY=value` lines; a missing file reads as empty. */
+export function readDotenv(path: string | URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  try {
+    for (const line of Deno.readTextFileSync(path).split("\n")) {
+      const m = line.match(/^([A-Z_][A-Z0-9_]*)=(.*)$/);
+      if (m) out[m[1]] = m[2];
+    }
+  } catch {
+    // no file: the process environment must provide the values
+  }
+  return out;
+}
+
+/** The stack's env file: `$STACK_DIR/env`, else `.stack/env` at the project root. */
+export function stackEnvFile(): string | URL {
+  const dir = Deno.env.get("STACK_DIR");
+  return dir ? `${dir}/env` : new URL("../../.stack/env", import.meta.url);
+}
+
+/**
+ * Loads the environment; `required` names the variables the caller needs, and a missing one is
+ * reported with a hint to start the local stack.
+ */
+export function loadStackEnv<K extends keyof StackEnv>(required: readonly K[]): Pick<StackEnv, K> {
+  const file = readDotenv(stackEnvFile());
+  const out: Partial<StackEnv> = {};
+  const missing: string[] = [];
+  for (const k of required) {
+    const v = Deno.env.get(k) ?? file[k];
+    if (v) out[k] = v;
+    else missing.push(k);
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(", ")} not set: start the local stack (npm run stack:start) ` +
+        `or export them for a real project`,
+    );
+  }
+  return out as Pick<StackEnv, K>;
+}

@@ -1,0 +1,126 @@
+/**
+ * `npm run status`: the monitoring summary — the seed's troubleshooting section as one command.
+ * Last runs per sync type, the cron jobs' last results (pg_cron and pg_net), Facebook tokens that
+ * are invalid or expire within 7 days, webhook events that failed processing, and the age of the
+ * freshest data per targetologist. Reads Postgres directly (SUPABASE_DB_URL).
+ *
+ * Exits 0; with `--strict` it exits 1 when a problem is listed.
+ */
+import { postgres } from "./lib/deps.ts";
+import { loadStackEnv } from "./lib/stack-env.ts";
+import { formatTable } from "./lib/table.ts";
+
+const strict = Deno.args.includes("--strict");
+const { SUPABASE_DB_URL } = loadStackEnv(["SUPABASE_DB_URL"]);
+const sql = postgres(SUPABASE_DB_URL, { max: 1, onnotice: () => {} });
+const problems: string[] = [];
+
+function section(title: string, rows: Record<string, unknown>[], columns?: string[]) {
+  console.log(`\n${title}`);
+  console.log(formatTable(rows, columns));
+}
+
+try {
+  const runs = await sql`
+    select distinct on (sync_type) sync_type, started_at, success, users_processed,
+           records_synced, duration_ms, error_message
+    from public.traffic_sync_history
+    order by sync_type, started_at desc`;
+  section("Last run per sync type", runs);
+  for (const r of runs) {
+    if (r.success === false) problems.push(`last ${r.sync_type} run failed: ${r.error_message}`);
+  }
+
+  const cron = await sql`
+    select j.jobname, j.schedule, j.active, d.status as last_status, d.start_time as last_start,
+           left(d.return_message, 60) as message
+    from cron.job j
+    left join lateral (
+      select status, start_time, return_message from cron.job_run_details
+      where jobid = j.jobid order by start_time desc limit 1
+    ) d on true
+    order by j.jobname`;
+  section("pg_cron jobs (last execution)", cron);
+  for (const j of cron) {
+    if (j.last_status === "failed") problems.push(`cron job ${j.jobname} failed: ${j.message}`);
+  }
+
+  const http = await sql`
+    select count(*)::int as requests,
+           count(*) filter (where status_code between 200 and 299)::int as ok,
+           count(*) filter (where status_code >= 300 or error_msg is not null or timed_out)::int
+             as failed,
+           max(created) as last_response
+    from net._http_response where created > now() - interval '1 day'`;
+  const httpFailures = await sql`
+    select id, created, status_code, timed_out, left(coalesce(error_msg, content), 60) as detail
+    from net._http_response
+    where created > now() - interval '1 day'
+      and (status_code >= 300 or error_msg is not null or timed_out)
+    order by created desc limit 5`;
+  section("pg_net responses, last 24 h", http);
+  if (httpFailures.length > 0) {
+    section("  latest failed deliveries", httpFailures);
+    problems.push(`${http[0].failed} pg_net deliveries failed in the last 24 h`);
+  }
+
+  const tokens = await sql`
+    select team_name, has_facebook_token, facebook_token_status, facebook_token_expires_at
+    from public.traffic_targetologist_settings
+    where is_active and cardinality(fb_ad_accounts) > 0 and (
+      not has_facebook_token
+      or facebook_token_status = 'invalid'
+      or facebook_token_expires_at < now() + interval '7 days')
+    order by team_name`;
+  section("Facebook tokens that are missing, invalid or expire within 7 days", tokens);
+  for (const t of tokens) problems.push(`token of ${t.team_name} needs attention`);
+
+  const events = await sql`
+    select id, received_at, attempts, left(error, 70) as error
+    from public.traffic_amocrm_events where status = 'failed'
+    order by received_at desc limit 10`;
+  const [{ failed_events }] = await sql`
+    select count(*)::int as failed_events from public.traffic_amocrm_events where status = 'failed'`;
+  section(`AmoCRM webhook events that failed processing (${failed_events})`, events);
+  if (failed_events > 0) {
+    problems.push(`${failed_events} webhook events failed (replay: npm run amocrm:replay)`);
+  }
+
+  const fresh = await sql`
+    select s.team_name,
+           r.last_synced_at as ads_synced_at,
+           r.latest_stat_date,
+           m.metrics_updated_at,
+           case when r.last_synced_at is null then null
+                else extract(epoch from now() - r.last_synced_at)::int / 60 end as ads_age_min,
+           case when m.metrics_updated_at is null then null
+                else extract(epoch from now() - m.metrics_updated_at)::int / 60 end as metrics_age_min
+    from public.traffic_targetologist_settings s
+    left join lateral (
+      select max(synced_at) as last_synced_at, max(stat_date) as latest_stat_date
+      from public.traffic_facebook_ads_raw where user_id = s.user_id
+    ) r on true
+    left join lateral (
+      select max(updated_at) as metrics_updated_at
+      from public.traffic_aggregated_metrics where user_id = s.user_id
+    ) m on true
+    where s.is_active
+    order by s.team_name`;
+  section("Freshest data per targetologist", fresh);
+  for (const f of fresh) {
+    if (f.ads_age_min === null || f.ads_age_min > 120) {
+      problems.push(`${f.team_name}: no Facebook data synced in the last 2 hours`);
+    }
+    if (f.metrics_age_min === null || f.metrics_age_min > 30) {
+      problems.push(`${f.team_name}: metrics older than 30 minutes`);
+    }
+  }
+
+  console.log(
+    `\n${problems.length === 0 ? "No problems found." : `Problems (${problems.length}):`}`,
+  );
+  for (const p of problems) console.log(`  - ${p}`);
+} finally {
+  await sql.end();
+}
+if (strict && problems.length > 0) Deno.exit(1);
