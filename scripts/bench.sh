@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# `npm run bench`: starts a local stack of its own (port BENCH_STACK_PORT, default 58321, folder
-# .stack/bench, so a developer's stack and the test stack are left alone), runs every bench/*.ts
-# against it, and stops it. Arguments are passed to each benchmark.
+# `npm run bench`: starts a local stack of its own (STACK_PORT 58321, or BENCH_STACK_PORT; folder
+# .stack/bench, so dev and test stacks are left alone), runs every bench/*.ts against it with the
+# stack's environment, and stops it. Each benchmark prints its figures as ratios against a
+# same-run baseline and writes bench-results/<name>.json. Exits non-zero when one failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export STACK_PORT="${BENCH_STACK_PORT:-58321}"
 export STACK_DIR="$ROOT/.stack/bench"
+export NO_COLOR=1
+# Function settings the benchmarks send (as scripts/test.sh gives the test stack).
+export AMOCRM_WEBHOOK_SECRET="${AMOCRM_WEBHOOK_SECRET:-test-webhook-secret}"
+export AMOCRM_ACCOUNT_ID="${AMOCRM_ACCOUNT_ID:-31555001}"
+export AMOCRM_SUBDOMAIN="${AMOCRM_SUBDOMAIN:-kaspiacademy}"
 DENO="$ROOT/node_modules/.bin/deno"
 
 bash scripts/ensure-deps.sh || exit 1
 stop_stack() { bash scripts/stack/stop.sh --quiet; }
 trap stop_stack EXIT
 stop_stack
-if ! bash scripts/stack/start.sh >"/tmp/traffic-sync-bench.$$" 2>&1; then
-  cat "/tmp/traffic-sync-bench.$$"
-  echo "local stack did not start"
+mkdir -p "$STACK_DIR"
+if ! bash scripts/stack/start.sh >"$STACK_DIR/start.log" 2>&1; then
+  cat "$STACK_DIR/start.log"
+  echo "FAIL local stack did not start"
   exit 1
 fi
-rm -f "/tmp/traffic-sync-bench.$$"
 set -a
 source "$STACK_DIR/env"
 set +a
@@ -26,6 +32,6 @@ set +a
 rc=0
 for f in bench/*.ts; do
   echo "== $f"
-  "$DENO" run -A "$f" "$@" || rc=1
+  "$DENO" run -A "$f" || { rc=1; echo "FAIL $f"; }
 done
-exit "$rc"
+exit $rc

@@ -1,0 +1,42 @@
+/** amocrm-webhook's environment, parsed once with zod. */
+import { z } from "../_shared/deps.ts";
+
+/** Unset and empty mean the same: not configured. */
+const optionalText = z.string().trim().optional().transform((s) => s || undefined);
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+const schema = z.object({
+  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "SUPABASE_SERVICE_ROLE_KEY must be set"),
+  /**
+   * The `secret` query parameter AmoCRM's webhook URL carries. Optional here so the function
+   * still starts without it; the handler then refuses every webhook with a 500 and a log line.
+   */
+  AMOCRM_WEBHOOK_SECRET: optionalText,
+  /** When set, `account[id]` of every body must equal it (403 otherwise). */
+  AMOCRM_ACCOUNT_ID: optionalText.pipe(
+    z.string().regex(/^[0-9]+$/, "AMOCRM_ACCOUNT_ID must be digits").optional(),
+  ),
+  /** When set, `account[subdomain]` must equal it, case-insensitively (403 otherwise). */
+  AMOCRM_SUBDOMAIN: optionalText,
+  /** Largest accepted body in bytes (413 above it). Default 1 MiB. */
+  AMOCRM_MAX_BODY_BYTES: positiveInt(1_048_576, 64 * 1_048_576),
+  /** How long to wait for processing before answering 200 anyway (AmoCRM waits 2 s). */
+  AMOCRM_PROCESS_BUDGET_MS: positiveInt(1_000, 1_800),
+  /** How long storing the raw body may take before the function answers 503. */
+  AMOCRM_STORE_TIMEOUT_MS: positiveInt(1_500, 1_800),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Parses the environment; the error names every missing or invalid variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`amocrm-webhook configuration is invalid: ${issues.join("; ")}`);
+  }
+  return parsed.data;
+}

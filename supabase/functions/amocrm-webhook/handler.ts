@@ -1,0 +1,38 @@
+/**
+ * amocrm-webhook: AmoCRM account webhooks in, `traffic_amocrm_events` + `traffic_leads` + the
+ * sales ledger out. One route, `POST /amocrm-webhook`:
+ *
+ * - a webhook (`?secret=…`, form-encoded body): see {@link receive};
+ * - the admin replay (`?replay=failed` or a JSON body, service key): see {@link replay}.
+ *
+ * @module
+ */
+import { errorResponse, type Handler, HttpError, withErrors } from "../_shared/http.ts";
+import type { Logger } from "../_shared/logger.ts";
+import type { Config } from "./config.ts";
+import { receive } from "./receive.ts";
+import { isReplayCall, replay } from "./replay.ts";
+import type { WebhookStore } from "./store.ts";
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  store: WebhookStore;
+  /** `EdgeRuntime.waitUntil` where the runtime has it: keeps late processing alive. */
+  waitUntil?: (task: Promise<unknown>) => void;
+}
+
+/** Builds the request handler. */
+export function createHandler(deps: Deps): Handler {
+  return withErrors(deps.logger, async (req) => {
+    const url = new URL(req.url);
+    // The path as the function sees it: /amocrm-webhook[/]
+    const route = url.pathname.replace(/^\/amocrm-webhook/, "").replace(/\/+$/, "") || "/";
+    if (route !== "/") return errorResponse(404, "not_found", `No route ${req.method} ${route}.`);
+    if (req.method !== "POST") {
+      throw new HttpError(405, "method_not_allowed", "Use POST.", { allow: "POST" });
+    }
+    if (isReplayCall(req, url)) return await replay(req, url, deps);
+    return await receive(req, url, deps);
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * The webhook itself: check the secret, read and parse the body, check the account, store the
+ * raw body, then process it within a time budget. Once the body is stored the answer is 200,
+ * whatever processing does; only a failure to store answers 5xx, so AmoCRM retries.
+ *
+ * @module
+ */
+import { parseWebhook, sha256Hex, type Webhook } from "../_shared/amocrm/mod.ts";
+import { timingSafeEqual } from "../_shared/auth.ts";
+import { describeError, HttpError, json } from "../_shared/http.ts";
+import { readBody, storable } from "./body.ts";
+import type { Deps } from "./handler.ts";
+import type { IngestResult } from "./store.ts";
+
+/** Handles one AmoCRM webhook POST. */
+export async function receive(req: Request, url: URL, deps: Deps): Promise<Response> {
+  const { config, logger } = deps;
+  const started = performance.now();
+  if (!config.AMOCRM_WEBHOOK_SECRET) {
+    logger.error(
+      "AMOCRM_WEBHOOK_SECRET is not set: webhook refused and nothing stored. Set the secret and " +
+        "put it in the AmoCRM webhook URL as ?secret=...",
+    );
+    throw new HttpError(500, "not_configured", "The webhook endpoint is not configured.");
+  }
+  const secret = url.searchParams.get("secret");
+  if (!secret) {
+    logger.warn("webhook rejected: no secret in the URL");
+    throw new HttpError(401, "unauthorized", "The secret query parameter is required.");
+  }
+  if (!timingSafeEqual(secret, config.AMOCRM_WEBHOOK_SECRET)) {
+    logger.warn("webhook rejected: wrong secret");
+    throw new HttpError(401, "unauthorized", "The secret is not valid.");
+  }
+
+  const rawBody = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
+  const parsed = parseWebhook(rawBody);
+  if (!parsed.ok) {
+    logger.warn("webhook rejected: not a valid AmoCRM body", {
+      error: parsed.error,
+      bytes: rawBody.length,
+    });
+    throw new HttpError(400, "invalid_webhook", parsed.error);
+  }
+  const webhook = parsed.webhook;
+  checkAccount(webhook, deps);
+
+  const sha256 = await sha256Hex(rawBody);
+  const stored = await storeBody(rawBody, sha256, webhook, req.headers.get("content-type"), deps);
+  const status = await processWithinBudget(stored.eventId, deps);
+  logger.info("webhook stored", {
+    event_id: stored.eventId,
+    duplicate: stored.duplicate,
+    events: webhook.events.length,
+    ignored_groups: webhook.ignored.length,
+    status,
+    bytes: rawBody.length,
+    ms: Math.round(performance.now() - started),
+  });
+  return json({ ok: true, event_id: stored.eventId, duplicate: stored.duplicate, status });
+}
+
+/** 403 unless `account[id]` / `account[subdomain]` match the configured ones (when set). */
+function checkAccount(webhook: Webhook, { config, logger }: Deps): void {
+  const { id, subdomain } = webhook.account;
+  const idOk = !config.AMOCRM_ACCOUNT_ID || id === config.AMOCRM_ACCOUNT_ID;
+  const subdomainOk = !config.AMOCRM_SUBDOMAIN ||
+    subdomain?.toLowerCase() === config.AMOCRM_SUBDOMAIN.toLowerCase();
+  if (idOk && subdomainOk) return;
+  logger.warn("webhook rejected: foreign account", { account_id: id, subdomain });
+  throw new HttpError(403, "foreign_account", "The webhook comes from another AmoCRM account.");
+}
+
+/** Stores the raw body; any failure (or the time limit) becomes a 503 so AmoCRM retries. */
+async function storeBody(
+  rawBody: string,
+  sha256: string,
+  webhook: Webhook,
+  contentType: string | null,
+  { config, logger, store }: Deps,
+): Promise<IngestResult> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
+  try {
+    return await store.ingest({
+      rawBody,
+      contentType,
+      sha256,
+      payload: storable(webhook),
+      accountId: webhook.account.id,
+      subdomain: webhook.account.subdomain,
+      eventCount: webhook.events.length,
+    }, abort.signal);
+  } catch (err) {
+    logger.error("webhook NOT stored: answering 503 so AmoCRM retries", {
+      error: describeError(err),
+      sha256,
+    });
+    throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
+      "retry-after": "5",
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+/**
+ * Processes the stored event, waiting at most the budget. Past it the answer goes out with
+ * status "pending" and the work continues (kept alive by `EdgeRuntime.waitUntil` when there is
+ * one); a stale pending event is picked up by amocrm_replay_failed. Never throws.
+ */
+async function processWithinBudget(eventId: number, deps: Deps): Promise<string> {
+  const { logger, config } = deps;
+  const task = deps.store.process(eventId).then((result) => {
+    if (result.status === "failed") {
+      logger.warn("webhook processing failed; stored for replay", {
+        event_id: eventId,
+        error: result.error,
+      });
+    }
+    return result.status as string;
+  }, (err) => {
+    logger.error("webhook processing did not complete; the event stays pending for replay", {
+      event_id: eventId,
+      error: describeError(err),
+    });
+    return "pending";
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), config.AMOCRM_PROCESS_BUDGET_MS);
+  });
+  const outcome = await Promise.race([task, timeout]);
+  clearTimeout(timer);
+  if (outcome !== TIMED_OUT) return outcome;
+  logger.warn("webhook processing exceeded its budget; answering before it ends", {
+    event_id: eventId,
+    budget_ms: config.AMOCRM_PROCESS_BUDGET_MS,
+  });
+  deps.waitUntil?.(task);
+  return "pending";
+}

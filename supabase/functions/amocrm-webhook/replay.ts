@@ -1,0 +1,48 @@
+/**
+ * The admin call: `POST ?replay=failed[&limit=N]`, or a JSON body `{ "replay": "failed",
+ * "limit": N }`, with the service-role key. Reprocesses failed and stale pending events.
+ *
+ * @module
+ */
+import { requireServiceCaller } from "../_shared/auth.ts";
+import { z } from "../_shared/deps.ts";
+import { HttpError, json, readJson } from "../_shared/http.ts";
+import type { Deps } from "./handler.ts";
+
+const ReplayRequest = z.object({
+  replay: z.literal("failed", { message: 'replay must be "failed"' }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+/** True when the request is the admin call rather than a webhook. */
+export function isReplayCall(req: Request, url: URL): boolean {
+  return url.searchParams.has("replay") ||
+    (req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json");
+}
+
+/** Runs `amocrm_replay_failed` for a service caller. */
+export async function replay(req: Request, url: URL, deps: Deps): Promise<Response> {
+  requireServiceCaller(req, deps.config.SUPABASE_SERVICE_ROLE_KEY);
+  const isJson = (req.headers.get("content-type") ?? "").toLowerCase()
+    .startsWith("application/json");
+  const body = isJson ? await readJson(req, 64 * 1024) : {};
+  const fromBody = body && typeof body === "object" && !Array.isArray(body)
+    ? body as Record<string, unknown>
+    : {};
+  const parsed = ReplayRequest.safeParse({
+    replay: url.searchParams.get("replay") ?? fromBody.replay,
+    limit: url.searchParams.get("limit") ?? fromBody.limit ?? undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(400, "invalid_replay", `${issue.path.join(".")}: ${issue.message}`);
+  }
+  const result = await deps.store.replayFailed(parsed.data.limit);
+  deps.logger.info("replay of failed AmoCRM events done", {
+    selected: result.selected,
+    processed: result.processed,
+    ignored: result.ignored,
+    failed: result.failed,
+  });
+  return json({ replay: result });
+}

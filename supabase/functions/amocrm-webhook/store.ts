@@ -1,0 +1,91 @@
+/**
+ * The webhook's narrow view of the database: three SQL functions called through PostgREST with
+ * the service key. The handler depends on {@link WebhookStore} only, so tests inject a fake.
+ *
+ * @module
+ */
+import type { SupabaseClient } from "../_shared/deps.ts";
+import type { Webhook } from "../_shared/amocrm/mod.ts";
+
+/** One body to store (`amocrm_ingest_event`). */
+export interface IngestInput {
+  rawBody: string;
+  contentType: string | null;
+  sha256: string;
+  payload: Webhook;
+  accountId?: string;
+  subdomain?: string;
+  eventCount: number;
+}
+
+/** Where the body went: its event id, and whether the same body was stored before. */
+export interface IngestResult {
+  eventId: number;
+  duplicate: boolean;
+}
+
+/** What `amocrm_process_event` reports. */
+export interface ProcessResult {
+  event_id: number;
+  status: "processed" | "ignored" | "failed";
+  already?: boolean;
+  leads?: number;
+  error?: string;
+}
+
+/** What `amocrm_replay_failed` reports. */
+export interface ReplayResult {
+  selected: number;
+  event_ids: number[];
+  processed: number;
+  ignored: number;
+  failed: number;
+}
+
+/** The database operations of the webhook. Every method throws on failure. */
+export interface WebhookStore {
+  ingest(input: IngestInput, signal?: AbortSignal): Promise<IngestResult>;
+  process(eventId: number): Promise<ProcessResult>;
+  replayFailed(limit: number): Promise<ReplayResult>;
+}
+
+/** A database call that failed; `message` is for logs, never for clients. */
+export class StoreError extends Error {
+  constructor(operation: string, message: string) {
+    super(`${operation}: ${message}`);
+    this.name = "StoreError";
+  }
+}
+
+/** {@link WebhookStore} over supabase-js rpc calls (a client made with the service key). */
+export function createStore(db: SupabaseClient): WebhookStore {
+  return {
+    async ingest(input, signal) {
+      let query = db.rpc("amocrm_ingest_event", {
+        p_raw_body: input.rawBody,
+        p_content_type: input.contentType,
+        p_sha256: input.sha256,
+        p_payload: input.payload,
+        p_account_id: input.accountId ?? null,
+        p_subdomain: input.subdomain ?? null,
+        p_event_count: input.eventCount,
+      });
+      if (signal) query = query.abortSignal(signal);
+      const { data, error } = await query;
+      if (error) throw new StoreError("amocrm_ingest_event", error.message);
+      const row = (data as { event_id: number; duplicate: boolean }[] | null)?.[0];
+      if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
+      return { eventId: Number(row.event_id), duplicate: row.duplicate };
+    },
+    async process(eventId) {
+      const { data, error } = await db.rpc("amocrm_process_event", { p_event_id: eventId });
+      if (error) throw new StoreError("amocrm_process_event", error.message);
+      return data as ProcessResult;
+    },
+    async replayFailed(limit) {
+      const { data, error } = await db.rpc("amocrm_replay_failed", { p_limit: limit });
+      if (error) throw new StoreError("amocrm_replay_failed", error.message);
+      return data as ReplayResult;
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * amocrm-webhook on the local stack, through the gateway (verify_jwt off): the secret and account
+ * checks, what a body leaves in traffic_amocrm_events / traffic_leads / the product views, and
+ * attribution. The ledger's behaviour over sequences is in amocrm-ledger.test.ts.
+ */
+import assert from "node:assert/strict";
+import {
+  ACCOUNT,
+  eventOf,
+  lead,
+  leadBody,
+  mapPipeline,
+  sale,
+  send,
+  uniqueId,
+} from "../helpers/amocrm.ts";
+import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { createUser, db } from "../helpers/stack.ts";
+
+const sql = db();
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: a missing or wrong secret is 401 and stores nothing",
+  fn: async () => {
+    const body = leadBody("add", { id: uniqueId(), status: 1, at: 0 });
+    for (const secret of [null, "", "wrong-secret"]) {
+      const res = await send(body, secret);
+      assert.equal(res.status, 401, `secret ${secret}`);
+      assert.deepEqual(Object.keys(res.json), ["error"]);
+    }
+    assert.equal(await eventOf(sql, body), undefined);
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: a body from another account is 403 and stores nothing",
+  fn: async () => {
+    const id = uniqueId();
+    for (
+      const account of [
+        { id: "1", subdomain: ACCOUNT.subdomain },
+        { id: ACCOUNT.id, subdomain: "someone-else" },
+      ]
+    ) {
+      const body = leadBody("add", { id, status: 1, at: 0 }, account);
+      const res = await send(body);
+      assert.equal(res.status, 403);
+      assert.equal((res.json.error as { code: string }).code, "foreign_account");
+      assert.equal(await eventOf(sql, body), undefined);
+    }
+    assert.equal(await lead(sql, id), undefined);
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: an unparseable body is 400 and a GET is 405",
+  fn: async () => {
+    const bad = await send("leads[add][0][id]=not-a-number");
+    assert.equal(bad.status, 400);
+    assert.equal((bad.json.error as { code: string }).code, "invalid_webhook");
+    const env = (await import("../helpers/stack.ts")).stackEnv();
+    const get = await fetch(`${env.SUPABASE_URL}/functions/v1/amocrm-webhook?secret=x`);
+    assert.equal(get.status, 405);
+    await get.body?.cancel();
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: leads[add] creates the lead with its product and UTM values",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "intensive1d");
+    const id = uniqueId();
+    const body = leadBody("add", {
+      id,
+      status: 61234501,
+      pipeline,
+      price: "0",
+      name: "Заявка: Интенсив 1 день",
+      at: 0,
+      utm: {
+        source: "facebook",
+        medium: "cpc",
+        campaign: "intensive_june",
+        content: "креатив #2",
+        term: "онлайн курс",
+        fbclid: "IwAR3x",
+      },
+    });
+    const res = await send(body);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.status, "processed");
+    assert.deepEqual(await lead(sql, id), {
+      pipeline_id: String(pipeline),
+      status_id: "61234501",
+      product: "intensive1d",
+      name: "Заявка: Интенсив 1 день",
+      price: "0",
+      utm_source: "facebook",
+      utm_medium: "cpc",
+      utm_campaign: "intensive_june",
+      utm_content: "креатив #2",
+      utm_term: "онлайн курс",
+      fbclid: "IwAR3x",
+      is_deleted: false,
+      user_id: null,
+      attributed_by: null,
+      created_at: "2024-06-10T06:13:20",
+    });
+    assert.equal(await sale(sql, id), undefined, "a new lead is not a sale");
+    const event = await eventOf(sql, body);
+    assert.deepEqual(
+      { status: event.status, attempts: event.attempts, n: event.event_count },
+      { status: "processed", attempts: 1, n: 1 },
+    );
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: a won deal is one sale in its product's view, and only there",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "express");
+    const id = uniqueId();
+    const res = await send(
+      leadBody("status", { id, status: 142, pipeline, price: "99000.50", at: 60 }),
+    );
+    assert.equal(res.status, 200);
+    const views = await sql`
+      select 'express' as v, sale_type, sale_amount::text from public.express_course_sales
+        where amocrm_lead_id = ${id}
+      union all select 'challenge3d', sale_type, sale_amount::text from public.challenge3d_sales
+        where amocrm_lead_id = ${id}
+      union all select 'intensive1d', sale_type, sale_amount::text from public.intensive1d_sales
+        where amocrm_lead_id = ${id}`;
+    assert.deepEqual(views.map((r) => ({ ...r })), [
+      { v: "express", sale_type: "full", sale_amount: "99000.50" },
+    ]);
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: the same body 5 times is stored once and is still one sale",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const id = uniqueId();
+    const body = leadBody("status", { id, status: 142, pipeline, price: "150000", at: 60 });
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await send(body));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200]);
+    assert.deepEqual(answers.map((a) => a.json.duplicate), [false, true, true, true, true]);
+    assert.equal(new Set(answers.map((a) => a.json.event_id)).size, 1);
+    const [{ n }] = await sql`select count(*)::int as n from public.challenge3d_sales
+      where amocrm_lead_id = ${id}`;
+    assert.equal(n, 1);
+    assert.equal((await eventOf(sql, body)).attempts, 1, "processed once");
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: a deal in a pipeline that is not mapped is a lead, not a sale",
+  fn: async () => {
+    const id = uniqueId();
+    const res = await send(leadBody("status", { id, status: 142, pipeline: uniqueId(), at: 5 }));
+    assert.equal(res.json.status, "processed");
+    const row = await lead(sql, id);
+    assert.equal(row.status_id, "142");
+    assert.equal(row.product, null);
+    assert.equal(await sale(sql, id), undefined);
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: a body with only contacts and tasks is stored as ignored, 200",
+  fn: async () => {
+    const body = buildForm({
+      contacts: { add: [{ id: String(uniqueId()), name: "Иван" }] },
+      task: { add: [{ id: "5", text: "call" }] },
+      account: ACCOUNT,
+    });
+    const res = await send(body);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.status, "ignored");
+    const event = await eventOf(sql, body);
+    assert.equal(event.status, "ignored");
+    assert.equal(event.event_count, 0);
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "amocrm-webhook: a lead and its sale are attributed by ad id, else by utm_source",
+  fn: async () => {
+    const byAd = await createUser(sql);
+    const bySource = await createUser(sql);
+    const adId = String(uniqueId());
+    const source = `src_${uniqueId()}`;
+    await sql`insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id,
+        adset_id, ad_id, stat_date) values (${byAd.id}, 'act_1', 'c', 's', ${adId}, '2024-06-10')`;
+    await sql`insert into public.traffic_targetologist_settings (user_id, team_name, utm_sources)
+      values (${bySource.id}, 'team', ${[source]})`;
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const [a, b] = [uniqueId(), uniqueId()];
+    await send(leadBody("status", {
+      id: a,
+      status: 142,
+      pipeline,
+      price: "1",
+      at: 1,
+      utm: { source, content: adId },
+    }));
+    await send(leadBody("add", { id: b, status: 1, pipeline, at: 1, utm: { source } }));
+    assert.deepEqual(
+      [(await lead(sql, a)).user_id, (await lead(sql, a)).attributed_by],
+      [byAd.id, "ad"],
+    );
+    assert.deepEqual([(await sale(sql, a)).user_id, (await sale(sql, a)).attributed_by], [
+      byAd.id,
+      "ad",
+    ]);
+    assert.deepEqual([(await lead(sql, b)).user_id, (await lead(sql, b)).attributed_by], [
+      bySource.id,
+      "utm_source",
+    ]);
+  },
+});
+
+Deno.test({ ...opts, name: "amocrm-webhook: close the connection", fn: () => sql.end() });

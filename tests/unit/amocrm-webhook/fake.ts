@@ -1,0 +1,84 @@
+/**
+ * A fake {@link WebhookStore} and request builders for the amocrm-webhook handler tests: no
+ * database, no network, every call recorded.
+ *
+ * @module
+ */
+import { apiKeys } from "../../../scripts/lib/jwt.ts";
+import { type Config, loadConfig } from "../../../supabase/functions/amocrm-webhook/config.ts";
+import { createHandler } from "../../../supabase/functions/amocrm-webhook/handler.ts";
+import type {
+  IngestInput,
+  ProcessResult,
+  ReplayResult,
+  WebhookStore,
+} from "../../../supabase/functions/amocrm-webhook/store.ts";
+import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
+
+export const SECRET = "unit-test-secret";
+export const KEYS = await apiKeys("unit-test-jwt-secret");
+
+/** A config as the function would load it, with overrides. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    SUPABASE_URL: "http://127.0.0.1:1",
+    SUPABASE_SERVICE_ROLE_KEY: KEYS.serviceRole,
+    AMOCRM_WEBHOOK_SECRET: SECRET,
+    ...env,
+  });
+}
+
+/** A store that records calls; behaviours are swapped per test. */
+export class FakeStore implements WebhookStore {
+  ingested: IngestInput[] = [];
+  processed: number[] = [];
+  replays: number[] = [];
+  ingestError: Error | null = null;
+  processImpl: (id: number) => Promise<ProcessResult> = (id) =>
+    Promise.resolve({ event_id: id, status: "processed" });
+  private bySha = new Map<string, number>();
+
+  ingest(input: IngestInput) {
+    if (this.ingestError) return Promise.reject(this.ingestError);
+    this.ingested.push(input);
+    const existing = this.bySha.get(input.sha256);
+    if (existing) return Promise.resolve({ eventId: existing, duplicate: true });
+    const id = this.bySha.size + 1;
+    this.bySha.set(input.sha256, id);
+    return Promise.resolve({ eventId: id, duplicate: false });
+  }
+  process(eventId: number) {
+    this.processed.push(eventId);
+    return this.processImpl(eventId);
+  }
+  replayFailed(limit: number): Promise<ReplayResult> {
+    this.replays.push(limit);
+    return Promise.resolve({ selected: 0, event_ids: [], processed: 0, ignored: 0, failed: 0 });
+  }
+}
+
+/** The handler over a fake store and a memory logger. */
+export function setup(env: Record<string, string | undefined> = {}) {
+  const store = new FakeStore();
+  const logger = memoryLogger();
+  const waited: Promise<unknown>[] = [];
+  const handler = createHandler({
+    config: testConfig(env),
+    logger,
+    store,
+    waitUntil: (task) => waited.push(task),
+  });
+  return { handler, store, logger, waited };
+}
+
+/** A webhook POST as the function sees it (path `/amocrm-webhook`). */
+export function webhook(
+  body: BodyInit | null,
+  opts: { query?: string; headers?: Record<string, string>; method?: string } = {},
+): Request {
+  return new Request(`http://fn.local/amocrm-webhook${opts.query ?? `?secret=${SECRET}`}`, {
+    method: opts.method ?? "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...opts.headers },
+    body,
+  });
+}

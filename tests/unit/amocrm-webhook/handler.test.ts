@@ -1,0 +1,269 @@
+/**
+ * amocrm-webhook's handler called with `new Request(...)` over a fake store: the status code of
+ * every refusal, that nothing is stored before the checks pass, and that a stored body is 200
+ * whatever processing does.
+ */
+import assert from "node:assert/strict";
+import { buildForm, sha256Hex } from "../../../supabase/functions/_shared/amocrm/mod.ts";
+import { fixture } from "../amocrm/fixtures.ts";
+import { SECRET, setup, webhook } from "./fake.ts";
+
+const ACCOUNT = { id: "31555001", subdomain: "kaspiacademy" };
+
+function wonDeal(leadId = "501", extra: Record<string, string> = {}): string {
+  return buildForm({
+    leads: {
+      status: [{
+        id: leadId,
+        status_id: "142",
+        pipeline_id: "7340002",
+        price: "490000",
+        updated_at: "1718090000",
+        ...extra,
+      }],
+    },
+    account: ACCOUNT,
+  });
+}
+
+async function errorCode(res: Response): Promise<string> {
+  return (await res.json()).error.code;
+}
+
+Deno.test("amocrm-webhook answers 405 with Allow: POST to any other method", async () => {
+  const { handler, store } = setup();
+  for (const method of ["GET", "PUT", "DELETE", "OPTIONS"]) {
+    const res = await handler(webhook(null, { method }));
+    assert.equal(res.status, 405, method);
+    assert.equal(res.headers.get("allow"), "POST");
+    assert.equal(await errorCode(res), "method_not_allowed");
+  }
+  assert.equal(store.ingested.length, 0);
+});
+
+Deno.test("amocrm-webhook answers 404 to a sub-path", async () => {
+  const { handler } = setup();
+  const res = await handler(
+    new Request("http://fn.local/amocrm-webhook/other", { method: "POST" }),
+  );
+  assert.equal(res.status, 404);
+  await res.body?.cancel();
+});
+
+Deno.test("amocrm-webhook answers 500, logs why and stores nothing when the secret is unset", async () => {
+  for (const secret of [undefined, "", "  "]) {
+    const { handler, store, logger } = setup({ AMOCRM_WEBHOOK_SECRET: secret });
+    const res = await handler(webhook(wonDeal(), { query: "?secret=anything" }));
+    assert.equal(res.status, 500);
+    assert.equal(await errorCode(res), "not_configured");
+    assert.equal(store.ingested.length, 0);
+    assert.match(logger.lines.join("\n"), /AMOCRM_WEBHOOK_SECRET is not set/);
+  }
+});
+
+Deno.test("amocrm-webhook answers 401 to a missing, empty or wrong secret", async () => {
+  const { handler, store } = setup();
+  for (
+    const query of [
+      "",
+      "?secret=",
+      "?secret=wrong",
+      `?secret=${SECRET}x`,
+      `?secret=${SECRET.slice(0, -1)}`,
+      `?Secret=${SECRET}`,
+    ]
+  ) {
+    const res = await handler(webhook(wonDeal(), { query }));
+    assert.equal(res.status, 401, query);
+    assert.equal(await errorCode(res), "unauthorized");
+  }
+  assert.equal(store.ingested.length, 0);
+});
+
+Deno.test("amocrm-webhook answers 413 on a large Content-Length before reading the body", async () => {
+  const { handler, store } = setup({ AMOCRM_MAX_BODY_BYTES: "1000" });
+  let pulled = false;
+  const body = new ReadableStream({
+    pull() {
+      pulled = true;
+    },
+  }, { highWaterMark: 0 });
+  const res = await handler(webhook(body, { headers: { "content-length": "1001" } }));
+  assert.equal(res.status, 413);
+  assert.equal(await errorCode(res), "payload_too_large");
+  assert.equal(pulled, false, "the body was not read");
+  assert.equal(store.ingested.length, 0);
+});
+
+Deno.test("amocrm-webhook answers 413 when the bytes received exceed the limit", async () => {
+  const { handler, store } = setup({ AMOCRM_MAX_BODY_BYTES: "1000" });
+  const chunk = new TextEncoder().encode("a".repeat(400));
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ < 10) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  const res = await handler(webhook(body));
+  assert.equal(res.status, 413);
+  await res.body?.cancel();
+  assert.ok(sent <= 4, `reading stopped early (sent ${sent} chunks)`);
+  assert.equal(store.ingested.length, 0);
+  const { handler: h2 } = setup({ AMOCRM_MAX_BODY_BYTES: String(wonDeal().length) });
+  const atLimit = await h2(webhook(wonDeal()));
+  assert.equal(atLimit.status, 200, "a body of exactly the limit is accepted");
+  await atLimit.body?.cancel();
+});
+
+Deno.test("amocrm-webhook answers 400 to a body the parser rejects, storing nothing", async () => {
+  const { handler, store } = setup();
+  const bodies = [
+    "leads[status][0][id]=abc",
+    "leads%5Badd%5D%5B0%5D%5Bid%5D=1&x=%E0",
+    `leads[add][0]${"[x]".repeat(30)}=1`,
+    "leads[add][0][id]=1&leads[add][0][price]=1e5",
+    "leads[add][0][name]=a\u0000b&leads[add][0][id]=1",
+  ];
+  for (const body of bodies) {
+    const res = await handler(webhook(body));
+    assert.equal(res.status, 400, body);
+    const err = (await res.json()).error;
+    assert.equal(err.code, "invalid_webhook");
+    assert.ok(err.message.length > 0);
+  }
+  assert.equal(store.ingested.length, 0);
+});
+
+Deno.test("amocrm-webhook answers 403 to another account id or subdomain when configured", async () => {
+  const { handler, store } = setup({
+    AMOCRM_ACCOUNT_ID: ACCOUNT.id,
+    AMOCRM_SUBDOMAIN: ACCOUNT.subdomain,
+  });
+  const foreign = [
+    { id: "999", subdomain: ACCOUNT.subdomain },
+    { id: ACCOUNT.id, subdomain: "other" },
+    { subdomain: ACCOUNT.subdomain },
+    {},
+  ];
+  for (const account of foreign) {
+    const body = buildForm({ leads: { add: [{ id: "1" }] }, account });
+    const res = await handler(webhook(body));
+    assert.equal(res.status, 403, JSON.stringify(account));
+    assert.equal(await errorCode(res), "foreign_account");
+  }
+  assert.equal(store.ingested.length, 0);
+  const upper = buildForm({
+    leads: { add: [{ id: "1" }] },
+    account: { id: ACCOUNT.id, subdomain: "KaspiAcademy" },
+  });
+  const ok = await handler(webhook(upper));
+  assert.equal(ok.status, 200, "subdomains compare case-insensitively");
+  await ok.body?.cancel();
+});
+
+Deno.test("amocrm-webhook accepts any account when neither variable is set", async () => {
+  const { handler } = setup();
+  const res = await handler(webhook(buildForm({ leads: { add: [{ id: "1" }] } })));
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+});
+
+Deno.test("amocrm-webhook stores the raw body with its hash and parsed payload, then processes it", async () => {
+  const { handler, store } = setup({ AMOCRM_ACCOUNT_ID: ACCOUNT.id });
+  const body = fixture("status");
+  const res = await handler(webhook(body));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {
+    ok: true,
+    event_id: 1,
+    duplicate: false,
+    status: "processed",
+  });
+  const [stored] = store.ingested;
+  assert.equal(stored.rawBody, body);
+  assert.equal(stored.sha256, await sha256Hex(body));
+  assert.equal(stored.contentType, "application/x-www-form-urlencoded");
+  assert.equal(stored.accountId, "31555001");
+  assert.equal(stored.subdomain, "kaspiacademy");
+  assert.equal(stored.eventCount, 1);
+  assert.equal(stored.payload.events[0].statusId, "142");
+  assert.deepEqual(store.processed, [1]);
+});
+
+Deno.test("amocrm-webhook answers 200 duplicate:true to the same body again", async () => {
+  const { handler } = setup();
+  const first = await (await handler(webhook(wonDeal()))).json();
+  const again = await (await handler(webhook(wonDeal()))).json();
+  assert.equal(first.duplicate, false);
+  assert.equal(again.duplicate, true);
+  assert.equal(again.event_id, first.event_id);
+});
+
+Deno.test("amocrm-webhook answers 503 and logs when the body cannot be stored", async () => {
+  const { handler, store, logger } = setup();
+  store.ingestError = new Error("connection refused");
+  const res = await handler(webhook(wonDeal()));
+  assert.equal(res.status, 503);
+  assert.equal(res.headers.get("retry-after"), "5");
+  const err = (await res.json()).error;
+  assert.equal(err.code, "storage_unavailable");
+  assert.doesNotMatch(err.message, /connection refused/, "internal errors stay in the logs");
+  assert.match(logger.lines.join("\n"), /NOT stored.*connection refused/);
+  assert.deepEqual(store.processed, []);
+});
+
+Deno.test("amocrm-webhook answers 200 when processing throws or reports a failure", async () => {
+  const { handler, store, logger } = setup();
+  store.processImpl = () => Promise.reject(new Error("db went away"));
+  const thrown = await handler(webhook(wonDeal("1")));
+  assert.equal(thrown.status, 200);
+  assert.equal((await thrown.json()).status, "pending");
+  store.processImpl = (id) => Promise.resolve({ event_id: id, status: "failed", error: "boom" });
+  const failed = await handler(webhook(wonDeal("2")));
+  assert.equal(failed.status, 200);
+  assert.equal((await failed.json()).status, "failed");
+  assert.match(logger.lines.join("\n"), /db went away/);
+  assert.match(logger.lines.join("\n"), /boom/);
+});
+
+Deno.test("amocrm-webhook answers within its budget and hands slow processing to waitUntil", async () => {
+  const { handler, store, waited } = setup({ AMOCRM_PROCESS_BUDGET_MS: "20" });
+  let finish!: () => void;
+  store.processImpl = (id) =>
+    new Promise((resolve) => {
+      finish = () => resolve({ event_id: id, status: "processed" });
+    });
+  const started = performance.now();
+  const res = await handler(webhook(wonDeal()));
+  assert.ok(performance.now() - started < 1000);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).status, "pending");
+  assert.equal(waited.length, 1);
+  finish();
+  assert.equal(await waited[0], "processed");
+});
+
+Deno.test("amocrm-webhook stores bodies with only other entities and answers 200", async () => {
+  const { handler, store } = setup();
+  store.processImpl = (id) => Promise.resolve({ event_id: id, status: "ignored" });
+  const body = buildForm({ contacts: { add: [{ id: "9", name: "Иван" }] }, account: ACCOUNT });
+  const res = await handler(webhook(body));
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).status, "ignored");
+  assert.equal(store.ingested[0].eventCount, 0);
+  assert.deepEqual(store.ingested[0].payload.ignored, [
+    { entity: "contacts", action: "add", count: 1 },
+  ]);
+});
+
+Deno.test("amocrm-webhook turns U+0000 in parsed values into U+FFFD so Postgres can store them", async () => {
+  const { handler, store } = setup();
+  const body = buildForm({ leads: { add: [{ id: "7", name: "a\u0000b" }] } });
+  assert.ok(body.includes("%00"));
+  const res = await handler(webhook(body));
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  assert.equal(store.ingested[0].rawBody, body);
+  assert.equal(store.ingested[0].payload.events[0].name, "a\uFFFDb");
+});
