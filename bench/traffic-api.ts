@@ -1,82 +1,35 @@
 /**
- * Benchmark: `GET /functions/v1/traffic-api/metrics` under concurrent load on the local stack,
- * against a same-run baseline: the very query the function sends, straight to PostgREST
- * (`/rest/v1/traffic_aggregated_metrics`) with the same JWT. The ratio is the function's cost:
- * one more process hop, JWT claim parsing, validation, sorting, hashing the body for the ETag.
+ * `GET /functions/v1/traffic-api/metrics` under concurrent load on the local stack, over loopback
+ * through the gateway, against a same-run baseline: the very query the function sends, straight
+ * to PostgREST (`GET /rest/v1/traffic_aggregated_metrics`, same select list, filter and order)
+ * with the same user JWT. The ratio is the function's cost: one more process hop, reading the
+ * caller, validation, sorting, hashing the body for the ETag.
  *
- * Run by `npm run bench` (its own stack), or against a running stack:
- *   deno run -A bench/traffic-api.ts [--concurrency 16] [--seconds 5] [--teams 200]
- * Writes bench-results/traffic-api.json.
+ * Two callers: a targetologist (their 3 rows) and an admin (every team's rows and the totals).
+ * Environment: the stack's (`.stack/env` or `$STACK_DIR/env`), `BENCH_CONCURRENCY` (16),
+ * `BENCH_SECONDS` (10, per run), `BENCH_TEAMS` (200). Writes `bench-results/traffic-api.json`.
+ * Exits 1 when a request failed.
  */
-import { parseArgs } from "node:util";
 import { metricsRow, selectFor } from "../supabase/functions/traffic-api/responses.ts";
 import { createUser, db, stackEnv } from "../tests/helpers/stack.ts";
+import { type LoadResult, printTable, runLoad } from "./lib/load.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    concurrency: { type: "string", default: "16" },
-    seconds: { type: "string", default: "5" },
-    teams: { type: "string", default: "200" },
-  },
-});
-const concurrency = Number(values.concurrency);
-const seconds = Number(values.seconds);
-const teams = Number(values.teams);
-
-interface Result {
-  requests: number;
-  errors: number;
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-}
-
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-
-/** `concurrency` workers request `url` back to back for `ms` milliseconds. */
-async function load(url: string, headers: HeadersInit, ms: number): Promise<Result> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const end = start + ms;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      const res = await fetch(url, { headers });
-      await res.arrayBuffer();
-      if (res.status !== 200) errors++;
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return {
-    requests: latencies.length,
-    errors,
-    rps: round(latencies.length / elapsed),
-    p50_ms: round(quantile(latencies, 0.5)),
-    p99_ms: round(quantile(latencies, 0.99)),
-  };
-}
+const env = stackEnv();
+const concurrency = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 16);
+const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
+const teams = Number(Deno.env.get("BENCH_TEAMS") ?? 200);
 
 const sql = db();
-const env = stackEnv();
 const user = await createUser(sql);
 const admin = await createUser(sql, { admin: true });
-// `teams` targetologists (the measured user among them) with 3 stored periods each, plus totals.
-await sql`insert into auth.users (id, email)
+// `teams` targetologists (the measured user among them), 3 stored periods each, plus the totals.
+const others = await sql`insert into auth.users (id, email)
   select gen_random_uuid(), 'bench-' || g || '-' || ${user.id} || '@example.test'
-  from generate_series(1, ${teams - 1}) g`;
-const ids = [
-  user.id,
-  ...(await sql`select id from auth.users where email like ${`bench-%-${user.id}@%`}`).map((
-    r,
-  ) => r.id as string),
-];
+  from generate_series(1, ${teams - 1}) g
+  returning id`;
+const ids = [user.id, ...others.map((r) => r.id as string)];
+const [{ had_totals }] = await sql`select count(*)::int as had_totals
+  from public.traffic_aggregated_metrics where user_id is null`;
 await sql`insert into public.traffic_aggregated_metrics (user_id, team_name, period,
     period_start, period_end, spend_usd, spend_kzt, impressions, clicks, leads, total_revenue,
     total_sales, roas, cpa_usd, computed_at)
@@ -86,68 +39,79 @@ await sql`insert into public.traffic_aggregated_metrics (user_id, team_name, per
     round((random() * 1e6)::numeric, 2), (random() * 20)::int, random()::numeric, 12.5, now()
   from unnest(${ids}::uuid[]) as u, unnest(array['today', '7d', '30d']) as p
   union all
-  select null, 'Total', p, current_date - 29, current_date, 1, 1, 1, 1, 1, 1, 1, 1, 1, now()
+  select null, 'All teams', p, current_date - 29, current_date, 1, 1, 1, 1, 1, 1, 1, 1, 1, now()
   from unnest(array['today', '7d', '30d']) as p
   on conflict on constraint traffic_aggregated_metrics_user_period_key do nothing`;
+const [{ rows: adminRows }] = await sql`select count(*)::int as rows
+  from public.traffic_aggregated_metrics`;
 
 const periods = "today,7d,30d";
 const apiUrl = `${env.SUPABASE_URL}/functions/v1/traffic-api/metrics?period=${periods}`;
-// The query traffic-api itself sends (one page; fewer than 1000 rows here).
+// What traffic-api itself sends (one page: fewer than 1000 rows here).
 const baseUrl = `${env.SUPABASE_URL}/rest/v1/traffic_aggregated_metrics?select=${
   selectFor(metricsRow)
 }&period=in.(${periods})&order=user_id.nullsfirst,period&offset=0&limit=1000`;
 
+async function rows(url: string, headers: HeadersInit): Promise<number> {
+  const body = await (await fetch(url, { headers })).json();
+  return (Array.isArray(body) ? body : body.data)?.length ?? -1;
+}
+
 const scenarios = [
-  { name: "targetologist (3 rows)", jwt: user.jwt, rows: 3 },
-  { name: `admin (${teams * 3 + 3} rows)`, jwt: admin.jwt, rows: teams * 3 + 3 },
+  { name: "targetologist", jwt: user.jwt, rows: 3 },
+  { name: "admin", jwt: admin.jwt, rows: adminRows },
 ];
-const report: Record<string, unknown>[] = [];
+const results: LoadResult[] = [];
+const ratios: Record<string, number> = {};
 for (const s of scenarios) {
   const headers = { authorization: `Bearer ${s.jwt}`, apikey: env.SUPABASE_ANON_KEY };
-  const api = await (await fetch(apiUrl, { headers })).json();
-  const base = await (await fetch(baseUrl, { headers })).json();
-  if (api.data?.length !== s.rows || base.length !== s.rows) {
-    throw new Error(`${s.name}: expected ${s.rows} rows, got ${api.data?.length}/${base.length}`);
+  const got = [await rows(apiUrl, headers), await rows(baseUrl, headers)];
+  if (got[0] !== s.rows || got[1] !== s.rows) {
+    throw new Error(`${s.name}: expected ${s.rows} rows, got ${got.join(" / ")}`);
   }
-  await load(apiUrl, headers, 1000); // warm-up
-  await load(baseUrl, headers, 1000);
-  // Alternate the two so drift on a shared machine hits both alike; keep the better round.
-  const rounds: { api: Result; base: Result }[] = [];
-  for (let i = 0; i < 2; i++) {
-    const b = await load(baseUrl, headers, (seconds * 1000) / 2);
-    const a = await load(apiUrl, headers, (seconds * 1000) / 2);
-    rounds.push({ api: a, base: b });
-  }
-  const best = (k: "api" | "base") => rounds.map((r) => r[k]).sort((x, y) => y.rps - x.rps)[0];
-  const a = best("api");
-  const b = best("base");
-  const row = {
-    scenario: s.name,
-    concurrency,
-    api: a,
-    baseline: b,
-    rps_ratio: Math.round((a.rps / b.rps) * 100) / 100,
-    p50_ratio: Math.round((a.p50_ms / b.p50_ms) * 100) / 100,
-    p99_ratio: Math.round((a.p99_ms / b.p99_ms) * 100) / 100,
+  const send = (url: string) => async () => {
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    return res.status === 200;
   };
-  report.push(row);
-  console.log(
-    `${s.name}, ${concurrency} concurrent: traffic-api ${a.rps} req/s p50 ${a.p50_ms} ms ` +
-      `p99 ${a.p99_ms} ms | PostgREST baseline ${b.rps} req/s p50 ${b.p50_ms} ms ` +
-      `p99 ${b.p99_ms} ms | ratio rps ${row.rps_ratio}x, p50 ${row.p50_ratio}x, p99 ` +
-      `${row.p99_ratio}x | errors ${a.errors}/${b.errors}`,
-  );
+  const base = await runLoad({
+    name: `postgrest ${s.name} (${s.rows} rows)`,
+    concurrency,
+    seconds,
+    send: send(baseUrl),
+  });
+  const api = await runLoad({
+    name: `traffic-api ${s.name} (${s.rows} rows)`,
+    concurrency,
+    seconds,
+    send: send(apiUrl),
+  });
+  results.push(base, api);
+  const r = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+  ratios[`${s.name}_rps_vs_postgrest`] = r(api.rps, base.rps);
+  ratios[`${s.name}_p50_vs_postgrest`] = r(api.p50, base.p50);
+  ratios[`${s.name}_p99_vs_postgrest`] = r(api.p99, base.p99);
 }
-await Deno.mkdir("bench-results", { recursive: true });
-await Deno.writeTextFile(
-  "bench-results/traffic-api.json",
-  JSON.stringify(
-    { at: new Date().toISOString(), cpus: navigator.hardwareConcurrency, report },
-    null,
-    2,
-  ),
-);
-await sql`delete from public.traffic_aggregated_metrics where user_id is null and team_name = 'Total'
-  and period_end = current_date and spend_usd = 1`;
+
 await sql`delete from auth.users where id = any(${[...ids, admin.id]}::uuid[])`;
+if (had_totals === 0) {
+  await sql`delete from public.traffic_aggregated_metrics where user_id is null
+    and team_name = 'All teams' and spend_usd = 1`;
+}
 await sql.end();
+
+console.log(`traffic-api bench: GET /metrics, ${concurrency} connections, ${seconds} s per run`);
+printTable(results);
+console.log(
+  "ratios (traffic-api / PostgREST): " +
+    Object.entries(ratios).map(([k, v]) => `${k} ${v}`).join(", "),
+);
+await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL("../bench-results/traffic-api.json", import.meta.url),
+  JSON.stringify({ concurrency, seconds, teams, results, ratios }, null, 2) + "\n",
+);
+if (results.some((r) => r.errors > 0)) {
+  console.error("FAIL: some requests did not answer 200");
+  Deno.exit(1);
+}
