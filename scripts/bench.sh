@@ -9,6 +9,8 @@ cd "$ROOT"
 export STACK_PORT="${BENCH_STACK_PORT:-58321}"
 export STACK_DIR="$ROOT/.stack/bench"
 export NO_COLOR=1
+# fb-ads-sync calls Meta through this URL: the loopback fake Graph API bench/fb-ads-sync.ts serves.
+export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT + 21))}"
 # Function settings the benchmarks send (as scripts/test.sh gives the test stack).
 export AMOCRM_WEBHOOK_SECRET="${AMOCRM_WEBHOOK_SECRET:-test-webhook-secret}"
 export AMOCRM_ACCOUNT_ID="${AMOCRM_ACCOUNT_ID:-31555001}"

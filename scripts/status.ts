@@ -86,18 +86,25 @@ try {
     problems.push(`${failed_events} webhook events failed (replay: npm run amocrm:replay)`);
   }
 
+  // "Synced" comes from the history: an ads row's synced_at only moves when its figures change.
   const fresh = await sql`
     select s.team_name,
-           r.last_synced_at as ads_synced_at,
+           h.last_ok_sync,
            r.latest_stat_date,
            m.metrics_updated_at,
-           case when r.last_synced_at is null then null
-                else extract(epoch from now() - r.last_synced_at)::int / 60 end as ads_age_min,
+           case when h.last_ok_sync is null then null
+                else extract(epoch from now() - h.last_ok_sync)::int / 60 end as sync_age_min,
            case when m.metrics_updated_at is null then null
                 else extract(epoch from now() - m.metrics_updated_at)::int / 60 end as metrics_age_min
     from public.traffic_targetologist_settings s
     left join lateral (
-      select max(synced_at) as last_synced_at, max(stat_date) as latest_stat_date
+      select max(finished_at) as last_ok_sync from public.traffic_sync_history
+      where sync_type = 'facebook_ads' and success
+        and (user_id = s.user_id or (user_id is null and details -> 'users' @> jsonb_build_array(
+          jsonb_build_object('user_id', s.user_id::text))))
+    ) h on true
+    left join lateral (
+      select max(stat_date) as latest_stat_date
       from public.traffic_facebook_ads_raw where user_id = s.user_id
     ) r on true
     left join lateral (
@@ -108,8 +115,8 @@ try {
     order by s.team_name`;
   section("Freshest data per targetologist", fresh);
   for (const f of fresh) {
-    if (f.ads_age_min === null || f.ads_age_min > 120) {
-      problems.push(`${f.team_name}: no Facebook data synced in the last 2 hours`);
+    if (f.sync_age_min === null || f.sync_age_min > 120) {
+      problems.push(`${f.team_name}: no successful Facebook sync in the last 2 hours`);
     }
     if (f.metrics_age_min === null || f.metrics_age_min > 30) {
       problems.push(`${f.team_name}: metrics older than 30 minutes`);

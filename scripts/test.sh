@@ -11,6 +11,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export STACK_PORT="${TEST_STACK_PORT:-55321}"
 export STACK_DIR="$ROOT/.stack/test"
+# The functions call Meta through this URL: the loopback fake Graph API the integration tests serve.
+export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT + 21))}"
+# aggregate-metrics reads official rates from here: tests/integration/aggregate-metrics.test.ts
+# serves a fake National Bank feed on this loopback port (the function runs in its own process).
+export EXCHANGE_RATES_URL="http://127.0.0.1:$((STACK_PORT + 20))/rss/get_rates.cfm"
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"
 passed=0

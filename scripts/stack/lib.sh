@@ -25,3 +25,50 @@ PGSOCK="$PG_HOME/run"
 POSTGREST_ADMIN_PORT=$((STACK_PORT + 3))
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_http() { # name url log seconds
+  local name=$1 url=$2 logf=$3 secs=${4:-60} i
+  for ((i = 0; i < secs * 10; i++)); do
+    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "[stack] FAILED: $name did not become ready at $url; read $logf" >&2
+  tail -n 20 "$logf" >&2 || true
+  return 1
+}
+
+spawn() { # name logfile command... (own process group, so stop.sh can end it and its children)
+  local name=$1 logf=$2
+  shift 2
+  setsid "$@" >>"$logf" 2>&1 </dev/null &
+  echo $! >"$PID_DIR/$name.pid"
+}
+
+# The functions that exist, each with its loopback port, as JSON for the gateway.
+function_ports() {
+  local ports="{" i=0 fn
+  for fn in "${FUNCTIONS[@]}"; do
+    [ -f "$ROOT/supabase/functions/$fn/index.ts" ] || continue
+    ports="$ports\"$fn\":$((FUNCTIONS_BASE_PORT + i)),"
+    i=$((i + 1))
+  done
+  echo "${ports%,}}"
+}
+
+start_gateway() {
+  GATEWAY_PORT="$GATEWAY_PORT" POSTGREST_URL="http://127.0.0.1:$POSTGREST_PORT" \
+    FUNCTION_PORTS="$(function_ports)" CONFIG_TOML="$ROOT/supabase/config.toml" \
+    SUPABASE_JWT_SECRET="$(sed -n 's/^SUPABASE_JWT_SECRET=//p' "$STACK_DIR/env")" \
+    spawn gateway "$LOG_DIR/gateway.log" "$DENO" run -q -A "$ROOT/scripts/stack/gateway.ts"
+  wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60
+}
+
+stop_part() { # name: ends one part's process group and waits for it
+  local f="$PID_DIR/$1.pid" pid i
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$f"
+}

@@ -36,24 +36,6 @@ on_error() {
 }
 trap on_error ERR
 
-wait_http() { # name url log seconds
-  local name=$1 url=$2 logf=$3 secs=${4:-60} i
-  for ((i = 0; i < secs * 10; i++)); do
-    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "[stack] FAILED: $name did not become ready at $url; read $logf" >&2
-  tail -n 20 "$logf" >&2 || true
-  return 1
-}
-
-spawn() { # name logfile command...
-  local name=$1 logf=$2
-  shift 2
-  setsid "$@" >"$logf" 2>&1 < /dev/null &
-  echo $! >"$PID_DIR/$name.pid"
-}
-
 # 1. PostgreSQL
 log "postgres: initdb ($PGDATA, port $PG_PORT)"
 as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
@@ -124,20 +106,14 @@ wait_http postgrest "http://127.0.0.1:$POSTGREST_ADMIN_PORT/ready" "$LOG_DIR/pos
 spawn net-worker "$LOG_DIR/net-worker.log" "$DENO" run -q -A "$ROOT/scripts/stack/net-worker.ts"
 
 # 6. Functions, each in its own process, then the gateway in front of them
-ports="{"
 i=0
 for fn in "${FUNCTIONS[@]}"; do
   [ -f "supabase/functions/$fn/index.ts" ] || continue
-  p=$((FUNCTIONS_BASE_PORT + i))
+  spawn "fn-$fn" "$LOG_DIR/fn-$fn.log" "$DENO" run -q -A "$ROOT/scripts/stack/serve-function.ts" \
+    "$fn" "$((FUNCTIONS_BASE_PORT + i))"
   i=$((i + 1))
-  spawn "fn-$fn" "$LOG_DIR/fn-$fn.log" "$DENO" run -q -A "$ROOT/scripts/stack/serve-function.ts" "$fn" "$p"
-  ports="$ports\"$fn\":$p,"
 done
-ports="${ports%,}}"
-GATEWAY_PORT="$GATEWAY_PORT" POSTGREST_URL="http://127.0.0.1:$POSTGREST_PORT" FUNCTION_PORTS="$ports" \
-  CONFIG_TOML="$ROOT/supabase/config.toml" \
-  spawn gateway "$LOG_DIR/gateway.log" "$DENO" run -q -A "$ROOT/scripts/stack/gateway.ts"
-wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60
+start_gateway
 i=0
 for fn in "${FUNCTIONS[@]}"; do
   [ -f "supabase/functions/$fn/index.ts" ] || continue
@@ -155,7 +131,7 @@ for fn in "${FUNCTIONS[@]}"; do
     false
   fi
 done
-if [ "$(grep -c . "$LOG_DIR/net-worker.log" 2>/dev/null)" -ge 0 ] && ! kill -0 "$(cat "$PID_DIR/net-worker.pid")" 2>/dev/null; then
+if ! kill -0 "$(cat "$PID_DIR/net-worker.pid")" 2>/dev/null; then
   fail "net-worker exited; read $LOG_DIR/net-worker.log"
 fi
 

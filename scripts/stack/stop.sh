@@ -8,18 +8,9 @@ say() { [ "$quiet" = "--quiet" ] || log "$@"; }
 if [ -d "$PID_DIR" ]; then
   for f in "$PID_DIR"/*.pid; do
     [ -e "$f" ] || continue
-    pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then
-      say "stopping $(basename "$f" .pid) (pid $pid)"
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-    fi
-  done
-  for f in "$PID_DIR"/*.pid; do
-    [ -e "$f" ] || continue
-    pid=$(cat "$f")
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    rm -f "$f"
+    name=$(basename "$f" .pid)
+    kill -0 "$(cat "$f")" 2>/dev/null && say "stopping $name"
+    stop_part "$name"
   done
 fi
 if [ -f "$PGDATA/postmaster.pid" ]; then

@@ -1,0 +1,176 @@
+/**
+ * fb-ads-sync against a loopback fake Graph API (its own process) with 100 ms latency per call:
+ * 100 ad accounts x 30 days x 50 ads = 150,000 rows, 10 targetologists with 10 accounts each, one
+ * `{ "days": 30 }` invocation through the gateway, then the same again (nothing changed).
+ *
+ * Reports rows/s, API calls against the minimum (ceil(rows / 500) per account), the function
+ * process's peak memory (VmHWM) and CPU time (utime + stime), and ratios against same-run
+ * baselines with the function's 4 calls in flight (2 users x 2 accounts): a raw fetch loop (no
+ * validation, no database) and the Meta client library alone (no database).
+ *
+ * Run by `npm run bench` (scripts/bench.sh starts a stack whose FACEBOOK_GRAPH_URL points here).
+ * Writes `bench-results/fb-ads-sync.json`; exits 1 when rows or API calls are off.
+ */
+import { cpuUsage } from "node:process";
+import { createFacebookClient, dateWindow } from "../supabase/functions/_shared/facebook/mod.ts";
+import { createLogger } from "../supabase/functions/_shared/logger.ts";
+import { scaledModel } from "../tests/fakes/graph-api.ts";
+import { callSync, graphUrl } from "../tests/helpers/fb-ads-sync.ts";
+import { createUser, db } from "../tests/helpers/stack.ts";
+
+const SHAPE = { users: 10, accountsPerUser: 10, campaigns: 5, adsPerCampaign: 10 };
+const DAYS = 30, LATENCY_MS = 100, PAGE = 500, IN_FLIGHT = 4;
+
+const base = graphUrl().href.replace(/\/$/, "");
+const { users } = scaledModel(SHAPE); // the same accounts and tokens the fake process serves
+const accounts = users.flatMap((u) => u.accounts.map((a) => ({ id: a.id, token: u.token })));
+const rows = accounts.length * DAYS * SHAPE.campaigns * SHAPE.adsPerCampaign;
+const minimum = accounts.length * Math.ceil(rows / accounts.length / PAGE);
+
+const stackDir = Deno.env.get("STACK_DIR") ?? new URL("../.stack", import.meta.url).pathname;
+const fnPid = Number(Deno.readTextFileSync(`${stackDir}/pids/fn-fb-ads-sync.pid`).trim());
+if (!Deno.readTextFileSync(`/proc/${fnPid}/cmdline`).includes("fb-ads-sync")) {
+  throw new Error(`pid ${fnPid} is not the fb-ads-sync function process`);
+}
+const clk = new TextDecoder().decode(
+  (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
+);
+const ticks = Number(clk) || 100;
+
+/** CPU ms (utime + stime), peak and current RSS (MB) of the function process. */
+function fnProc() {
+  const stat = Deno.readTextFileSync(`/proc/${fnPid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const status = Deno.readTextFileSync(`/proc/${fnPid}/status`);
+  const mb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
+  return {
+    cpuMs: (Number(f[11]) + Number(f[12])) * 1000 / ticks,
+    hwm: mb("VmHWM"),
+    rss: mb("VmRSS"),
+  };
+}
+const fakeCalls = async () => (await (await fetch(`${base}/_fake/stats`)).json()).calls as number;
+
+/** Runs `fn` over `items`, `limit` at a time; returns wall seconds and this process's CPU s. */
+async function timed<T>(items: T[], limit: number, fn: (t: T) => Promise<void>) {
+  const cpu0 = cpuUsage();
+  const t0 = performance.now();
+  let i = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+  const cpu = cpuUsage(cpu0);
+  return { seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+const fake = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    new URL("../tests/fakes/serve-graph.ts", import.meta.url).pathname,
+    new URL(base).port,
+    String(LATENCY_MS),
+    ...Object.values(SHAPE).map(String),
+  ],
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const sql = db();
+const userIds: string[] = [];
+try {
+  const reader = fake.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  while (!(await reader.read()).value?.includes("ready"));
+  await reader.cancel();
+
+  for (const [u, { token, accounts }] of users.entries()) {
+    const user = await createUser(sql);
+    userIds.push(user.id);
+    await sql`insert into traffic_targetologist_settings
+        (user_id, team_name, facebook_access_token, fb_ad_accounts)
+      values (${user.id}, ${`bench ${u}`}, ${token}, ${accounts.map((a) => `act_${a.id}`)})`;
+  }
+  const warm = await callSync({ user_id: userIds[0], days: 1 }); // module load, JIT, connections
+  if (warm.status !== 200) throw new Error(`warm-up failed: ${warm.text}`);
+  await sql`delete from traffic_facebook_ads_raw where user_id in ${sql(userIds)}`;
+
+  const runs = [];
+  for (const run of ["first sync", "re-run, nothing changed"]) {
+    const [before, calls0, t0] = [fnProc(), await fakeCalls(), performance.now()];
+    const r = await callSync({ days: DAYS, triggered_by: "bench" });
+    const seconds = (performance.now() - t0) / 1000;
+    const after = fnProc();
+    if (r.status !== 200 || !r.json.success) {
+      throw new Error(`sync failed: ${r.text.slice(0, 400)}`);
+    }
+    runs.push({
+      run,
+      rows: r.json.records_synced,
+      changed: r.json.rows_changed,
+      seconds: +seconds.toFixed(2),
+      rows_per_s: Math.round(r.json.records_synced / seconds),
+      api_calls: r.json.api_calls,
+      fake_saw: (await fakeCalls()) - calls0,
+      minimum,
+      fn_cpu_s: +((after.cpuMs - before.cpuMs) / 1000).toFixed(2),
+      fn_peak_rss_mb: +after.hwm.toFixed(1),
+      fn_rss_before_mb: +before.rss.toFixed(1),
+    });
+  }
+  const [{ n }] = await sql`select count(*)::int as n from traffic_facebook_ads_raw
+    where user_id in ${sql(userIds)}`;
+
+  const { since, until } = dateWindow({ days: DAYS, tz: "Asia/Almaty" });
+  let rawRows = 0;
+  const raw = await timed(accounts, IN_FLIGHT, async ({ id, token }) => {
+    const u = new URL(`${base}/v27.0/act_${id}/insights`);
+    const q = { level: "ad", time_increment: "1", limit: String(PAGE), access_token: token };
+    for (const [k, v] of Object.entries(q)) u.searchParams.set(k, v);
+    u.searchParams.set("time_range", JSON.stringify({ since, until }));
+    for (let next: string | undefined = u.href; next;) {
+      const page = await (await fetch(next)).json();
+      rawRows += page.data.length;
+      next = page.paging?.next;
+    }
+  });
+  const client = createFacebookClient({ logger: createLogger({}, () => {}), graphUrl: base });
+  let libRows = 0;
+  const lib = await timed(accounts, IN_FLIGHT, async ({ id, token }) => {
+    for await (const b of client.fetchAccountInsights({ token, accountId: id, since, until })) {
+      libRows += b.length;
+    }
+  });
+
+  const baselines = [
+    { baseline: "raw fetch loop", rows: rawRows, ...raw },
+    { baseline: "client library, no DB", rows: libRows, ...lib },
+  ].map(({ cpu, ...b }) => ({
+    ...b,
+    seconds: +b.seconds.toFixed(2),
+    cpu_s: +cpu.toFixed(2),
+    rows_per_s: Math.round(b.rows / b.seconds),
+  }));
+  console.table(runs);
+  console.table(baselines);
+  const summary = {
+    bench: "fb-ads-sync",
+    latency_ms: LATENCY_MS,
+    rows_in_table: n,
+    api_calls_equal_minimum: runs.every((r) => r.api_calls === minimum && r.fake_saw === minimum),
+    rows_per_s_vs_raw_fetch: +(runs[0].rows_per_s / baselines[0].rows_per_s).toFixed(2),
+    rows_per_s_vs_client_library: +(runs[0].rows_per_s / baselines[1].rows_per_s).toFixed(2),
+    fn_cpu_vs_client_library_cpu: +(runs[0].fn_cpu_s / baselines[1].cpu_s).toFixed(2),
+    floor_seconds: (minimum / IN_FLIGHT) * LATENCY_MS / 1000,
+  };
+  console.log(JSON.stringify(summary));
+  await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    new URL("../bench-results/fb-ads-sync.json", import.meta.url),
+    JSON.stringify({ ...summary, shape: SHAPE, days: DAYS, runs, baselines }, null, 2) + "\n",
+  );
+  if (n !== rows || !summary.api_calls_equal_minimum) Deno.exitCode = 1;
+} finally {
+  if (userIds.length) await sql`delete from auth.users where id in ${sql(userIds)}`;
+  await sql.end();
+  fake.kill();
+  await fake.status;
+}

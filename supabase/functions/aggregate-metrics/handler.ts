@@ -1,0 +1,82 @@
+/**
+ * aggregate-metrics: POST only, service callers only. Recomputes traffic_aggregated_metrics for
+ * today / 7d / 30d (see README.md).
+ *
+ * @module
+ */
+import { requireServiceCaller } from "../_shared/auth.ts";
+import { z } from "../_shared/deps.ts";
+import {
+  errorResponse,
+  type Handler,
+  HttpError,
+  json,
+  readJson,
+  withErrors,
+} from "../_shared/http.ts";
+import type { Logger } from "../_shared/logger.ts";
+import type { NbkClient } from "../_shared/exchange-rates/mod.ts";
+import type { Config } from "./config.ts";
+import { runAggregation } from "./run.ts";
+import type { AggregationStore } from "./store.ts";
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  store: AggregationStore;
+  nbk: NbkClient;
+  now?: () => number;
+}
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "today must be YYYY-MM-DD")
+  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "today is not a date");
+
+const bodySchema = z.strictObject({
+  today: isoDate.optional(),
+  sync_type: z.enum(["aggregation", "full"]).default("aggregation"),
+  triggered_by: z.string().trim().min(1).max(100).default("api"),
+});
+
+/** Builds the request handler. */
+export function createHandler(deps: Deps): Handler {
+  const now = deps.now ?? Date.now;
+  return withErrors(deps.logger, async (req) => {
+    requireServiceCaller(req, deps.config.SUPABASE_SERVICE_ROLE_KEY);
+    if (req.method !== "POST") {
+      return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
+    }
+    const parsed = bodySchema.safeParse(await readJson(req));
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
+      throw new HttpError(400, "invalid_body", issues.join("; "));
+    }
+    const outcome = await runAggregation({
+      store: deps.store,
+      nbk: deps.nbk,
+      logger: deps.logger,
+      now,
+      timezone: deps.config.TRAFFIC_TIMEZONE,
+    }, {
+      today: parsed.data.today,
+      syncType: parsed.data.sync_type,
+      triggeredBy: parsed.data.triggered_by,
+    });
+    switch (outcome.kind) {
+      case "ok":
+        return json(outcome.body);
+      case "skipped":
+        return json({
+          error: {
+            code: "run_in_progress",
+            message: "Another aggregate-metrics run is in progress; this one was skipped.",
+          },
+          history_id: outcome.historyId,
+        }, 409);
+      case "failed":
+        return json({
+          error: { code: outcome.code, message: outcome.message },
+          history_id: outcome.historyId,
+        }, outcome.code === "missing_exchange_rate" ? 503 : 500);
+    }
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * fb-ads-sync's environment, parsed once with zod. Secrets have no defaults; an invalid value
+ * fails at cold start with a message naming the variable.
+ *
+ * @module
+ */
+import { z } from "../_shared/deps.ts";
+import { type FacebookEnv, parseFacebookEnv } from "../_shared/facebook/mod.ts";
+
+const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(blank, z.coerce.number().int().min(min).max(max).default(fallback));
+
+const schema = z.object({
+  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "SUPABASE_SERVICE_ROLE_KEY must be set"),
+  /** Zone of "today" for the sync window (the team's accounts report in Almaty time). */
+  TRAFFIC_TIMEZONE: z.preprocess(
+    blank,
+    z.string().default("Asia/Almaty").refine(isTimeZone, "must be an IANA time zone"),
+  ),
+  /** Wall-clock budget of one invocation (ms); a wait that would pass it defers the account. */
+  FB_SYNC_BUDGET_MS: int(5_000, 390_000, 120_000),
+  /** Users synced at once when a request covers every user (`{ "days": N }` without user_id). */
+  FB_SYNC_USER_CONCURRENCY: int(1, 8, 2),
+  /** Ad accounts of one user fetched at once (Meta's quotas are per ad account). */
+  FB_SYNC_ACCOUNT_CONCURRENCY: int(1, 8, 2),
+  /** Rows per Graph API page (`limit`); Meta serves up to 500 insights rows per page. */
+  FB_SYNC_PAGE_SIZE: int(25, 500, 500),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-CA", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Config = z.infer<typeof schema> & { facebook: FacebookEnv };
+
+/** Parses the environment; the error names every missing or invalid variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`fb-ads-sync configuration is invalid: ${issues.join("; ")}`);
+  }
+  let facebook: FacebookEnv;
+  try {
+    facebook = parseFacebookEnv(env);
+  } catch (err) {
+    throw new Error(`fb-ads-sync configuration is invalid: ${(err as Error).message}`);
+  }
+  return { ...parsed.data, facebook };
+}

@@ -1,0 +1,18 @@
+import { createClient } from "../_shared/deps.ts";
+import { createLogger } from "../_shared/logger.ts";
+import { loadConfig } from "./config.ts";
+import { createHandler } from "./handler.ts";
+
+const config = loadConfig(Deno.env.toObject());
+const supabase = () =>
+  createClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+Deno.serve(createHandler({
+  config,
+  logger: createLogger({ fn: "fb-ads-sync" }),
+  supabase,
+  fetch: (input, init) => fetch(input, init),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: Date.now,
+}));

@@ -1,0 +1,189 @@
+/**
+ * The sync engine, apart from HTTP: for each targetologist take the per-user lease, pick the
+ * token, sync every ad account (bounded concurrency), and record what Meta said about the token.
+ * One user's failure never stops the others: every path ends in a `UserOutcome`.
+ *
+ * @module
+ */
+import { type FacebookClient, normalizeAccountId, scrub } from "../_shared/facebook/mod.ts";
+import { describeError } from "../_shared/http.ts";
+import type { Logger } from "../_shared/logger.ts";
+import { type AccountJob, syncAccount, TokenRejected } from "./account.ts";
+import { type AccountOutcome, accountOutcome, type UserOutcome, userOutcome } from "./outcome.ts";
+import type { SyncStore, SyncTarget } from "./store.ts";
+
+/** The engine's collaborators and limits. */
+export interface EngineDeps {
+  store: SyncStore;
+  facebook: FacebookClient;
+  logger: Logger;
+  now: () => number;
+  /** `FACEBOOK_ADS_TOKEN`: used for users without a token of their own. */
+  fallbackToken?: string;
+  userConcurrency: number;
+  accountConcurrency: number;
+  /** Lease length; longer than the run's budget so a lease outlives its run only on a crash. */
+  lockTtlSeconds: number;
+}
+
+/** The window and deadline of one run. */
+export interface SyncPlan {
+  since: string;
+  until: string;
+  /** Epoch ms in `now()`'s clock. */
+  deadline: number;
+}
+
+/** The lease key of one user's sync. */
+export const lockKey = (userId: string) => `fb-ads-sync:${userId}`;
+
+/** Runs `fn` over `items` with at most `limit` at once; results keep the input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** SHA-256 of the token, hex: how the database is told which token a verdict is about. */
+export async function tokenSha256(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Distinct ad accounts, compared without `act_`; unparseable ids are kept to fail visibly. */
+function distinctAccounts(ids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const raw of ids) {
+    try {
+      seen.add(normalizeAccountId(raw));
+    } catch {
+      seen.add(raw.trim()); // syncAccount reports it as failed
+    }
+  }
+  return [...seen];
+}
+
+/** Syncs every target, `userConcurrency` at a time. */
+export function syncUsers(
+  deps: EngineDeps,
+  targets: readonly SyncTarget[],
+  plan: SyncPlan,
+): Promise<UserOutcome[]> {
+  return mapLimit(targets, deps.userConcurrency, (t) => syncUser(deps, t, plan));
+}
+
+/** Syncs one user; never throws. */
+export async function syncUser(
+  deps: EngineDeps,
+  target: SyncTarget,
+  plan: SyncPlan,
+): Promise<UserOutcome> {
+  const log = deps.logger.child({ user_id: target.user_id });
+  const own = target.access_token?.trim() || null;
+  const token = own ?? deps.fallbackToken ?? null;
+  const base = {
+    user_id: target.user_id,
+    team_name: target.team_name,
+    token_source: own ? "user" as const : token ? "fallback" as const : null,
+  };
+  const secrets = token ? [token] : [];
+  const safe = (err: unknown) => scrub(describeError(err), secrets);
+
+  if (!token) {
+    log.error("no facebook token: neither the user's nor FACEBOOK_ADS_TOKEN");
+    return userOutcome(base, [], "no_token", ["no Facebook token (user or FACEBOOK_ADS_TOKEN)"]);
+  }
+  if (own && target.token_status === "invalid") {
+    log.warn("token marked invalid earlier, skipping until a new one is set");
+    return userOutcome(base, [], "token_invalid", [
+      "the token was rejected by Meta earlier (facebook_token_status = invalid); set a new token",
+    ]);
+  }
+
+  let holder: string | null;
+  try {
+    holder = await deps.store.tryLock(lockKey(target.user_id), deps.lockTtlSeconds);
+  } catch (err) {
+    log.error("could not take the user's lock", { error: safe(err) });
+    return userOutcome(base, [], "failed", [safe(err)]);
+  }
+  if (!holder) {
+    log.info("another run is syncing this user, skipping");
+    return {
+      ...userOutcome(base, [], "skipped"),
+      warnings: ["another run holds this user's lock"],
+    };
+  }
+
+  const extraErrors: string[] = [];
+  let accounts: AccountOutcome[] = [];
+  try {
+    const ctrl = new AbortController();
+    const job: AccountJob = {
+      facebook: deps.facebook,
+      store: deps.store,
+      logger: log,
+      now: deps.now,
+      userId: target.user_id,
+      token,
+      campaignIds: target.tracked_campaigns,
+      since: plan.since,
+      until: plan.until,
+      deadline: plan.deadline,
+      signal: ctrl.signal,
+    };
+    accounts = await mapLimit(
+      distinctAccounts(target.ad_accounts),
+      deps.accountConcurrency,
+      async (accountId) => {
+        if (ctrl.signal.aborted) {
+          return accountOutcome(accountId, "skipped", { warning: new TokenRejected().message });
+        }
+        if (deps.now() >= plan.deadline) {
+          return accountOutcome(accountId, "deferred", {
+            warning: "the run's time budget is spent",
+          });
+        }
+        const r = await syncAccount(job, accountId);
+        if (r.outcome === "token_invalid") ctrl.abort(new TokenRejected());
+        return r;
+      },
+    );
+    if (own) {
+      const rejected = accounts.some((a) => a.outcome === "token_invalid");
+      const worked = accounts.some((a) => a.outcome === "ok" || a.outcome === "object_missing");
+      const status = rejected ? "invalid" : worked ? "ok" : null;
+      if (status && status !== target.token_status) {
+        try {
+          await deps.store.setTokenStatus(target.user_id, await tokenSha256(own), status);
+        } catch (err) {
+          log.error("could not record the token status", { error: safe(err) });
+          extraErrors.push(`recording the token status failed: ${safe(err)}`);
+        }
+      }
+    }
+  } finally {
+    await deps.store.releaseLock(lockKey(target.user_id), holder).catch((err) =>
+      log.warn("could not release the user's lock (it expires)", { error: safe(err) })
+    );
+  }
+  const result = userOutcome(base, accounts, undefined, extraErrors);
+  log.info("user synced", {
+    outcome: result.outcome,
+    rows: result.rows,
+    changed: result.changed,
+    api_calls: result.api_calls,
+  });
+  return result;
+}

@@ -1,0 +1,195 @@
+-- THE definition of every dashboard metric, for any date range, in one set-based query.
+-- aggregate-metrics stores it for today / 7d / 30d; the API may call it for custom ranges with a
+-- user's JWT (security invoker: RLS limits a targetologist to their own row).
+
+-- Date-range scans over every targetologist (the per-user indexes lead with user_id).
+create index if not exists traffic_facebook_ads_raw_stat_date_idx
+  on public.traffic_facebook_ads_raw (stat_date);
+create index if not exists traffic_sales_active_sold_idx
+  on public.traffic_sales (sold_at) where status = 'active';
+
+create or replace function public.traffic_metrics_for_range(
+  p_from date,
+  p_to date,
+  p_tz text default 'Asia/Almaty'
+)
+returns setof public.traffic_aggregated_metrics
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  -- Admins and service callers also get the team-wide total (user_id null).
+  v_sees_all boolean := current_user not in ('anon', 'authenticated')
+    or coalesce(private.is_admin(), false);
+  v_start timestamptz;
+  v_end timestamptz;
+begin
+  if p_from is null or p_to is null or p_from > p_to then
+    raise exception 'traffic_metrics_for_range: need p_from <= p_to (got % .. %)', p_from, p_to
+      using errcode = '22023';
+  end if;
+  -- Local calendar days [p_from, p_to] as instants (raises on an unknown time zone).
+  v_start := p_from::timestamp at time zone p_tz;
+  v_end := (p_to + 1)::timestamp at time zone p_tz;
+
+  return query
+  with members as (
+    select s.user_id, s.team_name
+    from public.traffic_targetologist_settings s
+    where s.is_active
+  ),
+  -- stat_date is already the ad account's local day.
+  spend_day as (
+    select r.user_id, r.stat_date, upper(r.account_currency) as currency,
+      sum(r.spend) as spend, sum(r.impressions) as impressions, sum(r.clicks) as clicks,
+      sum(r.reach) as reach
+    from public.traffic_facebook_ads_raw r
+    where r.stat_date between p_from and p_to
+      and r.user_id in (select m.user_id from members m)
+    group by r.user_id, r.stat_date, upper(r.account_currency)
+  ),
+  -- Effective rates (latest on or before the day) of every (day, currency) with spend; a
+  -- missing one raises instead of producing a wrong number.
+  day_rate as (
+    select d.stat_date, d.currency,
+      case when d.currency = 'KZT' then 1::numeric
+      else coalesce(
+        (select e.rate_kzt from public.exchange_rates e
+         where e.currency = d.currency and e.rate_date <= d.stat_date
+         order by e.rate_date desc limit 1),
+        private.traffic_missing_rate(d.currency, d.stat_date))
+      end as cur_kzt,
+      coalesce(
+        (select e.rate_kzt from public.exchange_rates e
+         where e.currency = 'USD' and e.rate_date <= d.stat_date
+         order by e.rate_date desc limit 1),
+        private.traffic_missing_rate('USD', d.stat_date)) as usd_kzt
+    from (select distinct sd.stat_date, sd.currency from spend_day sd where sd.spend <> 0) d
+  ),
+  -- spend_usd: USD as is, other currencies via KZT at the day's rates.
+  -- spend_kzt: each day's spend at that day's rate (= the day's USD spend x USD rate).
+  spend_user as (
+    select sd.user_id,
+      sum(case when sd.spend = 0 then 0
+               when sd.currency = 'USD' then sd.spend
+               else sd.spend * r.cur_kzt / r.usd_kzt end) as spend_usd,
+      sum(case when sd.spend = 0 then 0 else sd.spend * r.cur_kzt end) as spend_kzt,
+      sum(sd.impressions) as impressions, sum(sd.clicks) as clicks, sum(sd.reach) as reach
+    from spend_day sd
+    left join day_rate r on r.stat_date = sd.stat_date and r.currency = sd.currency
+    group by sd.user_id
+  ),
+  lead_counts as (
+    select l.user_id, count(*) as leads,
+      count(*) filter (where l.product = 'challenge3d') as challenge3d_leads,
+      count(*) filter (where l.product = 'express') as express_leads,
+      count(*) filter (where l.product = 'intensive1d') as intensive1d_leads
+    from public.traffic_leads l
+    where not l.is_deleted and l.created_at >= v_start and l.created_at < v_end
+    group by l.user_id
+  ),
+  -- Net of reversals: only active sales count, on the local day they were sold.
+  sale_sums as (
+    select s.user_id,
+      count(*) filter (where s.product = 'challenge3d' and s.sale_type = 'prepayment') as c3d_pre,
+      coalesce(sum(s.sale_amount) filter (
+        where s.product = 'challenge3d' and s.sale_type = 'prepayment'), 0) as c3d_pre_rev,
+      count(*) filter (where s.product = 'challenge3d' and s.sale_type = 'full') as c3d_full,
+      coalesce(sum(s.sale_amount) filter (
+        where s.product = 'challenge3d' and s.sale_type = 'full'), 0) as c3d_full_rev,
+      count(*) filter (where s.product = 'express') as express,
+      coalesce(sum(s.sale_amount) filter (where s.product = 'express'), 0) as express_rev,
+      count(*) filter (where s.product = 'intensive1d') as intensive1d,
+      coalesce(sum(s.sale_amount) filter (where s.product = 'intensive1d'), 0) as intensive1d_rev
+    from public.traffic_sales s
+    where s.status = 'active' and s.sold_at >= v_start and s.sold_at < v_end
+    group by s.user_id
+  ),
+  -- One part per member, plus the unattributed leads and sales (user_id null), which only the
+  -- team total includes.
+  parts as (
+    select m.user_id, m.team_name,
+      coalesce(su.spend_usd, 0) as spend_usd, coalesce(su.spend_kzt, 0) as spend_kzt,
+      coalesce(su.impressions, 0) as impressions, coalesce(su.clicks, 0) as clicks,
+      coalesce(su.reach, 0) as reach,
+      coalesce(lc.leads, 0) as leads, coalesce(lc.challenge3d_leads, 0) as challenge3d_leads,
+      coalesce(lc.express_leads, 0) as express_leads,
+      coalesce(lc.intensive1d_leads, 0) as intensive1d_leads,
+      coalesce(ss.c3d_pre, 0) as c3d_pre, coalesce(ss.c3d_pre_rev, 0) as c3d_pre_rev,
+      coalesce(ss.c3d_full, 0) as c3d_full, coalesce(ss.c3d_full_rev, 0) as c3d_full_rev,
+      coalesce(ss.express, 0) as express, coalesce(ss.express_rev, 0) as express_rev,
+      coalesce(ss.intensive1d, 0) as intensive1d,
+      coalesce(ss.intensive1d_rev, 0) as intensive1d_rev,
+      0::bigint as unattributed_leads
+    from members m
+    left join spend_user su on su.user_id = m.user_id
+    left join lead_counts lc on lc.user_id = m.user_id
+    left join sale_sums ss on ss.user_id = m.user_id
+  ),
+  unattributed as (
+    select null::uuid as user_id, null::text as team_name,
+      0::numeric as spend_usd, 0::numeric as spend_kzt, 0::numeric as impressions,
+      0::numeric as clicks, 0::numeric as reach,
+      coalesce(lc.leads, 0), coalesce(lc.challenge3d_leads, 0), coalesce(lc.express_leads, 0),
+      coalesce(lc.intensive1d_leads, 0),
+      coalesce(ss.c3d_pre, 0), coalesce(ss.c3d_pre_rev, 0), coalesce(ss.c3d_full, 0),
+      coalesce(ss.c3d_full_rev, 0), coalesce(ss.express, 0), coalesce(ss.express_rev, 0),
+      coalesce(ss.intensive1d, 0), coalesce(ss.intensive1d_rev, 0),
+      coalesce(lc.leads, 0) as unattributed_leads
+    from (select 1) as one
+    left join lead_counts lc on lc.user_id is null
+    left join sale_sums ss on ss.user_id is null
+  ),
+  team_rows as (
+    select * from parts
+    union all
+    select null::uuid, 'All teams', sum(a.spend_usd), sum(a.spend_kzt), sum(a.impressions),
+      sum(a.clicks), sum(a.reach), sum(a.leads), sum(a.challenge3d_leads), sum(a.express_leads),
+      sum(a.intensive1d_leads), sum(a.c3d_pre), sum(a.c3d_pre_rev), sum(a.c3d_full),
+      sum(a.c3d_full_rev), sum(a.express), sum(a.express_rev), sum(a.intensive1d),
+      sum(a.intensive1d_rev), sum(a.unattributed_leads)
+    from (select * from parts union all select * from unattributed) as a
+    having v_sees_all
+  ),
+  totals as (
+    select t.*,
+      t.c3d_pre_rev + t.c3d_full_rev + t.express_rev + t.intensive1d_rev as total_revenue,
+      t.c3d_pre + t.c3d_full + t.express + t.intensive1d as total_sales
+    from team_rows t
+  )
+  -- Column order of public.traffic_aggregated_metrics. Ratios are null when the divisor is 0.
+  select null::bigint, t.user_id, t.team_name, 'custom'::text, p_from, p_to,
+    t.spend_usd::numeric, t.spend_kzt::numeric,
+    (t.spend_kzt / nullif(t.spend_usd, 0))::numeric,
+    t.impressions::bigint, t.clicks::bigint, t.reach::bigint,
+    t.leads::int, t.challenge3d_leads::int, t.express_leads::int, t.intensive1d_leads::int,
+    t.c3d_pre::int, t.c3d_pre_rev::numeric, t.c3d_full::int, t.c3d_full_rev::numeric,
+    (t.c3d_pre_rev + t.c3d_full_rev)::numeric,
+    t.express::int, t.express_rev::numeric, t.intensive1d::int, t.intensive1d_rev::numeric,
+    t.total_revenue::numeric, t.total_sales::int,
+    (t.total_revenue / nullif(t.spend_kzt, 0))::numeric,
+    (t.spend_usd / nullif(t.total_sales, 0))::numeric,
+    (t.clicks::numeric / nullif(t.impressions, 0))::numeric,
+    (t.spend_usd / nullif(t.clicks, 0))::numeric,
+    (t.spend_usd * 1000 / nullif(t.impressions, 0))::numeric,
+    (t.spend_usd / nullif(t.leads, 0))::numeric,
+    (t.total_sales::numeric / nullif(t.leads, 0))::numeric,
+    t.unattributed_leads::int,
+    now(), now()
+  from totals t
+  order by t.user_id nulls last;
+end
+$$;
+comment on function public.traffic_metrics_for_range(date, date, text) is
+  'Every dashboard metric per active targetologist over the local days p_from..p_to in p_tz '
+  '(period = ''custom''), plus the team total (user_id null, team_name ''All teams'') for admins '
+  'and service callers: sum of the members plus unattributed leads and sales. spend_usd converts '
+  'non-USD accounts via KZT; spend_kzt = per-day spend x that day''s effective rate (latest on or '
+  'before it); exchange_rate = spend_kzt / spend_usd. Sales are active (non-reversed) ones. '
+  'Ratios are null when their divisor is 0. Raises when a day with spend has no rate. '
+  'Security invoker: RLS decides whose rows a caller sees.';
+revoke all on function public.traffic_metrics_for_range(date, date, text) from public, anon;
+grant execute on function public.traffic_metrics_for_range(date, date, text)
+  to authenticated, service_role;
