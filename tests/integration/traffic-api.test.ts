@@ -252,6 +252,7 @@ test("PUT /settings writes the token; GET shows only that one is set", async () 
     set: true,
     expires_at: "2026-02-28T19:00:00+00:00",
     status: null,
+    status_at: null,
   });
   const [row] = await sql`select facebook_access_token from public.traffic_targetologist_settings
     where user_id = ${a.id}`;

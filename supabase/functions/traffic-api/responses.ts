@@ -122,7 +122,10 @@ export const settings = z.object({
   facebook_token: z.object({
     set: z.boolean(),
     expires_at: timestamp.nullable(),
-    status: z.string().nullable(),
+    status: z.string().nullable().meta({
+      description: "Set by fb-ads-sync: ok, or invalid after Meta rejected the token.",
+    }),
+    status_at: timestamp.nullable().meta({ description: "When fb-ads-sync set status." }),
   }).meta({ description: "Whether a token is stored; the token itself is never returned." }),
   created_at: timestamp,
   updated_at: timestamp,

@@ -62,5 +62,6 @@ Deno.test("openapi.json: the settings response has no token field, only facebook
     "set",
     "expires_at",
     "status",
+    "status_at",
   ]);
 });

@@ -12,7 +12,8 @@ import { noQuery, parseBody, parseQuery, settingsUpdate } from "../validation.ts
 
 /** Every readable column the response needs; never `*` (the token column is not selectable). */
 const COLUMNS = "user_id,team_name,fb_ad_accounts,tracked_campaigns,utm_sources,is_active," +
-  "has_facebook_token,facebook_token_expires_at,facebook_token_status,created_at,updated_at";
+  "has_facebook_token,facebook_token_expires_at,facebook_token_status,facebook_token_status_at," +
+  "created_at,updated_at";
 const NO_STORE = { "cache-control": "private, no-store" };
 
 interface SettingsRow {
@@ -25,6 +26,7 @@ interface SettingsRow {
   has_facebook_token: boolean;
   facebook_token_expires_at: string | null;
   facebook_token_status: string | null;
+  facebook_token_status_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -44,6 +46,7 @@ function present(row: SettingsRow | null) {
       set: row.has_facebook_token,
       expires_at: row.facebook_token_expires_at,
       status: row.facebook_token_status,
+      status_at: row.facebook_token_status_at,
     },
     created_at: row.created_at,
     updated_at: row.updated_at,
