@@ -79,9 +79,15 @@ try {
     select id, received_at, attempts, left(error, 70) as error
     from public.traffic_amocrm_events where status = 'failed'
     order by received_at desc limit 10`;
-  const [{ failed_events }] = await sql`
-    select count(*)::int as failed_events from public.traffic_amocrm_events where status = 'failed'`;
+  const [{ failed_events, rejected_events }] = await sql`
+    select count(*) filter (where status = 'failed')::int as failed_events,
+           count(*) filter (where status = 'rejected' and received_at > now() - interval '1 day')::int
+             as rejected_events
+    from public.traffic_amocrm_events where status in ('failed', 'rejected')`;
   section(`AmoCRM webhook events that failed processing (${failed_events})`, events);
+  if (rejected_events > 0) {
+    problems.push(`${rejected_events} webhook bodies rejected as invalid in the last 24 h`);
+  }
   if (failed_events > 0) {
     problems.push(`${failed_events} webhook events failed (replay: npm run amocrm:replay)`);
   }

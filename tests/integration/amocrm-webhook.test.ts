@@ -57,11 +57,21 @@ Deno.test({
 
 Deno.test({
   ...opts,
-  name: "amocrm-webhook: an unparseable body is 400 and a GET is 405",
+  name: "amocrm-webhook: an unparseable body is 400, kept as rejected (never replayed); GET is 405",
   fn: async () => {
-    const bad = await send("leads[add][0][id]=not-a-number");
+    const raw = `leads[add][0][id]=not-a-number&n=${crypto.randomUUID()}`;
+    const bad = await send(raw);
     assert.equal(bad.status, 400);
     assert.equal((bad.json.error as { code: string }).code, "invalid_webhook");
+    const [kept] = await sql`select status, error, payload from public.traffic_amocrm_events
+      where raw_body = ${raw}`;
+    assert.equal(kept.status, "rejected");
+    assert.match(kept.error, /leads\[add\]\[0\]\[id\]/);
+    assert.equal(kept.payload, null);
+    await sql`select public.amocrm_replay_failed(10000)`;
+    const [after] = await sql`select status from public.traffic_amocrm_events
+      where raw_body = ${raw}`;
+    assert.equal(after.status, "rejected", "a replay leaves rejected bodies alone");
     const env = (await import("../helpers/stack.ts")).stackEnv();
     const get = await fetch(`${env.SUPABASE_URL}/functions/v1/amocrm-webhook?secret=x`);
     assert.equal(get.status, 405);

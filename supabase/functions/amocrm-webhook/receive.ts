@@ -36,9 +36,16 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
   const rawBody = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
   const parsed = parseWebhook(rawBody);
   if (!parsed.ok) {
+    const eventId = await keepRejected(
+      rawBody,
+      parsed.error,
+      req.headers.get("content-type"),
+      deps,
+    );
     logger.warn("webhook rejected: not a valid AmoCRM body", {
       error: parsed.error,
       bytes: rawBody.length,
+      event_id: eventId,
     });
     throw new HttpError(400, "invalid_webhook", parsed.error);
   }
@@ -99,6 +106,29 @@ async function storeBody(
     throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
       "retry-after": "5",
     });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Keeps a body that failed to parse, so nothing that arrived with the right secret is lost. The
+ * answer stays 400 either way: a failure to keep it is logged, not turned into a retry loop.
+ */
+async function keepRejected(
+  rawBody: string,
+  error: string,
+  contentType: string | null,
+  { config, logger, store }: Deps,
+): Promise<number | null> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
+  try {
+    const sha256 = await sha256Hex(rawBody);
+    return await store.reject({ rawBody, contentType, sha256, error }, abort.signal);
+  } catch (err) {
+    logger.error("rejected webhook body could not be kept", { error: describeError(err) });
+    return null;
   } finally {
     clearTimeout(timer);
   }

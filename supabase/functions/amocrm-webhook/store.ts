@@ -18,6 +18,14 @@ export interface IngestInput {
   eventCount: number;
 }
 
+/** A body that is not a valid AmoCRM webhook (`amocrm_reject_event`). */
+export interface RejectInput {
+  rawBody: string;
+  contentType: string | null;
+  sha256: string;
+  error: string;
+}
+
 /** Where the body went: its event id, and whether the same body was stored before. */
 export interface IngestResult {
   eventId: number;
@@ -45,6 +53,8 @@ export interface ReplayResult {
 /** The database operations of the webhook. Every method throws on failure. */
 export interface WebhookStore {
   ingest(input: IngestInput, signal?: AbortSignal): Promise<IngestResult>;
+  /** Keeps a body that failed to parse (status `rejected`); returns its event id. */
+  reject(input: RejectInput, signal?: AbortSignal): Promise<number>;
   process(eventId: number): Promise<ProcessResult>;
   replayFailed(limit: number): Promise<ReplayResult>;
 }
@@ -76,6 +86,18 @@ export function createStore(db: SupabaseClient): WebhookStore {
       const row = (data as { event_id: number; duplicate: boolean }[] | null)?.[0];
       if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
       return { eventId: Number(row.event_id), duplicate: row.duplicate };
+    },
+    async reject(input, signal) {
+      let query = db.rpc("amocrm_reject_event", {
+        p_raw_body: input.rawBody,
+        p_content_type: input.contentType,
+        p_sha256: input.sha256,
+        p_error: input.error,
+      });
+      if (signal) query = query.abortSignal(signal);
+      const { data, error } = await query;
+      if (error) throw new StoreError("amocrm_reject_event", error.message);
+      return Number(data);
     },
     async process(eventId) {
       const { data, error } = await db.rpc("amocrm_process_event", { p_event_id: eventId });

@@ -10,6 +10,7 @@ import { createHandler } from "../../../supabase/functions/amocrm-webhook/handle
 import type {
   IngestInput,
   ProcessResult,
+  RejectInput,
   ReplayResult,
   WebhookStore,
 } from "../../../supabase/functions/amocrm-webhook/store.ts";
@@ -31,6 +32,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 /** A store that records calls; behaviours are swapped per test. */
 export class FakeStore implements WebhookStore {
   ingested: IngestInput[] = [];
+  rejected: RejectInput[] = [];
   processed: number[] = [];
   replays: number[] = [];
   ingestError: Error | null = null;
@@ -46,6 +48,10 @@ export class FakeStore implements WebhookStore {
     const id = this.bySha.size + 1;
     this.bySha.set(input.sha256, id);
     return Promise.resolve({ eventId: id, duplicate: false });
+  }
+  reject(input: RejectInput) {
+    this.rejected.push(input);
+    return Promise.resolve(1000 + this.rejected.length);
   }
   process(eventId: number) {
     this.processed.push(eventId);

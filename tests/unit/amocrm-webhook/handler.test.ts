@@ -116,7 +116,7 @@ Deno.test("amocrm-webhook answers 413 when the bytes received exceed the limit",
   await atLimit.body?.cancel();
 });
 
-Deno.test("amocrm-webhook answers 400 to a body the parser rejects, storing nothing", async () => {
+Deno.test("amocrm-webhook answers 400 to a body the parser rejects and keeps it as rejected", async () => {
   const { handler, store } = setup();
   const bodies = [
     "leads[status][0][id]=abc",
@@ -132,7 +132,19 @@ Deno.test("amocrm-webhook answers 400 to a body the parser rejects, storing noth
     assert.equal(err.code, "invalid_webhook");
     assert.ok(err.message.length > 0);
   }
-  assert.equal(store.ingested.length, 0);
+  assert.equal(store.ingested.length, 0, "nothing is stored as an event to apply");
+  // Every body but the NUL one (Postgres text cannot hold NUL) is kept, with the parser's reason.
+  assert.deepEqual(store.rejected.map((r) => r.rawBody), bodies.slice(0, 4));
+  assert.ok(store.rejected.every((r) => r.error.length > 0 && /^[0-9a-f]{64}$/.test(r.sha256)));
+});
+
+Deno.test("amocrm-webhook still answers 400 when a rejected body cannot be kept", async () => {
+  const { handler, store, logger } = setup();
+  store.reject = () => Promise.reject(new Error("db down"));
+  const res = await handler(webhook("leads[status][0][id]=abc"));
+  assert.equal(res.status, 400);
+  await res.body?.cancel();
+  assert.ok(logger.lines.some((l) => l.includes("rejected webhook body could not be kept")));
 });
 
 Deno.test("amocrm-webhook answers 403 to another account id or subdomain when configured", async () => {
