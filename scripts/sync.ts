@@ -107,7 +107,9 @@ if (!args["skip-facebook"]) {
       const retries = (user.accounts ?? []).reduce((n, a) => n + (a.retries ?? 0), 0);
       const waited = (user.accounts ?? []).reduce((n, a) => n + (a.waited_ms ?? 0), 0);
       const slow = retries
-        ? ` (${retries} retries after throttling/errors, waited ${waited}ms)`
+        ? ` (${retries} ${
+          retries === 1 ? "retry" : "retries"
+        } after throttling/errors, waited ${waited}ms)`
         : "";
       console.log(`[FB Sync] ${t.team_name} - Stored ${user.rows} insights${note}${slow}`);
       for (const w of user.warnings ?? []) console.log(`[FB Sync] ⚠️ ${t.team_name}: ${w}`);

@@ -8,6 +8,7 @@
 import { userJwt } from "../lib/jwt.ts";
 import type { StackEnv } from "../lib/stack-env.ts";
 import { TEAMS } from "./data.ts";
+import { addDays } from "./crm.ts";
 
 const MONITORING = [
   [
@@ -24,7 +25,7 @@ const MONITORING = [
   ],
   [
     "freshest Facebook data per team",
-    `select team_name, max(stat_date) as latest_day, max(synced_at) as last_change, sum(spend) filter (where stat_date = current_date) as spend_today from traffic_facebook_ads_raw group by team_name;`,
+    `select team_name, max(stat_date) as latest_day, max(synced_at) as last_change, sum(spend) filter (where stat_date = (now() at time zone 'Asia/Almaty')::date) as spend_today from traffic_facebook_ads_raw group by team_name;`,
   ],
   [
     "rates used",
@@ -54,8 +55,12 @@ Explore (${team.team_name}'s token below is valid for 24 h; it sees only ${team.
 
   export JWT='${jwt}'
   export ANON='${env.SUPABASE_ANON_KEY}'
-  curl -s "${url}/functions/v1/traffic-api/health"
   curl -s "${url}/functions/v1/traffic-api/metrics" -H "apikey: $ANON" -H "Authorization: Bearer $JWT"
+  curl -s "${url}/functions/v1/traffic-api/daily?from=${
+    addDays(today, -6)
+  }&to=${today}" -H "apikey: $ANON" -H "Authorization: Bearer $JWT"
+  curl -s "${url}/functions/v1/traffic-api/campaigns?period=30d&level=ad" -H "apikey: $ANON" -H "Authorization: Bearer $JWT"
+  curl -s "${url}/functions/v1/traffic-api/sync-status" -H "apikey: $ANON" -H "Authorization: Bearer $JWT"
   curl -s "${url}/rest/v1/traffic_aggregated_metrics?select=team_name,period,spend_usd,total_revenue,roas" \\
        -H "apikey: $ANON" -H "Authorization: Bearer $JWT"
   curl -s "${url}/rest/v1/traffic_facebook_ads_raw?select=campaign_name,ad_name,spend,account_currency&stat_date=eq.${today}" \\

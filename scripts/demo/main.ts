@@ -18,7 +18,7 @@ import { ADMIN, TEAMS } from "./data.ts";
 import { demoLeads } from "./crm.ts";
 import { seedDemo } from "./seed.ts";
 import { postWebhooks } from "./webhooks.ts";
-import { metricsTable, readMetrics } from "./report.ts";
+import { METRICS_PATH, metricsTable, readMetrics } from "./report.ts";
 import { expectedFigures } from "./summary.ts";
 import { explore } from "./explore.ts";
 
@@ -57,9 +57,9 @@ switch (Deno.args[0]) {
       email: ADMIN.email,
       appMetadata: { traffic_role: "admin" },
     });
-    const { rows, source } = await readMetrics(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, admin);
+    const rows = await readMetrics(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, admin);
     console.log(`\n📊 Traffic Dashboard — ${today} (${tz}), as the admin sees it`);
-    console.log(`   read through ${source}\n`);
+    console.log(`   read through GET ${METRICS_PATH} with the admin's JWT\n`);
     console.log(metricsTable(rows));
     await explore(env, today);
     break;
@@ -81,5 +81,5 @@ switch (Deno.args[0]) {
     console.error("usage: main.ts prepare | report | summary");
     Deno.exit(2);
 }
-// npm:msw (in scripts/lib/deps.ts beside postgres) keeps the event loop alive after the work.
+// Nothing should be left running, but an open handle must not keep the demo waiting.
 Deno.exit(0);

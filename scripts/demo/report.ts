@@ -1,14 +1,14 @@
 /**
  * The dashboard's numbers per targetologist for today / 7d / 30d, read as the dashboard reads
- * them: through `traffic-api` `GET /metrics` with the admin's JWT when that route exists, else
- * `traffic_aggregated_metrics` through PostgREST with the same JWT (RLS lets an admin read every
- * row, the team total included).
+ * them: `GET /functions/v1/traffic-api/metrics` with the admin's JWT (an admin gets every team's
+ * rows and the team total, `user_id: null`).
  *
  * @module
  */
 import { formatKzt, formatRoas, formatUsd, groupDigits, roundDecimal } from "../lib/format.ts";
 import { TEAMS } from "./data.ts";
 
+/** The columns of a `traffic_aggregated_metrics` row the table shows. */
 export interface MetricRow {
   user_id: string | null;
   team_name: string;
@@ -22,52 +22,26 @@ export interface MetricRow {
   cpa_usd: string | number | null;
 }
 
-const COLUMNS =
-  "user_id,team_name,period,spend_usd,spend_kzt,leads,total_sales,total_revenue,roas,cpa_usd";
+export const METRICS_PATH = "/functions/v1/traffic-api/metrics";
 
-/** Rows of a traffic-api `/metrics` answer, if it is shaped like the table (array or {data}). */
-function rowsOf(body: unknown): MetricRow[] | null {
-  const list = Array.isArray(body)
-    ? body
-    : Array.isArray((body as { data?: unknown })?.data)
-    ? (body as { data: unknown[] }).data
-    : Array.isArray((body as { metrics?: unknown })?.metrics)
-    ? (body as { metrics: unknown[] }).metrics
-    : null;
-  if (!list || list.length === 0) return null;
-  const ok = list.every((r) =>
-    r && typeof r === "object" && "period" in r && "team_name" in r && "spend_usd" in r
-  );
-  return ok ? list as MetricRow[] : null;
-}
-
-/** Reads the metrics; `source` says which path answered. */
+/** Reads `{ periods, data }` from traffic-api; throws with the answer when it is not a 200. */
 export async function readMetrics(
   supabaseUrl: string,
   anonKey: string,
   jwt: string,
-): Promise<{ rows: MetricRow[]; source: string }> {
-  const headers = { apikey: anonKey, Authorization: `Bearer ${jwt}` };
-  const api = await fetch(`${supabaseUrl}/functions/v1/traffic-api/metrics`, { headers });
-  const text = await api.text();
-  if (api.ok) {
-    try {
-      const rows = rowsOf(JSON.parse(text));
-      if (rows) return { rows, source: "traffic-api GET /functions/v1/traffic-api/metrics" };
-    } catch {
-      // not JSON: fall back
-    }
+): Promise<MetricRow[]> {
+  const res = await fetch(`${supabaseUrl}${METRICS_PATH}`, {
+    headers: { apikey: anonKey, Authorization: `Bearer ${jwt}` },
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`traffic-api /metrics answered ${res.status}: ${text.slice(0, 300)}`);
   }
-  const rest = await fetch(
-    `${supabaseUrl}/rest/v1/traffic_aggregated_metrics?select=${COLUMNS}`,
-    { headers },
-  );
-  if (!rest.ok) throw new Error(`PostgREST answered ${rest.status}: ${await rest.text()}`);
-  return {
-    rows: await rest.json(),
-    source:
-      `PostgREST /rest/v1/traffic_aggregated_metrics (traffic-api /metrics answered ${api.status}; it has not landed yet)`,
-  };
+  const body = JSON.parse(text) as { data?: MetricRow[] };
+  if (!Array.isArray(body.data)) {
+    throw new Error(`traffic-api /metrics: no data in ${text.slice(0, 300)}`);
+  }
+  return body.data;
 }
 
 const PERIODS = ["today", "7d", "30d"];
