@@ -104,7 +104,14 @@ if (!args["skip-facebook"]) {
     ) {
       recordsSynced += user.rows;
       const note = user.outcome === "ok" ? "" : ` (${user.outcome})`;
-      console.log(`[FB Sync] ${t.team_name} - Stored ${user.rows} insights${note}`);
+      const retries = (user.accounts ?? []).reduce((n, a) => n + (a.retries ?? 0), 0);
+      const waited = (user.accounts ?? []).reduce((n, a) => n + (a.waited_ms ?? 0), 0);
+      const slow = retries
+        ? ` (${retries} ${
+          retries === 1 ? "retry" : "retries"
+        } after throttling/errors, waited ${waited}ms)`
+        : "";
+      console.log(`[FB Sync] ${t.team_name} - Stored ${user.rows} insights${note}${slow}`);
       for (const w of user.warnings ?? []) console.log(`[FB Sync] ⚠️ ${t.team_name}: ${w}`);
     } else {
       fbFailed++;
@@ -197,7 +204,13 @@ if (failures.length === 0) {
   Deno.exit(1);
 }
 
-type FbUser = { outcome: string; rows: number; warnings?: string[]; errors?: string[] };
+type FbUser = {
+  outcome: string;
+  rows: number;
+  warnings?: string[];
+  errors?: string[];
+  accounts?: { retries?: number; waited_ms?: number }[];
+};
 function fbUser(res: Invoked): FbUser | undefined {
   const users = (res.body as { users?: FbUser[] } | null)?.users;
   return Array.isArray(users) ? users[0] : undefined;

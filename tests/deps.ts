@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { http, HttpResponse } from "npm:msw@2.12.4";
+export { delay, http, HttpResponse } from "npm:msw@2.12.4";
 export { setupServer } from "npm:msw@2.12.4/node";

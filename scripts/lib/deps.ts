@@ -1,4 +1,6 @@
-/** Third-party modules of the scripts and tests (not deployed), pinned in one place. */
+/**
+ * Third-party modules of the scripts (not deployed), pinned in one place. Test-only modules (msw)
+ * live in tests/deps.ts: loading msw keeps a Deno process alive after its work, so a script that
+ * imported it (npm run status) never exited.
+ */
 export { default as postgres } from "npm:postgres@3.4.7";
-export { delay, http, HttpResponse } from "npm:msw@2.15.0";
-export { setupServer } from "npm:msw@2.15.0/node";

@@ -3,7 +3,7 @@
  * time, Retry-After, timeouts, the deadline, and the typed errors callers branch on.
  */
 import assert from "node:assert/strict";
-import { delay, http, HttpResponse, setupServer } from "../../scripts/lib/deps.ts";
+import { delay, http, HttpResponse, setupServer } from "../deps.ts";
 import {
   createNbkClient,
   ExchangeRatesResponseError,

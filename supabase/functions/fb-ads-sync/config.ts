@@ -27,6 +27,8 @@ const schema = z.object({
   FB_SYNC_ACCOUNT_CONCURRENCY: int(1, 8, 2),
   /** Rows per Graph API page (`limit`); Meta serves up to 500 insights rows per page. */
   FB_SYNC_PAGE_SIZE: int(25, 500, 500),
+  /** Shortest first wait after a throttle (ms; doubles per retry, Meta's regain hint wins). */
+  FB_SYNC_THROTTLE_BASE_MS: int(100, 600_000, 30_000),
 });
 
 function isTimeZone(tz: string): boolean {

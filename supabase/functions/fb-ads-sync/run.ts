@@ -105,6 +105,7 @@ export async function runSync(
     sleep: deps.sleep,
     now: deps.now,
     pageSize: config.FB_SYNC_PAGE_SIZE,
+    retry: { throttleBaseMs: config.FB_SYNC_THROTTLE_BASE_MS },
   });
   const users = await syncUsers(
     {

@@ -4,10 +4,22 @@ import { z } from "../_shared/deps.ts";
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
   SUPABASE_ANON_KEY: z.string().min(1, "SUPABASE_ANON_KEY must be set"),
-  TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty"),
+  /** IANA time zone whose calendar days the periods and date ranges are counted in. */
+  TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty").refine(isTimeZone, {
+    message: "TRAFFIC_TIMEZONE must be an IANA time zone such as Asia/Almaty",
+  }),
   /** Comma-separated origins allowed by CORS; `*` allows any. */
   CORS_ALLOWED_ORIGINS: z.string().default("*"),
 });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof schema>;
 

@@ -1,39 +1,26 @@
 /**
- * traffic-api: the Traffic Dashboard's read API. Routes are added beside `health`.
+ * traffic-api: the Traffic Dashboard's read API. CORS outermost (so even errors are readable by
+ * the browser), then the error wrapper (JSON errors, generic 500 with a request id), then the
+ * route table. A response that sets no `Cache-Control` (errors included) is `no-store`.
  *
  * @module
  */
-import { errorResponse, type Handler, json, withErrors } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
-import type { Config } from "./config.ts";
+import { type Handler, withErrors } from "../_shared/http.ts";
+import type { Deps } from "./context.ts";
+import { parseAllowedOrigins, withCors } from "./cors.ts";
+import { dispatch } from "./router.ts";
 
-export interface Deps {
-  config: Config;
-  logger: Logger;
-  fetch: typeof fetch;
-}
+export type { Deps } from "./context.ts";
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
-  return withErrors(deps.logger, async (req) => {
-    const url = new URL(req.url);
-    // The path as the function sees it: /traffic-api/<route>
-    const route = url.pathname.replace(/^\/traffic-api/, "").replace(/\/+$/, "") || "/";
-    if (route === "/health") {
-      if (req.method !== "GET") return errorResponse(405, "method_not_allowed", "Use GET.");
-      let database = "down";
-      try {
-        const res = await deps.fetch(`${deps.config.SUPABASE_URL}/rest/v1/`, {
-          headers: { apikey: deps.config.SUPABASE_ANON_KEY },
-          signal: AbortSignal.timeout(3000),
-        });
-        await res.body?.cancel();
-        database = res.ok ? "up" : "down";
-      } catch {
-        database = "down";
-      }
-      return json({ status: "ok", database }, database === "up" ? 200 : 503);
-    }
-    return errorResponse(404, "not_found", `No route ${req.method} ${route}.`);
+  const origins = parseAllowedOrigins(deps.config.CORS_ALLOWED_ORIGINS);
+  const routed = withErrors(deps.logger, (req) => dispatch({ req, url: new URL(req.url), deps }));
+  return withCors(origins, async (req) => {
+    const res = await routed(req);
+    if (res.headers.has("cache-control")) return res;
+    const headers = new Headers(res.headers);
+    headers.set("cache-control", "no-store");
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   });
 }

@@ -1,0 +1,118 @@
+/**
+ * The demo's simulated third parties, as one long-running process:
+ *
+ * - a Meta Graph API (tests/fakes/graph-api.ts) over the demo accounts of data.ts, with their
+ *   deterministic daily spend; the first insights request of every sync for the accounts marked
+ *   `throttleCode` is answered with that throttle (code 17 or 80004, usage headers saying the
+ *   quota returns in 2 s), so every sync shows a throttle being waited out;
+ * - the National Bank of Kazakhstan rates feed (`?fdate=DD.MM.YYYY`): data.ts's rates, an empty
+ *   publication on Saturdays and Sundays.
+ *
+ * Usage: deno run -A scripts/demo/fakes.ts <graphPort|0> <nbkPort>   (0: no Graph API)
+ */
+import {
+  type FakeAccount,
+  grant,
+  graphModel,
+  type Metrics,
+  serveGraphApi,
+} from "../../tests/fakes/graph-api.ts";
+import { adMetrics, allAccounts, type DemoAccount, nbkRates, TEAMS } from "./data.ts";
+
+const [graphPort, nbkPort] = Deno.args.map(Number);
+
+/** Answers `${ad_id}|${day}` lookups with the demo's figures, for any day asked. */
+class DemoFigures extends Map<string, Partial<Metrics>> {
+  constructor(private byAd: Map<string, [DemoAccount, DemoAccount["ads"][number]]>) {
+    super();
+  }
+  override get(key: string): Partial<Metrics> | undefined {
+    const [adId, day] = key.split("|");
+    const hit = this.byAd?.get(adId);
+    return hit ? adMetrics(hit[0], hit[1], day) : undefined;
+  }
+}
+
+function throttle(code: 17 | 80004, accountId: string): Response {
+  const message = code === 17
+    ? "(#17) User request limit reached"
+    : "(#80004) There have been too many calls to this ad-account. Wait a bit and try again.";
+  return Response.json(
+    {
+      error: {
+        message,
+        type: "OAuthException",
+        code,
+        error_subcode: 2446079,
+        is_transient: true,
+        fbtrace_id: "DemoThrottle",
+      },
+    },
+    {
+      status: 400,
+      headers: {
+        "x-ad-account-usage": JSON.stringify({
+          acc_id_util_pct: 100,
+          reset_time_duration: 2,
+          ads_api_access_tier: "standard_access",
+        }),
+        "x-business-use-case-usage": JSON.stringify({
+          [accountId]: [{
+            type: "ads_insights",
+            call_count: 100,
+            total_cputime: 12,
+            total_time: 20,
+            estimated_time_to_regain_access: 0,
+          }],
+        }),
+      },
+    },
+  );
+}
+
+if (graphPort > 0) {
+  const byAd = new Map<string, [DemoAccount, DemoAccount["ads"][number]]>();
+  for (const a of allAccounts()) for (const ad of a.ads) byAd.set(ad.ad_id, [a, ad]);
+  const model = graphModel({ overrides: new DemoFigures(byAd) });
+  for (const team of TEAMS) {
+    const accounts: FakeAccount[] = team.accounts.map((a) => ({
+      id: a.id,
+      name: a.name,
+      currency: a.currency,
+      ads: a.ads.map(({ product: _p, baseCents: _b, ...ad }) => ({ ...ad, status: "ACTIVE" })),
+    }));
+    grant(model, team.token, ...accounts);
+  }
+  const codes = new Map(allAccounts().map((a) => [a.id, a.throttleCode]));
+  // A first page (no `after` cursor) of a throttled account: every other one is refused, so
+  // each sync meets one throttle per such account and its retry goes through.
+  const firstPages = new Map<string, number>();
+  serveGraphApi(model, graphPort, (call) => {
+    const code = codes.get(call.accountId);
+    if (!code || call.url.searchParams.has("after")) return undefined;
+    const n = (firstPages.get(call.accountId) ?? 0) + 1;
+    firstPages.set(call.accountId, n);
+    if (n % 2 === 1) {
+      console.log(`graph: throttled act_${call.accountId} with code ${code}`);
+      return throttle(code, call.accountId);
+    }
+    return undefined;
+  });
+  console.log(`graph: simulated Graph API on 127.0.0.1:${graphPort}`);
+}
+
+function nbkXml(fdate: string): string {
+  const [d, m, y] = fdate.split(".");
+  const rates = /^\d{2}\.\d{2}\.\d{4}$/.test(fdate) ? nbkRates(`${y}-${m}-${d}`) : null;
+  const items = Object.entries(rates ?? {}).map(([cur, rate]) =>
+    `  <item>\n    <fullname>${cur}</fullname>\n    <title>${cur}</title>\n` +
+    `    <description>${rate}</description>\n    <quant>1</quant>\n  </item>\n`
+  ).join("");
+  return `<?xml version="1.0" encoding="utf-8"?>\n<rates>\n  <date>${fdate}</date>\n${items}</rates>\n`;
+}
+
+Deno.serve({ hostname: "127.0.0.1", port: nbkPort, onListen: () => {} }, (req) => {
+  const fdate = new URL(req.url).searchParams.get("fdate") ?? "";
+  return new Response(nbkXml(fdate), { headers: { "content-type": "text/xml; charset=utf-8" } });
+});
+console.log(`nbk: simulated rates feed on 127.0.0.1:${nbkPort}`);

@@ -1,0 +1,85 @@
+/**
+ * The TypeScript steps of `npm run demo` (scripts/demo.sh runs them in order):
+ *
+ *   deno run -A scripts/demo/main.ts prepare   seed users + settings + pipelines, post webhooks
+ *   deno run -A scripts/demo/main.ts report    the dashboard table and the commands to explore
+ *   deno run -A scripts/demo/main.ts summary   what the demo data should add up to (no stack)
+ *
+ * Reads the stack from .stack/env ($STACK_DIR/env); AMOCRM_WEBHOOK_SECRET from the environment;
+ * DEMO_FB_AD_ACCOUNTS (comma-separated act_… ids) selects the real-API branch.
+ *
+ * @module
+ */
+import { localToday } from "../lib/format.ts";
+import { userJwt } from "../lib/jwt.ts";
+import { loadStackEnv } from "../lib/stack-env.ts";
+import { formatTable } from "../lib/table.ts";
+import { ADMIN, TEAMS } from "./data.ts";
+import { demoLeads } from "./crm.ts";
+import { seedDemo } from "./seed.ts";
+import { postWebhooks } from "./webhooks.ts";
+import { METRICS_PATH, metricsTable, readMetrics } from "./report.ts";
+import { expectedFigures } from "./summary.ts";
+import { explore } from "./explore.ts";
+
+const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
+const today = localToday(tz);
+const realAccounts = (Deno.env.get("DEMO_FB_AD_ACCOUNTS") ?? "").split(",").map((s) => s.trim())
+  .filter(Boolean);
+
+switch (Deno.args[0]) {
+  case "prepare": {
+    const env = loadStackEnv(["SUPABASE_URL", "SUPABASE_DB_URL"]);
+    const secret = Deno.env.get("AMOCRM_WEBHOOK_SECRET");
+    if (!secret) throw new Error("AMOCRM_WEBHOOK_SECRET must be set (scripts/demo.sh sets it)");
+    await seedDemo(env.SUPABASE_DB_URL, realAccounts.length ? realAccounts : null);
+    console.log(
+      `[demo] seeded 1 admin + ${TEAMS.length} targetologists (${
+        TEAMS.map((t) => t.team_name).join(", ")
+      }), their settings and 3 AmoCRM pipelines`,
+    );
+    const leads = demoLeads(today, Date.now());
+    const started = Date.now();
+    const posted = await postWebhooks(env.SUPABASE_URL, secret, leads);
+    const events = leads.reduce((n, l) => n + l.events.length, 0);
+    console.log(
+      `[demo] simulated AmoCRM: ${leads.length} leads, ${events} lead events in ${posted.bodies} ` +
+        `webhooks → amocrm-webhook (${
+          Object.entries(posted.events).map(([k, v]) => `${v} ${k}`).join(", ")
+        }) in ${Date.now() - started} ms`,
+    );
+    break;
+  }
+  case "report": {
+    const env = loadStackEnv(["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_JWT_SECRET"]);
+    const admin = await userJwt(env.SUPABASE_JWT_SECRET, {
+      id: ADMIN.user_id,
+      email: ADMIN.email,
+      appMetadata: { traffic_role: "admin" },
+    });
+    const rows = await readMetrics(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, admin);
+    console.log(`\n📊 Traffic Dashboard — ${today} (${tz}), as the admin sees it`);
+    console.log(`   read through GET ${METRICS_PATH} with the admin's JWT\n`);
+    console.log(metricsTable(rows));
+    await explore(env, today);
+    break;
+  }
+  case "summary": {
+    const rows = expectedFigures(today, demoLeads(today, Date.now())).map((e) => ({
+      team: e.team_name,
+      period: e.period,
+      spend: Object.entries(e.spend).map(([c, v]) => `${v} ${c}`).join(" + "),
+      leads: e.leads,
+      sales: e.sales,
+      revenue_kzt: e.revenue,
+    }));
+    console.log(`Demo data for ${today} (${tz}), before conversion:\n`);
+    console.log(formatTable(rows));
+    break;
+  }
+  default:
+    console.error("usage: main.ts prepare | report | summary");
+    Deno.exit(2);
+}
+// Nothing should be left running, but an open handle must not keep the demo waiting.
+Deno.exit(0);

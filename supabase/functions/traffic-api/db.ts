@@ -1,0 +1,108 @@
+/**
+ * The per-request database client. Every read and write goes through supabase-js with the
+ * caller's own JWT (forwarded `Authorization`) and the anon key, so PostgREST runs the query as
+ * that user and RLS decides what it sees. The service key is never used here.
+ *
+ * @module
+ */
+import { createClient, type SupabaseClient } from "../_shared/deps.ts";
+import { bearerToken, jwtClaims } from "../_shared/auth.ts";
+import { HttpError } from "../_shared/http.ts";
+import type { Deps } from "./context.ts";
+
+/** The signed-in user behind a request. */
+export interface Caller {
+  userId: string;
+  /** From the JWT's `app_metadata.traffic_role`; RLS enforces the same rule in SQL. */
+  isAdmin: boolean;
+  db: SupabaseClient;
+}
+
+/**
+ * The caller of a data route. The gateway (`verify_jwt`) has verified the JWT's signature, and
+ * PostgREST verifies it again; here a token without a user (the anon key, a service key) is a
+ * 401, because these routes answer only for a signed-in user.
+ */
+export function callerOf(req: Request, deps: Deps): Caller {
+  const token = bearerToken(req);
+  const claims = token ? jwtClaims(token) : null;
+  const sub = claims?.sub;
+  if (!token || claims?.role !== "authenticated" || typeof sub !== "string" || !sub) {
+    throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
+  }
+  const appMetadata = claims.app_metadata as Record<string, unknown> | undefined;
+  const db = createClient(deps.config.SUPABASE_URL, deps.config.SUPABASE_ANON_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { headers: { Authorization: `Bearer ${token}` }, fetch: deps.fetch },
+  });
+  return { userId: sub, isAdmin: appMetadata?.traffic_role === "admin", db };
+}
+
+/**
+ * A non-admin may filter only by their own id: another user's id is a 403 (RLS would answer
+ * with nothing, which would read as "no data" rather than "not allowed").
+ */
+export function checkUserFilter(caller: Caller, userId: string | undefined): void {
+  if (
+    userId !== undefined && !caller.isAdmin && userId.toLowerCase() !== caller.userId.toLowerCase()
+  ) {
+    throw new HttpError(403, "forbidden", "Only an admin may read another targetologist's data.");
+  }
+}
+
+interface PostgrestErrorLike {
+  code?: string;
+  message?: string;
+}
+
+/** Turns a PostgREST error into the caller's answer; anything unexpected becomes a 500. */
+export function dbFailure(error: PostgrestErrorLike, status: number): Error {
+  const code = error.code ?? "";
+  if (status === 401 || code.startsWith("PGRST30")) {
+    return new HttpError(401, "unauthorized", "The access token was rejected.");
+  }
+  if (code === "42501" || status === 403) {
+    return new HttpError(403, "forbidden", "Not allowed.");
+  }
+  if (code === "57014") {
+    return new HttpError(503, "timeout", "The query took too long; try a shorter range.");
+  }
+  // private.traffic_missing_rate(): a day with spend has no exchange rate yet. The aggregation
+  // fetches it on its next run; until then no number is better than a wrong one.
+  if (code === "P0001" && /^missing exchange rate/.test(error.message ?? "")) {
+    return new HttpError(
+      503,
+      "exchange_rate_missing",
+      "An exchange rate needed for this range is not available yet; try again later.",
+    );
+  }
+  return new Error(`PostgREST ${status} ${code}: ${error.message ?? "unknown error"}`);
+}
+
+/** Unwraps a supabase-js result: its data, or the mapped failure thrown. */
+export function unwrap<T>(
+  result: { data: T | null; error: PostgrestErrorLike | null; status: number },
+): T {
+  if (result.error) throw dbFailure(result.error, result.status);
+  return result.data as T;
+}
+
+/** PostgREST answers at most `max_rows` rows per request (supabase/config.toml [api], 1000). */
+export const PAGE_SIZE = 1000;
+
+type PageResult = PromiseLike<
+  { data: unknown; error: PostgrestErrorLike | null; status: number }
+>;
+
+/**
+ * Reads every row of a query page by page (`page(from, to)` applies `.range(from, to)` to a
+ * deterministically ordered query), so an admin's view is never silently cut at max-rows.
+ */
+export async function fetchAll<T>(page: (from: number, to: number) => PageResult): Promise<T[]> {
+  const rows: T[] = [];
+  for (let offset = 0;; offset += PAGE_SIZE) {
+    const batch = unwrap(await page(offset, offset + PAGE_SIZE - 1)) as T[];
+    rows.push(...batch);
+    if (batch.length < PAGE_SIZE) return rows;
+  }
+}

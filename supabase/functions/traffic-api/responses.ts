@@ -1,0 +1,165 @@
+/**
+ * The shapes of the responses, as zod schemas: `openapi.ts` documents them, and the routes derive
+ * their PostgREST column lists from them (`selectFor`), so the document and the queries cannot
+ * drift apart. Money and ratios are `numeric` in SQL and travel as decimal strings, never floats.
+ *
+ * @module
+ */
+import { z } from "../_shared/deps.ts";
+
+/** A `numeric` value as a decimal string (exact), or null (e.g. ROAS without spend). */
+export const decimal = z.string().nullable().meta({
+  description: "Decimal string of a SQL numeric (exact; round only for display). Null when the " +
+    "divisor of a ratio is zero.",
+  examples: ["1234.56"],
+});
+const count = z.number().int();
+const date = z.iso.date();
+const timestamp = z.string().meta({ format: "date-time" });
+
+export const metricsRow = z.object({
+  user_id: z.guid().nullable().meta({ description: "Null on the team-wide total (admins only)." }),
+  team_name: z.string().nullable(),
+  period: z.string(),
+  period_start: date,
+  period_end: date,
+  spend_usd: decimal,
+  spend_kzt: decimal,
+  exchange_rate: decimal,
+  impressions: count,
+  clicks: count,
+  reach: count,
+  leads: count,
+  challenge3d_leads: count,
+  express_leads: count,
+  intensive1d_leads: count,
+  challenge3d_prepayments: count,
+  challenge3d_prepayment_revenue: decimal,
+  challenge3d_full_payments: count,
+  challenge3d_full_revenue: decimal,
+  challenge3d_revenue: decimal,
+  express_sales: count,
+  express_revenue: decimal,
+  intensive1d_sales: count,
+  intensive1d_revenue: decimal,
+  total_revenue: decimal,
+  total_sales: count,
+  roas: decimal,
+  cpa_usd: decimal,
+  ctr: decimal,
+  cpc_usd: decimal,
+  cpm_usd: decimal,
+  cost_per_lead_usd: decimal,
+  lead_to_sale_rate: decimal,
+  unattributed_leads: count.nullable(),
+  computed_at: timestamp.nullable(),
+  updated_at: timestamp.nullable(),
+});
+
+export const dailyRow = z.object({
+  date,
+  spend_usd: decimal,
+  spend_kzt: decimal,
+  impressions: count,
+  clicks: count,
+  leads: count,
+  sales: count,
+  revenue: decimal,
+});
+
+export const campaignRow = z.object({
+  user_id: z.guid(),
+  team_name: z.string().nullable(),
+  campaign_id: z.string(),
+  campaign_name: z.string().nullable(),
+  adset_id: z.string().nullable().meta({ description: "Null at level=campaign." }),
+  adset_name: z.string().nullable(),
+  ad_id: z.string().nullable().meta({ description: "Set at level=ad only." }),
+  ad_name: z.string().nullable(),
+  spend_usd: decimal,
+  spend_kzt: decimal,
+  impressions: count,
+  clicks: count,
+  leads: count,
+  sales: count,
+  revenue: decimal,
+  roas: decimal,
+  cpa_usd: decimal,
+});
+
+export const syncRun = z.object({
+  id: count,
+  sync_type: z.string(),
+  started_at: timestamp,
+  finished_at: timestamp.nullable(),
+  success: z.boolean().nullable(),
+  users_processed: count.nullable(),
+  records_synced: count.nullable(),
+  duration_ms: count.nullable(),
+  error_message: z.string().nullable(),
+  details: z.unknown(),
+  user_id: z.guid().nullable(),
+  triggered_by: z.string().nullable(),
+});
+
+export const cronJob = z.object({
+  jobname: z.string(),
+  schedule: z.string(),
+  active: z.boolean(),
+  last_run_status: z.string().nullable(),
+  last_run_started_at: timestamp.nullable(),
+  last_run_finished_at: timestamp.nullable(),
+  last_run_message: z.string().nullable(),
+});
+
+export const settings = z.object({
+  user_id: z.guid(),
+  team_name: z.string(),
+  fb_ad_accounts: z.array(z.string()),
+  tracked_campaigns: z.array(z.string()),
+  utm_sources: z.array(z.string()),
+  is_active: z.boolean(),
+  facebook_token: z.object({
+    set: z.boolean(),
+    expires_at: timestamp.nullable(),
+    status: z.string().nullable().meta({
+      description: "Set by fb-ads-sync: ok, or invalid after Meta rejected the token.",
+    }),
+    status_at: timestamp.nullable().meta({ description: "When fb-ads-sync set status." }),
+  }).meta({ description: "Whether a token is stored; the token itself is never returned." }),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const health = z.object({ status: z.literal("ok"), database: z.enum(["up", "down"]) });
+
+const range = { from: date, to: date, timezone: z.string() };
+
+export const metricsResponse = z.object({
+  periods: z.array(z.string()),
+  data: z.array(metricsRow),
+});
+export const rangeResponse = z.object({ ...range, data: z.array(metricsRow) });
+export const dailyResponse = z.object({
+  ...range,
+  user_id: z.guid().nullable(),
+  data: z.array(dailyRow),
+});
+export const campaignsResponse = z.object({
+  ...range,
+  level: z.enum(["campaign", "adset", "ad"]),
+  data: z.array(campaignRow),
+});
+export const syncStatusResponse = z.object({
+  runs: z.array(syncRun),
+  cron: z.array(cronJob).nullable().meta({ description: "Admins only; null for others." }),
+});
+
+/** The PostgREST `select` list of a row schema: decimals are cast to text so they stay exact. */
+export function selectFor(row: z.ZodObject): string {
+  return Object.entries(row.shape).map(([k, s]) => s === decimal ? `${k}::text` : k).join(",");
+}

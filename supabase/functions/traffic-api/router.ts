@@ -1,0 +1,46 @@
+/**
+ * The route table: path → method → handler. `dispatch` answers 404 for an unknown path and 405
+ * (with `Allow`) for a known path asked with another method.
+ *
+ * @module
+ */
+import { HttpError } from "../_shared/http.ts";
+import type { RouteContext, RouteHandler } from "./context.ts";
+import { getCampaigns } from "./routes/campaigns.ts";
+import { getDaily } from "./routes/daily.ts";
+import { getHealth } from "./routes/health.ts";
+import { getMetrics, getMetricsRange } from "./routes/metrics.ts";
+import { getOpenApi } from "./routes/openapi.ts";
+import { getSettings, putSettings } from "./routes/settings.ts";
+import { getSyncStatus } from "./routes/sync-status.ts";
+
+export type Method = "GET" | "PUT";
+
+export const routes: Record<string, Partial<Record<Method, RouteHandler>>> = {
+  "/metrics": { GET: getMetrics },
+  "/metrics/range": { GET: getMetricsRange },
+  "/daily": { GET: getDaily },
+  "/campaigns": { GET: getCampaigns },
+  "/sync-status": { GET: getSyncStatus },
+  "/settings": { GET: getSettings, PUT: putSettings },
+  "/health": { GET: getHealth },
+  "/openapi.json": { GET: getOpenApi },
+};
+
+/** The route part of a path as the function sees it: `/traffic-api/metrics/` → `/metrics`. */
+export function routeOf(pathname: string): string {
+  return pathname.replace(/^\/traffic-api(?=\/|$)/, "").replace(/\/+$/, "") || "/";
+}
+
+/** Runs the handler of the request's route and method. */
+export async function dispatch(ctx: RouteContext): Promise<Response> {
+  const path = routeOf(ctx.url.pathname);
+  const methods = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  if (!methods) throw new HttpError(404, "not_found", `No route ${path}.`);
+  const handler = methods[ctx.req.method as Method];
+  if (!handler) {
+    const allow = [...Object.keys(methods), "OPTIONS"].join(", ");
+    throw new HttpError(405, "method_not_allowed", `Use ${allow} on ${path}.`, { allow });
+  }
+  return await handler(ctx);
+}

@@ -1,0 +1,63 @@
+/**
+ * `GET /campaigns`: spend, leads, sales, revenue, ROAS and CPA per campaign, adset or ad over a
+ * period or a custom range, from the attributed leads and sales. SQL:
+ * `public.traffic_campaign_metrics`. Rows come by spend, highest first, a page at a time.
+ *
+ * @module
+ */
+import { HttpError } from "../../_shared/http.ts";
+import type { RouteContext } from "../context.ts";
+import { periodRange } from "../dates.ts";
+import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { conditionalJson } from "../etag.ts";
+import { campaignRow, selectFor } from "../responses.ts";
+import { campaignsQuery, checkRange, parseQuery } from "../validation.ts";
+
+const COLUMNS = selectFor(campaignRow);
+
+function resolveRange(
+  q: { period?: "today" | "7d" | "30d"; from?: string; to?: string },
+  tz: string,
+  now: Date,
+): { from: string; to: string } {
+  if (q.period && (q.from || q.to)) {
+    throw new HttpError(400, "invalid_query", "Give either period or from and to, not both.");
+  }
+  if (q.from || q.to) {
+    if (!q.from || !q.to) {
+      throw new HttpError(400, "invalid_query", "from and to go together.");
+    }
+    checkRange(q.from, q.to);
+    return { from: q.from, to: q.to };
+  }
+  return periodRange(q.period ?? "7d", tz, now);
+}
+
+export async function getCampaigns({ req, url, deps }: RouteContext): Promise<Response> {
+  const caller = callerOf(req, deps);
+  const q = parseQuery(url, campaignsQuery);
+  checkUserFilter(caller, q.user_id);
+  const timezone = deps.config.TRAFFIC_TIMEZONE;
+  const { from, to } = resolveRange(q, timezone, deps.now?.() ?? new Date());
+  // One row more than asked says whether another page follows.
+  const rows = unwrap(
+    await caller.db.rpc("traffic_campaign_metrics", {
+      p_from: from,
+      p_to: to,
+      p_tz: timezone,
+      p_level: q.level,
+      p_user_id: q.user_id ?? null,
+    }).select(COLUMNS).range(q.offset, q.offset + q.limit),
+  ) as unknown[];
+  const more = rows.length > q.limit;
+  return await conditionalJson(req, {
+    from,
+    to,
+    timezone,
+    level: q.level,
+    limit: q.limit,
+    offset: q.offset,
+    next_offset: more ? q.offset + q.limit : null,
+    data: more ? rows.slice(0, q.limit) : rows,
+  });
+}
