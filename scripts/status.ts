@@ -110,7 +110,7 @@ try {
           jsonb_build_object('user_id', s.user_id::text))))
     ) h on true
     left join lateral (
-      select max(stat_date) as latest_stat_date
+      select max(stat_date)::text as latest_stat_date
       from public.traffic_facebook_ads_raw where user_id = s.user_id
     ) r on true
     left join lateral (
