@@ -11,7 +11,7 @@ create table public.traffic_amocrm_events (
   account_subdomain text,
   event_count int not null default 0,
   status text not null default 'pending'
-    check (status in ('pending', 'processed', 'ignored', 'failed')),
+    check (status in ('pending', 'processed', 'ignored', 'failed', 'rejected')),
   error text,
   attempts int not null default 0,
   processed_at timestamptz
@@ -23,6 +23,9 @@ comment on table public.traffic_amocrm_events is
   'Written by amocrm-webhook (service_role); readable by admins only.';
 comment on column public.traffic_amocrm_events.payload is
   'The form-encoded body parsed to JSON (null when it could not be parsed).';
+comment on column public.traffic_amocrm_events.status is
+  'pending (stored, not applied yet), processed, ignored (no lead events), failed (processing '
+  'error, replayable), rejected (not a valid AmoCRM body, answered 400; kept, never replayed).';
 
 -- Replays and monitoring look for unfinished events, oldest first.
 create index traffic_amocrm_events_status_received_idx

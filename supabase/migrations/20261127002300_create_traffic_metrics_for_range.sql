@@ -1,13 +1,15 @@
 -- THE definition of every dashboard metric, for any date range, in one set-based query.
 -- aggregate-metrics stores it for today / 7d / 30d; the API may call it for custom ranges with a
--- user's JWT (security invoker: RLS limits a targetologist to their own row).
+-- user's JWT (security invoker: RLS limits a targetologist to their own row). Spend comes from
+-- the daily rollup (traffic_spend_daily) instead of every ad-day row; the effective-rate grid is
+-- computed once into arrays (so the main query stays parallel-safe and can scan in parallel); JIT
+-- is off (it cost more than these short queries take).
 
 -- Date-range scans over every targetologist (the per-user indexes lead with user_id).
 create index if not exists traffic_facebook_ads_raw_stat_date_idx
   on public.traffic_facebook_ads_raw (stat_date);
 create index if not exists traffic_sales_active_sold_idx
   on public.traffic_sales (sold_at) where status = 'active';
-
 create or replace function public.traffic_metrics_for_range(
   p_from date,
   p_to date,
@@ -18,6 +20,8 @@ language plpgsql
 stable
 security invoker
 set search_path = ''
+-- Compiling these short queries costs more than it saves.
+set jit = off
 as $$
 declare
   -- Admins and service callers also get the team-wide total (user_id null).
@@ -25,6 +29,11 @@ declare
     or coalesce(private.is_admin(), false);
   v_start timestamptz;
   v_end timestamptz;
+  -- The rate grid, as parallel arrays (see below).
+  v_day date[];
+  v_cur text[];
+  v_cur_kzt numeric[];
+  v_usd_kzt numeric[];
 begin
   if p_from is null or p_to is null or p_from > p_to then
     raise exception 'traffic_metrics_for_range: need p_from <= p_to (got % .. %)', p_from, p_to
@@ -34,52 +43,60 @@ begin
   v_start := p_from::timestamp at time zone p_tz;
   v_end := (p_to + 1)::timestamp at time zone p_tz;
 
+  -- The effective rate (latest on or before the day; null when there is none) of every currency
+  -- ever stored, plus USD and KZT, on every day of the range: a few hundred index probes. Kept in
+  -- arrays so the main query joins them as a plain, parallel-safe unnest().
+  select array_agg(g.stat_date), array_agg(g.currency), array_agg(g.cur_kzt),
+    array_agg(g.usd_kzt)
+  into v_day, v_cur, v_cur_kzt, v_usd_kzt
+  from (
+    select p_from + d.n as stat_date, c.currency,
+      case when c.currency = 'KZT' then 1::numeric else cr.rate_kzt end as cur_kzt,
+      ur.rate_kzt as usd_kzt
+    from generate_series(0, p_to - p_from) as d(n)
+    cross join (select distinct e.currency from public.exchange_rates e
+                where e.currency not in ('USD', 'KZT')
+                union all select 'USD' union all select 'KZT') as c(currency)
+    left join lateral (select e.rate_kzt from public.exchange_rates e
+                       where e.currency = c.currency and e.rate_date <= p_from + d.n
+                       order by e.rate_date desc limit 1) as cr on true
+    left join lateral (select e.rate_kzt from public.exchange_rates e
+                       where e.currency = 'USD' and e.rate_date <= p_from + d.n
+                       order by e.rate_date desc limit 1) as ur on true
+  ) as g;
+
   return query
   with members as (
     select s.user_id, s.team_name
     from public.traffic_targetologist_settings s
     where s.is_active
   ),
-  -- stat_date is already the ad account's local day.
-  spend_day as (
-    select r.user_id, r.stat_date, upper(r.account_currency) as currency,
-      sum(r.spend) as spend, sum(r.impressions) as impressions, sum(r.clicks) as clicks,
-      sum(r.reach) as reach
-    from public.traffic_facebook_ads_raw r
-    where r.stat_date between p_from and p_to
-      and r.user_id in (select m.user_id from members m)
-    group by r.user_id, r.stat_date, upper(r.account_currency)
-  ),
-  -- Effective rates (latest on or before the day) of every (day, currency) with spend; a
-  -- missing one raises instead of producing a wrong number.
-  day_rate as (
-    select d.stat_date, d.currency,
-      case when d.currency = 'KZT' then 1::numeric
-      else coalesce(
-        (select e.rate_kzt from public.exchange_rates e
-         where e.currency = d.currency and e.rate_date <= d.stat_date
-         order by e.rate_date desc limit 1),
-        private.traffic_missing_rate(d.currency, d.stat_date))
-      end as cur_kzt,
-      coalesce(
-        (select e.rate_kzt from public.exchange_rates e
-         where e.currency = 'USD' and e.rate_date <= d.stat_date
-         order by e.rate_date desc limit 1),
-        private.traffic_missing_rate('USD', d.stat_date)) as usd_kzt
-    from (select distinct sd.stat_date, sd.currency from spend_day sd where sd.spend <> 0) d
-  ),
-  -- spend_usd: USD as is, other currencies via KZT at the day's rates.
-  -- spend_kzt: each day's spend at that day's rate (= the day's USD spend x USD rate).
+  -- Spend comes from the daily rollup of the raw rows (traffic_spend_daily: one row per user, day
+  -- and currency). stat_date is already the ad account's local day. Each day is converted at its
+  -- rate: spend_usd = USD as is, other currencies via KZT (spend x cur_kzt / usd_kzt);
+  -- spend_kzt = spend x cur_kzt (for USD: the day's USD spend x the day's USD rate).
+  -- A day with spend and no rate raises (never a wrong number); zero-spend days need none.
   spend_user as (
-    select sd.user_id,
-      sum(case when sd.spend = 0 then 0
-               when sd.currency = 'USD' then sd.spend
-               else sd.spend * r.cur_kzt / r.usd_kzt end) as spend_usd,
-      sum(case when sd.spend = 0 then 0 else sd.spend * r.cur_kzt end) as spend_kzt,
-      sum(sd.impressions) as impressions, sum(sd.clicks) as clicks, sum(sd.reach) as reach
-    from spend_day sd
-    left join day_rate r on r.stat_date = sd.stat_date and r.currency = sd.currency
-    group by sd.user_id
+    select r.user_id,
+      sum(case when r.spend = 0 then 0
+               when r.account_currency = 'USD' then r.spend
+               else r.spend
+                 * coalesce(g.cur_kzt,
+                     private.traffic_missing_rate(r.account_currency, r.stat_date))
+                 / coalesce(g.usd_kzt, private.traffic_missing_rate('USD', r.stat_date))
+          end) as spend_usd,
+      sum(case when r.spend = 0 then 0
+               else r.spend
+                 * coalesce(g.cur_kzt,
+                     private.traffic_missing_rate(r.account_currency, r.stat_date))
+          end) as spend_kzt,
+      sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.reach) as reach
+    from public.traffic_spend_daily r
+    join public.traffic_targetologist_settings s on s.user_id = r.user_id and s.is_active
+    left join unnest(v_day, v_cur, v_cur_kzt, v_usd_kzt) as g(stat_date, currency, cur_kzt, usd_kzt)
+      on g.stat_date = r.stat_date and g.currency = r.account_currency
+    where r.stat_date between p_from and p_to
+    group by r.user_id
   ),
   lead_counts as (
     select l.user_id, count(*) as leads,

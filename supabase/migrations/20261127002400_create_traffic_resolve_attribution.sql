@@ -1,21 +1,54 @@
--- Attribution: which targetologist a lead or a sale belongs to, recomputed from scratch on every
--- aggregation run, so a campaign synced after its leads arrived re-attributes them next run.
---
--- Rules, in priority order (first match wins):
+-- Attribution: which targetologist a lead or a sale belongs to, recomputed on every aggregation
+-- run, so a campaign synced after its leads arrived re-attributes them next run. The id -> owner
+-- map comes from the ad directory (private.traffic_ad_directory, about one row per ad) instead of
+-- a scan of every ad-day row; each UTM column is joined to that map once; only rows whose
+-- resolution changed are collected before the update. The rules, in priority order:
 --   1. 'ad'       : utm_content, utm_term or utm_campaign equals an ad_id of
 --                   traffic_facebook_ads_raw
 --   2. 'adset'    : ... equals an adset_id
 --   3. 'campaign' : ... equals a campaign_id
 --      (within a level the UTM values are tried in the order utm_content, utm_term, utm_campaign;
---       an id found under several users goes to the lowest user_id, and is counted as ambiguous)
+--       an id found under several users goes to the lowest user_id, and is counted as ambiguous;
+--       an id that is both, say, an adset and a campaign id counts at its better level)
 --   4. 'utm_source': the targetologist whose utm_sources contains utm_source, case-insensitively
 --      (claimed by several: active before inactive, then lowest user_id; reported as ambiguous)
 --   otherwise unattributed (user_id null).
+create or replace view private.traffic_attribution_owners as
+-- "C" collation for sorting: byte order is all these ids need, and much cheaper.
+select distinct on (o.id collate "C") o.id, o.rank, o.level, o.user_id, o.shared
+from (
+  select v.id, v.rank, v.level,
+    min(d.user_id::text collate "C")::uuid as user_id,
+    min(d.user_id::text collate "C") <> max(d.user_id::text collate "C") as shared
+  from private.traffic_ad_directory d
+  cross join lateral (values (d.ad_id, 1, 'ad'), (d.adset_id, 2, 'adset'),
+    (d.campaign_id, 3, 'campaign')) as v(id, rank, level)
+  where v.id <> ''
+  group by v.id, v.rank, v.level
+) as o
+order by o.id collate "C", o.rank;
+comment on view private.traffic_attribution_owners is
+  'Facebook id -> owning targetologist at the id''s best level (ad 1, adset 2, campaign 3); '
+  'an id under several users goes to the lowest user_id (shared = true).';
+revoke all on private.traffic_attribution_owners from public, anon, authenticated, service_role;
+
+create or replace view private.traffic_attribution_sources as
+select distinct on (lower(src.value)) lower(src.value) as source, s.user_id
+from public.traffic_targetologist_settings s
+cross join lateral unnest(s.utm_sources) as src(value)
+where src.value is not null and src.value <> ''
+order by lower(src.value), s.is_active desc, s.user_id;
+comment on view private.traffic_attribution_sources is
+  'Lower-cased utm_source -> targetologist; claimed by several: active first, then lowest user_id.';
+revoke all on private.traffic_attribution_sources from public, anon, authenticated, service_role;
+
 create or replace function public.traffic_resolve_attribution()
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- Compiling these short queries costs more than it saves.
+set jit = off
 as $$
 declare
   v_leads int;
@@ -23,84 +56,74 @@ declare
   v_ambiguous_ids int;
   v_ambiguous_sources text[];
 begin
-  with ad_rows as (
-    -- One raw scan; distinct (user, ad, adset, campaign) is small next to ad-days.
-    select distinct r.user_id, r.ad_id, r.adset_id, r.campaign_id
-    from public.traffic_facebook_ads_raw r
-  ),
-  owners as (
-    select v.level, v.rank, v.id, min(a.user_id::text)::uuid as user_id,
-      min(a.user_id::text) <> max(a.user_id::text) as shared
-    from ad_rows a
-    cross join lateral (values ('ad', 1, a.ad_id), ('adset', 2, a.adset_id),
-      ('campaign', 3, a.campaign_id)) as v(level, rank, id)
-    where v.id is not null and v.id <> ''
-    group by v.level, v.rank, v.id
-  ),
-  sources as (
-    select distinct on (lower(src.value)) lower(src.value) as source, s.user_id
-    from public.traffic_targetologist_settings s
-    cross join lateral unnest(s.utm_sources) as src(value)
-    where src.value is not null and src.value <> ''
-    order by lower(src.value), s.is_active desc, s.user_id
-  ),
-  lead_best as (
-    select distinct on (u.id) u.id, o.user_id, o.level
-    from (select l.id, v.pos, v.val
-          from public.traffic_leads l
-          cross join lateral (values (1, l.utm_content), (2, l.utm_term), (3, l.utm_campaign))
-            as v(pos, val)
-          where v.val is not null and v.val <> '') as u
-    join owners o on o.id = u.val
-    order by u.id, o.rank, u.pos
-  ),
-  lead_resolved as (
-    select l.id, coalesce(b.user_id, src.user_id) as user_id,
-      case when b.user_id is not null then b.level
-           when src.user_id is not null then 'utm_source' end as attributed_by
-    from public.traffic_leads l
-    left join lead_best b on b.id = l.id
-    left join sources src on src.source = lower(l.utm_source)
-  ),
-  sale_best as (
-    select distinct on (u.id) u.id, o.user_id, o.level
-    from (select s.id, v.pos, v.val
-          from public.traffic_sales s
-          cross join lateral (values (1, s.utm_content), (2, s.utm_term), (3, s.utm_campaign))
-            as v(pos, val)
-          where v.val is not null and v.val <> '') as u
-    join owners o on o.id = u.val
-    order by u.id, o.rank, u.pos
-  ),
-  sale_resolved as (
-    select s.id, coalesce(b.user_id, src.user_id) as user_id,
-      case when b.user_id is not null then b.level
-           when src.user_id is not null then 'utm_source' end as attributed_by
-    from public.traffic_sales s
-    left join sale_best b on b.id = s.id
-    left join sources src on src.source = lower(s.utm_source)
-  ),
-  -- Only rows whose resolution changed are written, so a re-run writes nothing.
-  lead_updates as (
-    update public.traffic_leads l
-    set user_id = r.user_id, attributed_by = r.attributed_by, attributed_at = now()
-    from lead_resolved r
-    where r.id = l.id
-      and (l.user_id is distinct from r.user_id or l.attributed_by is distinct from r.attributed_by)
-    returning 1
-  ),
-  sale_updates as (
-    update public.traffic_sales s
-    set user_id = r.user_id, attributed_by = r.attributed_by, attributed_at = now()
-    from sale_resolved r
-    where r.id = s.id
-      and (s.user_id is distinct from r.user_id or s.attributed_by is distinct from r.attributed_by)
-    returning 1
-  )
-  select (select count(*) from lead_updates), (select count(*) from sale_updates),
-    (select count(*) from owners where shared)
-  into v_leads, v_sales, v_ambiguous_ids;
+  -- The owners, computed once for both updates.
+  if to_regclass('pg_temp.traffic_attribution_run') is not null then
+    drop table pg_temp.traffic_attribution_run;
+  end if;
+  create temporary table traffic_attribution_run on commit drop as
+    select * from private.traffic_attribution_owners;
+  analyze pg_temp.traffic_attribution_run;
 
+  -- Best match of each lead: the lowest rank among its three UTM values (ad < adset < campaign),
+  -- ties in the order utm_content, utm_term, utm_campaign; else its utm_source. Only rows whose
+  -- resolution changed are collected (first, so the update touches just those), and written: a
+  -- re-run writes nothing.
+  with sources as materialized (select * from private.traffic_attribution_sources),
+  changed as materialized (
+    select r.id, r.user_id, r.attributed_by
+    from (
+    select x.id,
+      coalesce(case k.best when oc.rank then oc.user_id when ot.rank then ot.user_id
+                           when og.rank then og.user_id end, src.user_id) as user_id,
+      coalesce(case k.best when oc.rank then oc.level when ot.rank then ot.level
+                           when og.rank then og.level end,
+               case when src.user_id is not null then 'utm_source' end) as attributed_by,
+      x.user_id as old_user_id, x.attributed_by as old_attributed_by
+    from public.traffic_leads x
+    left join pg_temp.traffic_attribution_run oc on oc.id = x.utm_content
+    left join pg_temp.traffic_attribution_run ot on ot.id = x.utm_term
+    left join pg_temp.traffic_attribution_run og on og.id = x.utm_campaign
+    left join sources src on src.source = lower(x.utm_source)
+    cross join lateral (select least(oc.rank, ot.rank, og.rank) as best) as k
+    ) as r
+    where r.old_user_id is distinct from r.user_id
+       or r.old_attributed_by is distinct from r.attributed_by
+  )
+  update public.traffic_leads l
+  set user_id = c.user_id, attributed_by = c.attributed_by, attributed_at = now()
+  from changed c
+  where l.id = c.id;
+  get diagnostics v_leads = row_count;
+
+  with sources as materialized (select * from private.traffic_attribution_sources),
+  changed as materialized (
+    select r.id, r.user_id, r.attributed_by
+    from (
+    select x.id,
+      coalesce(case k.best when oc.rank then oc.user_id when ot.rank then ot.user_id
+                           when og.rank then og.user_id end, src.user_id) as user_id,
+      coalesce(case k.best when oc.rank then oc.level when ot.rank then ot.level
+                           when og.rank then og.level end,
+               case when src.user_id is not null then 'utm_source' end) as attributed_by,
+      x.user_id as old_user_id, x.attributed_by as old_attributed_by
+    from public.traffic_sales x
+    left join pg_temp.traffic_attribution_run oc on oc.id = x.utm_content
+    left join pg_temp.traffic_attribution_run ot on ot.id = x.utm_term
+    left join pg_temp.traffic_attribution_run og on og.id = x.utm_campaign
+    left join sources src on src.source = lower(x.utm_source)
+    cross join lateral (select least(oc.rank, ot.rank, og.rank) as best) as k
+    ) as r
+    where r.old_user_id is distinct from r.user_id
+       or r.old_attributed_by is distinct from r.attributed_by
+  )
+  update public.traffic_sales l
+  set user_id = c.user_id, attributed_by = c.attributed_by, attributed_at = now()
+  from changed c
+  where l.id = c.id;
+  get diagnostics v_sales = row_count;
+
+  select count(*) into v_ambiguous_ids from pg_temp.traffic_attribution_run o where o.shared;
+  drop table pg_temp.traffic_attribution_run;
   select coalesce(array_agg(x.source order by x.source), '{}') into v_ambiguous_sources
   from (select lower(src.value) as source
         from public.traffic_targetologist_settings s

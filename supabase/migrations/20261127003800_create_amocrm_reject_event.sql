@@ -2,15 +2,6 @@
 -- answered 400, and kept: status 'rejected', with the parser's reason, so nothing that arrived
 -- is lost and a person can look at it. Replays never pick rejected bodies up (there is nothing
 -- to apply); a duplicate body is stored once, like any other.
-alter table public.traffic_amocrm_events
-  drop constraint traffic_amocrm_events_status_check;
-alter table public.traffic_amocrm_events
-  add constraint traffic_amocrm_events_status_check
-  check (status in ('pending', 'processed', 'ignored', 'failed', 'rejected'));
-comment on column public.traffic_amocrm_events.status is
-  'pending (stored, not applied yet), processed, ignored (no lead events), failed (processing '
-  'error, replayable), rejected (not a valid AmoCRM body, answered 400; kept, never replayed).';
-
 create or replace function public.amocrm_reject_event(
   p_raw_body text,
   p_content_type text,
