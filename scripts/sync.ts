@@ -10,7 +10,7 @@
  *   npm run sync -- [--days N] [--user <id or team name>] [--skip-facebook] [--skip-aggregation]
  */
 import { parseArgs } from "node:util";
-import { createClient } from "../supabase/functions/_shared/deps.ts";
+import { createServiceClient } from "../supabase/functions/_shared/supabase.ts";
 import { loadStackEnv } from "./lib/stack-env.ts";
 import { invoke, type Invoked } from "./lib/invoke.ts";
 import { formatKzt, formatRoas, localToday, shiftDate } from "./lib/format.ts";
@@ -46,9 +46,7 @@ if (!Number.isInteger(days) || days < 1 || days > 93) {
 
 const env = loadStackEnv(["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"]);
 const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
-const supabase = createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, {
-  auth: { persistSession: false, autoRefreshToken: false },
-});
+const supabase = createServiceClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
 const line = "═".repeat(59);
 const started = Date.now();
 const failures: string[] = [];

@@ -6,6 +6,11 @@
  * @module
  */
 import { createClient, type SupabaseClient } from "../../supabase/functions/_shared/deps.ts";
+import {
+  createServiceClient,
+  createUserClient,
+  serverAuthOptions,
+} from "../../supabase/functions/_shared/supabase.ts";
 import { postgres } from "../../scripts/lib/deps.ts";
 import { userJwt } from "../../scripts/lib/jwt.ts";
 import { loadStackEnv, type StackEnv } from "../../scripts/lib/stack-env.ts";
@@ -23,29 +28,22 @@ export function stackEnv(): StackEnv {
   ]);
 }
 
-const clientOptions = {
-  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-};
-
 /** supabase-js with the anon key (a visitor who is not signed in). */
 export function anonClient(): SupabaseClient {
   const env = stackEnv();
-  return createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, clientOptions);
+  return createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, { auth: serverAuthOptions });
 }
 
 /** supabase-js with the service-role key (bypasses RLS). */
 export function serviceClient(): SupabaseClient {
   const env = stackEnv();
-  return createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, clientOptions);
+  return createServiceClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
 }
 
 /** supabase-js acting as a signed-in user (the anon key as apikey, the user's JWT as bearer). */
 export function userClient(jwt: string): SupabaseClient {
   const env = stackEnv();
-  return createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
-    ...clientOptions,
-    global: { headers: { Authorization: `Bearer ${jwt}` } },
-  });
+  return createUserClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, jwt);
 }
 
 /** A direct Postgres connection as the `postgres` superuser. Close it with `await sql.end()`. */

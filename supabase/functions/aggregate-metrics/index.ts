@@ -1,4 +1,4 @@
-import { createClient } from "../_shared/deps.ts";
+import { createServiceClient } from "../_shared/supabase.ts";
 import { createNbkClient } from "../_shared/exchange-rates/mod.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
@@ -7,8 +7,6 @@ import { createSupabaseStore } from "./store.ts";
 
 const config = loadConfig(Deno.env.toObject());
 const logger = createLogger({ fn: "aggregate-metrics" });
-const db = createClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY, {
-  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-});
+const db = createServiceClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY);
 const nbk = createNbkClient({ baseUrl: config.EXCHANGE_RATES_URL, logger });
 Deno.serve(createHandler({ config, logger, store: createSupabaseStore(db), nbk }));

@@ -1,13 +1,11 @@
-import { createClient } from "../_shared/deps.ts";
+import { createServiceClient } from "../_shared/supabase.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
 import { createHandler } from "./handler.ts";
 import { createStore } from "./store.ts";
 
 const config = loadConfig(Deno.env.toObject());
-const db = createClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY, {
-  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-});
+const db = createServiceClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY);
 // deno-lint-ignore no-explicit-any
 const edge = (globalThis as any).EdgeRuntime as
   | { waitUntil(task: Promise<unknown>): void }

@@ -1,13 +1,10 @@
-import { createClient } from "../_shared/deps.ts";
+import { createServiceClient } from "../_shared/supabase.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
 import { createHandler } from "./handler.ts";
 
 const config = loadConfig(Deno.env.toObject());
-const supabase = () =>
-  createClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-  });
+const supabase = () => createServiceClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY);
 Deno.serve(createHandler({
   config,
   logger: createLogger({ fn: "fb-ads-sync" }),

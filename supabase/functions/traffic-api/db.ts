@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { createClient, type SupabaseClient } from "../_shared/deps.ts";
+import type { SupabaseClient } from "../_shared/deps.ts";
+import { createUserClient } from "../_shared/supabase.ts";
 import { bearerToken, jwtClaims } from "../_shared/auth.ts";
 import { HttpError } from "../_shared/http.ts";
 import type { Deps } from "./context.ts";
@@ -31,10 +32,12 @@ export function callerOf(req: Request, deps: Deps): Caller {
     throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
   }
   const appMetadata = claims.app_metadata as Record<string, unknown> | undefined;
-  const db = createClient(deps.config.SUPABASE_URL, deps.config.SUPABASE_ANON_KEY, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { headers: { Authorization: `Bearer ${token}` }, fetch: deps.fetch },
-  });
+  const db = createUserClient(
+    deps.config.SUPABASE_URL,
+    deps.config.SUPABASE_ANON_KEY,
+    token,
+    deps.fetch,
+  );
   return { userId: sub, isAdmin: appMetadata?.traffic_role === "admin", db };
 }
 
