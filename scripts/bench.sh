@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# `npm run bench`: starts a local stack of its own (STACK_PORT 58321, or BENCH_STACK_PORT; folder
+# `npm run bench`: starts a local stack of its own (STACK_PORT 28321, or BENCH_STACK_PORT; folder
 # .stack/bench, so dev and test stacks are left alone), runs every bench/*.ts against it with the
 # stack's environment, and stops it. Each benchmark prints its figures as ratios against a
 # same-run baseline and writes bench-results/<name>.json. Exits non-zero when one failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-export STACK_PORT="${BENCH_STACK_PORT:-58321}"
+# Below 32768 (outside the kernel's ephemeral port range), like the test stack.
+export STACK_PORT="${BENCH_STACK_PORT:-28321}"
 export STACK_DIR="$ROOT/.stack/bench"
 export NO_COLOR=1
 # fb-ads-sync calls Meta through this URL: the loopback fake Graph API bench/fb-ads-sync.ts serves.

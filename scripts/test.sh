@@ -9,7 +9,9 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-export STACK_PORT="${TEST_STACK_PORT:-55321}"
+# Below 32768: outside the kernel's ephemeral port range, so no outbound connection of the run
+# can hold a port the stack or a test's fake server must bind.
+export STACK_PORT="${TEST_STACK_PORT:-25321}"
 export STACK_DIR="$ROOT/.stack/test"
 # The functions call Meta through this URL: the loopback fake Graph API the integration tests serve.
 export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT + 21))}"

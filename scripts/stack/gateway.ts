@@ -4,14 +4,14 @@
  * checks Supabase's gateway makes: an API key for the REST API, and a valid JWT for functions whose
  * `verify_jwt` is on in `supabase/config.toml`.
  *
- * Environment: GATEWAY_PORT, POSTGREST_URL, FUNCTION_PORTS (JSON name → port),
- * SUPABASE_JWT_SECRET, CONFIG_TOML.
+ * Environment: GATEWAY_PORT, POSTGREST_URL, FUNCTIONS_RUN_DIR (where each function process
+ * writes `fn-<name>.port`), SUPABASE_JWT_SECRET, CONFIG_TOML.
  */
 import { verifyJwt } from "../lib/jwt.ts";
 
 const port = Number(Deno.env.get("GATEWAY_PORT"));
 const postgrest = Deno.env.get("POSTGREST_URL")!;
-const functionPorts: Record<string, number> = JSON.parse(Deno.env.get("FUNCTION_PORTS") ?? "{}");
+const runDir = Deno.env.get("FUNCTIONS_RUN_DIR")!;
 const secret = Deno.env.get("SUPABASE_JWT_SECRET")!;
 const verifyJwtByFunction = readVerifyJwt(Deno.readTextFileSync(Deno.env.get("CONFIG_TOML")!));
 
@@ -35,6 +35,16 @@ export function readVerifyJwt(toml: string): Record<string, boolean> {
     if (kv && current) out[current] = kv[1] === "true";
   }
   return out;
+}
+
+/** The loopback port a function listens on (its process writes it at start), or null. */
+function functionPort(name: string): number | null {
+  try {
+    const port = Number(Deno.readTextFileSync(`${runDir}/fn-${name}.port`).trim());
+    return Number.isInteger(port) && port > 0 ? port : null;
+  } catch {
+    return null;
+  }
 }
 
 const hopByHop = [
@@ -91,7 +101,7 @@ async function handle(req: Request): Promise<Response> {
   const fn = url.pathname.match(/^\/functions\/v1\/([\w-]+)(\/.*)?$/);
   if (fn) {
     const [, name, rest = ""] = fn;
-    const fnPort = functionPorts[name];
+    const fnPort = functionPort(name);
     if (!fnPort) return errorJson(404, "Requested function was not found");
     if ((verifyJwtByFunction[name] ?? true) && req.method !== "OPTIONS") {
       const token = bearer(req);

@@ -8,7 +8,6 @@ STACK_PORT="${STACK_PORT:-54321}"
 GATEWAY_PORT="$STACK_PORT"
 PG_PORT=$((STACK_PORT + 1))
 POSTGREST_PORT=$((STACK_PORT + 2))
-FUNCTIONS_BASE_PORT=$((STACK_PORT + 10))
 PG_BIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v initdb 2>/dev/null || echo /usr/bin/x)")
 DENO="$ROOT/node_modules/.bin/deno"
 DB_URL="postgresql://postgres:postgres@127.0.0.1:$PG_PORT/postgres"
@@ -44,20 +43,9 @@ spawn() { # name logfile command... (own process group, so stop.sh can end it an
   echo $! >"$PID_DIR/$name.pid"
 }
 
-# The functions that exist, each with its loopback port, as JSON for the gateway.
-function_ports() {
-  local ports="{" i=0 fn
-  for fn in "${FUNCTIONS[@]}"; do
-    [ -f "$ROOT/supabase/functions/$fn/index.ts" ] || continue
-    ports="$ports\"$fn\":$((FUNCTIONS_BASE_PORT + i)),"
-    i=$((i + 1))
-  done
-  echo "${ports%,}}"
-}
-
 start_gateway() {
   GATEWAY_PORT="$GATEWAY_PORT" POSTGREST_URL="http://127.0.0.1:$POSTGREST_PORT" \
-    FUNCTION_PORTS="$(function_ports)" CONFIG_TOML="$ROOT/supabase/config.toml" \
+    FUNCTIONS_RUN_DIR="$STACK_DIR/run" CONFIG_TOML="$ROOT/supabase/config.toml" \
     SUPABASE_JWT_SECRET="$(sed -n 's/^SUPABASE_JWT_SECRET=//p' "$STACK_DIR/env")" \
     spawn gateway "$LOG_DIR/gateway.log" "$DENO" run -q -A "$ROOT/scripts/stack/gateway.ts"
   wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60

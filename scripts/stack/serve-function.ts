@@ -3,10 +3,13 @@
  * `Deno.serve(handler)`, and this wrapper binds that call to the loopback port the gateway uses.
  * It also provides `EdgeRuntime.waitUntil`, a global of the hosted runtime.
  *
- * Usage: deno run -A scripts/stack/serve-function.ts <name> <port>
+ * The port is chosen by the OS (port 0) and written to `<run dir>/fn-<name>.port`, where the
+ * gateway and the start script read it: a fixed port could already be taken by one of the stack's
+ * own outbound connections (ports above 32767 are the kernel's ephemeral range).
+ *
+ * Usage: deno run -A scripts/stack/serve-function.ts <name> <run dir>
  */
-const [name, portArg] = Deno.args;
-const port = Number(portArg);
+const [name, runDir] = Deno.args;
 const realServe = Deno.serve;
 
 type AnyHandler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -25,8 +28,14 @@ type AnyHandler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Prom
   if (!handler) throw new Error(`${name}: Deno.serve was called without a handler`);
   return realServe({
     hostname: "127.0.0.1",
-    port,
-    onListen: () => console.log(`[function ${name}] listening on 127.0.0.1:${port}`),
+    port: 0,
+    onListen: ({ port }) => {
+      // Written atomically (rename), so a reader never sees a half-written port.
+      const file = `${runDir}/fn-${name}.port`;
+      Deno.writeTextFileSync(`${file}.tmp`, String(port));
+      Deno.renameSync(`${file}.tmp`, file);
+      console.log(`[function ${name}] listening on 127.0.0.1:${port}`);
+    },
   }, handler);
 };
 

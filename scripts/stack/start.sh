@@ -25,7 +25,7 @@ done
 bash "$ROOT/scripts/ensure-deps.sh"
 
 rm -rf "$PID_DIR" "$STACK_DIR/env" "$PG_HOME"
-mkdir -p "$LOG_DIR" "$PID_DIR" "$PGDATA" "$PGSOCK"
+mkdir -p "$LOG_DIR" "$PID_DIR" "$PGDATA" "$PGSOCK" "$STACK_DIR/run"
 chown -R postgres:postgres "$PG_HOME" 2>/dev/null || true
 chmod 700 "$PGDATA"
 
@@ -72,6 +72,12 @@ select vault.create_secret(:'url', 'project_url', 'Base URL the pg_cron jobs cal
 select vault.create_secret(:'key', 'service_role_key', 'Key the pg_cron jobs send to the functions');
 SQL
 
+# The gateway binds its fixed port now, before the stack opens many outbound connections (a
+# connection's local port, from the kernel's ephemeral range, could otherwise take it). It finds
+# PostgREST and the functions per request, so it does not need them yet.
+log "gateway: starting on $GATEWAY_PORT"
+start_gateway
+
 # 3. Migrations and seed, by the real Supabase CLI
 log "postgres: supabase migration up + seed"
 cli_url="$DB_URL?sslmode=disable"
@@ -105,23 +111,18 @@ wait_http postgrest "http://127.0.0.1:$POSTGREST_ADMIN_PORT/ready" "$LOG_DIR/pos
 # 5. pg_net worker
 spawn net-worker "$LOG_DIR/net-worker.log" "$DENO" run -q -A "$ROOT/scripts/stack/net-worker.ts"
 
-# 6. Functions, each in its own process, then the gateway in front of them
-i=0
+# 6. Functions, each in its own process on a port the OS picks (written to run/fn-<name>.port)
 for fn in "${FUNCTIONS[@]}"; do
   [ -f "supabase/functions/$fn/index.ts" ] || continue
   spawn "fn-$fn" "$LOG_DIR/fn-$fn.log" "$DENO" run -q -A "$ROOT/scripts/stack/serve-function.ts" \
-    "$fn" "$((FUNCTIONS_BASE_PORT + i))"
-  i=$((i + 1))
+    "$fn" "$STACK_DIR/run"
 done
-start_gateway
-i=0
 for fn in "${FUNCTIONS[@]}"; do
   [ -f "supabase/functions/$fn/index.ts" ] || continue
-  p=$((FUNCTIONS_BASE_PORT + i))
-  i=$((i + 1))
-  # Any HTTP answer means the function is listening (its routes decide the status).
+  # Listening once its port file exists and any HTTP answer comes back (routes decide the status).
   for ((t = 0; t < 600; t++)); do
-    curl -sS -o /dev/null --max-time 2 "http://127.0.0.1:$p/$fn" 2>/dev/null && break
+    p=$(cat "$STACK_DIR/run/fn-$fn.port" 2>/dev/null || true)
+    [ -n "$p" ] && curl -sS -o /dev/null --max-time 2 "http://127.0.0.1:$p/$fn" 2>/dev/null && break
     kill -0 "$(cat "$PID_DIR/fn-$fn.pid")" 2>/dev/null || { t=600; break; }
     sleep 0.1
   done

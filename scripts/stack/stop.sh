@@ -21,5 +21,5 @@ if [ -f "$PG_HOME/postgres.log" ]; then
   rm -f "$LOG_DIR/postgres.log"
   cp "$PG_HOME/postgres.log" "$LOG_DIR/postgres.log" 2>/dev/null || true
 fi
-rm -rf "$PG_HOME" "$PID_DIR" "$STACK_DIR/env" "$STACK_DIR/postgrest.conf"
+rm -rf "$PG_HOME" "$PID_DIR" "$STACK_DIR/run" "$STACK_DIR/env" "$STACK_DIR/postgrest.conf"
 say "stopped"
