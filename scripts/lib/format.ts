@@ -1,21 +1,13 @@
 /** Display helpers of the command-line scripts (rounding happens only here, at display). */
+import { addDays, localDate } from "../../supabase/functions/_shared/dates.ts";
 
 /** Today's date (YYYY-MM-DD) in a time zone. */
 export function localToday(tz: string, now = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
+  return localDate(now, tz);
 }
 
 /** A YYYY-MM-DD date moved by `days`. */
-export function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
+export const shiftDate: (date: string, days: number) => string = addDays;
 
 /** Groups the integer part of a decimal string with commas: "59000.5" → "59,000.5". */
 export function groupDigits(value: string): string {

@@ -1,15 +1,7 @@
 /** aggregate-metrics' environment, parsed once with zod. */
+import { isTimeZone } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import { DEFAULT_EXCHANGE_RATES_URL } from "../_shared/exchange-rates/mod.ts";
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-CA", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),

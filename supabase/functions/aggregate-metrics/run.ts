@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { addDays, localDate } from "../_shared/dates.ts";
 import { describeError } from "../_shared/http.ts";
 import type { NbkClient } from "../_shared/exchange-rates/mod.ts";
 import type { Logger } from "../_shared/logger.ts";
@@ -32,23 +33,6 @@ export type RunOutcome =
   | { kind: "ok"; historyId: number; summary: AggregateSummary; body: Record<string, unknown> }
   | { kind: "skipped"; historyId: number }
   | { kind: "failed"; historyId: number; code: string; message: string; exposable: boolean };
-
-/** The calendar date (`YYYY-MM-DD`) of instant `ms` in `timeZone`. */
-export function localDate(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(new Date(ms));
-}
-
-/** `iso` plus `days` calendar days. */
-export function addDays(iso: string, days: number): string {
-  const d = new Date(`${iso}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 /** Runs one aggregation. Throws only when the database cannot even record the run. */
 export async function runAggregation(deps: RunDeps, input: RunInput): Promise<RunOutcome> {

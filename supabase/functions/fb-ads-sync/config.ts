@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isTimeZone } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import { type FacebookEnv, parseFacebookEnv } from "../_shared/facebook/mod.ts";
 
@@ -30,15 +31,6 @@ const schema = z.object({
   /** Shortest first wait after a throttle (ms; doubles per retry, Meta's regain hint wins). */
   FB_SYNC_THROTTLE_BASE_MS: int(100, 600_000, 30_000),
 });
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-CA", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export type Config = z.infer<typeof schema> & { facebook: FacebookEnv };
 

@@ -1,4 +1,5 @@
 /** traffic-api's environment, parsed once with zod. */
+import { isTimeZone } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 
 const schema = z.object({
@@ -11,15 +12,6 @@ const schema = z.object({
   /** Comma-separated origins allowed by CORS; `*` allows any. */
   CORS_ALLOWED_ORIGINS: z.string().default("*"),
 });
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export type Config = z.infer<typeof schema>;
 

@@ -4,25 +4,12 @@
  *
  * @module
  */
+import { addDays, localDate } from "../_shared/dates.ts";
 import type { Period } from "./validation.ts";
 
+export { addDays, localDate };
+
 const PERIOD_DAYS: Record<Period, number> = { today: 1, "7d": 7, "30d": 30 };
-
-/** The calendar date (YYYY-MM-DD) of `now` in time zone `tz`. */
-export function localDate(now: Date, tz: string): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
-}
-
-/** `date` (YYYY-MM-DD) moved by `days` calendar days. */
-export function addDays(date: string, days: number): string {
-  const t = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
-}
 
 /** The first and last local date of `period` at `now`. */
 export function periodRange(period: Period, tz: string, now: Date): { from: string; to: string } {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { daysInclusive } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 
@@ -136,7 +137,7 @@ export function parseBody<S extends z.ZodType>(body: unknown, schema: S): z.outp
 
 /** Days from `from` to `to`, both included (dates already validated as YYYY-MM-DD). */
 export function daysInRange(from: string, to: string): number {
-  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
+  return daysInclusive(from, to);
 }
 
 /** 400 `invalid_range` when `from` is after `to`, 400 `range_too_large` past MAX_RANGE_DAYS. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { addDays, daysInclusive, isIsoDay, localDate } from "../dates.ts";
 import { z } from "../deps.ts";
 
 /** Time zone used when the account's own is not known (the team works from Almaty). */
@@ -29,28 +30,7 @@ export class WindowError extends Error {
   }
 }
 
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True when `s` is a real calendar day written `YYYY-MM-DD`. */
-export function isIsoDay(s: string): boolean {
-  const m = ISO_DAY.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-  return d.toISOString().slice(0, 10) === s;
-}
-
-/** `day` shifted by `n` days (negative goes back). */
-export function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-/** Number of days from `since` to `until`, both included (1 for a single day). */
-export function daysInclusive(since: string, until: string): number {
-  return Math.round((Date.parse(`${until}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 864e5) +
-    1;
-}
+export { addDays, daysInclusive, isIsoDay } from "../dates.ts";
 
 /** `day` shifted back by `months` calendar months, the day clamped to the month's length. */
 export function subtractMonths(day: string, months: number): string {
@@ -62,15 +42,8 @@ export function subtractMonths(day: string, months: number): string {
   return new Date(Date.UTC(year, month, Math.min(d, last))).toISOString().slice(0, 10);
 }
 
-/** The calendar day of instant `now` in time zone `tz` (throws `RangeError` on an unknown zone). */
-export function localDay(now: Date, tz: string): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
-}
+/** The calendar day of instant `now` in time zone `tz` (the shared `localDate`). */
+export const localDay: (now: Date, tz: string) => string = localDate;
 
 /** The last `days` days up to and including today in `tz`: `{ days: 3 }` is today + 2 before. */
 export function dateWindow(
