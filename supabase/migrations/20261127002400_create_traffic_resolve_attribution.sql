@@ -51,6 +51,8 @@ set search_path = ''
 set jit = off
 as $$
 declare
+  v_table text;
+  v_count int;
   v_leads int;
   v_sales int;
   v_ambiguous_ids int;
@@ -64,63 +66,41 @@ begin
     select * from private.traffic_attribution_owners;
   analyze pg_temp.traffic_attribution_run;
 
-  -- Best match of each lead: the lowest rank among its three UTM values (ad < adset < campaign),
-  -- ties in the order utm_content, utm_term, utm_campaign; else its utm_source. Only rows whose
-  -- resolution changed are collected (first, so the update touches just those), and written: a
-  -- re-run writes nothing.
-  with sources as materialized (select * from private.traffic_attribution_sources),
-  changed as materialized (
-    select r.id, r.user_id, r.attributed_by
-    from (
-    select x.id,
-      coalesce(case k.best when oc.rank then oc.user_id when ot.rank then ot.user_id
-                           when og.rank then og.user_id end, src.user_id) as user_id,
-      coalesce(case k.best when oc.rank then oc.level when ot.rank then ot.level
-                           when og.rank then og.level end,
-               case when src.user_id is not null then 'utm_source' end) as attributed_by,
-      x.user_id as old_user_id, x.attributed_by as old_attributed_by
-    from public.traffic_leads x
-    left join pg_temp.traffic_attribution_run oc on oc.id = x.utm_content
-    left join pg_temp.traffic_attribution_run ot on ot.id = x.utm_term
-    left join pg_temp.traffic_attribution_run og on og.id = x.utm_campaign
-    left join sources src on src.source = lower(x.utm_source)
-    cross join lateral (select least(oc.rank, ot.rank, og.rank) as best) as k
-    ) as r
-    where r.old_user_id is distinct from r.user_id
-       or r.old_attributed_by is distinct from r.attributed_by
-  )
-  update public.traffic_leads l
-  set user_id = c.user_id, attributed_by = c.attributed_by, attributed_at = now()
-  from changed c
-  where l.id = c.id;
-  get diagnostics v_leads = row_count;
-
-  with sources as materialized (select * from private.traffic_attribution_sources),
-  changed as materialized (
-    select r.id, r.user_id, r.attributed_by
-    from (
-    select x.id,
-      coalesce(case k.best when oc.rank then oc.user_id when ot.rank then ot.user_id
-                           when og.rank then og.user_id end, src.user_id) as user_id,
-      coalesce(case k.best when oc.rank then oc.level when ot.rank then ot.level
-                           when og.rank then og.level end,
-               case when src.user_id is not null then 'utm_source' end) as attributed_by,
-      x.user_id as old_user_id, x.attributed_by as old_attributed_by
-    from public.traffic_sales x
-    left join pg_temp.traffic_attribution_run oc on oc.id = x.utm_content
-    left join pg_temp.traffic_attribution_run ot on ot.id = x.utm_term
-    left join pg_temp.traffic_attribution_run og on og.id = x.utm_campaign
-    left join sources src on src.source = lower(x.utm_source)
-    cross join lateral (select least(oc.rank, ot.rank, og.rank) as best) as k
-    ) as r
-    where r.old_user_id is distinct from r.user_id
-       or r.old_attributed_by is distinct from r.attributed_by
-  )
-  update public.traffic_sales l
-  set user_id = c.user_id, attributed_by = c.attributed_by, attributed_at = now()
-  from changed c
-  where l.id = c.id;
-  get diagnostics v_sales = row_count;
+  -- Best match of each lead and each sale (the same columns, the same rules): the lowest rank
+  -- among its three UTM values (ad < adset < campaign), ties in the order utm_content, utm_term,
+  -- utm_campaign; else its utm_source. Only rows whose resolution changed are collected (first,
+  -- so the update touches just those), and written: a re-run writes nothing.
+  foreach v_table in array array['traffic_leads', 'traffic_sales'] loop
+    execute format($sql$
+      with sources as materialized (select * from private.traffic_attribution_sources),
+      changed as materialized (
+        select r.id, r.user_id, r.attributed_by
+        from (
+        select x.id,
+          coalesce(case k.best when oc.rank then oc.user_id when ot.rank then ot.user_id
+                               when og.rank then og.user_id end, src.user_id) as user_id,
+          coalesce(case k.best when oc.rank then oc.level when ot.rank then ot.level
+                               when og.rank then og.level end,
+                   case when src.user_id is not null then 'utm_source' end) as attributed_by,
+          x.user_id as old_user_id, x.attributed_by as old_attributed_by
+        from public.%1$I x
+        left join pg_temp.traffic_attribution_run oc on oc.id = x.utm_content
+        left join pg_temp.traffic_attribution_run ot on ot.id = x.utm_term
+        left join pg_temp.traffic_attribution_run og on og.id = x.utm_campaign
+        left join sources src on src.source = lower(x.utm_source)
+        cross join lateral (select least(oc.rank, ot.rank, og.rank) as best) as k
+        ) as r
+        where r.old_user_id is distinct from r.user_id
+           or r.old_attributed_by is distinct from r.attributed_by
+      )
+      update public.%1$I l
+      set user_id = c.user_id, attributed_by = c.attributed_by, attributed_at = now()
+      from changed c
+      where l.id = c.id
+    $sql$, v_table);
+    get diagnostics v_count = row_count;
+    if v_table = 'traffic_leads' then v_leads := v_count; else v_sales := v_count; end if;
+  end loop;
 
   select count(*) into v_ambiguous_ids from pg_temp.traffic_attribution_run o where o.shared;
   drop table pg_temp.traffic_attribution_run;
