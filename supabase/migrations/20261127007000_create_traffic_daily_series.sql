@@ -49,20 +49,9 @@ as $$
     group by r.user_id, r.stat_date, upper(r.account_currency)
   ),
   day_rate as (
-    select d.stat_date, d.currency,
-      case when d.currency = 'KZT' then 1::numeric
-      else coalesce(
-        (select e.rate_kzt from public.exchange_rates e
-         where e.currency = d.currency and e.rate_date <= d.stat_date
-         order by e.rate_date desc limit 1),
-        private.traffic_missing_rate(d.currency, d.stat_date))
-      end as cur_kzt,
-      coalesce(
-        (select e.rate_kzt from public.exchange_rates e
-         where e.currency = 'USD' and e.rate_date <= d.stat_date
-         order by e.rate_date desc limit 1),
-        private.traffic_missing_rate('USD', d.stat_date)) as usd_kzt
+    select d.stat_date, d.currency, x.cur_kzt, x.usd_kzt
     from (select distinct sd.stat_date, sd.currency from spend_day sd where sd.spend <> 0) d
+    cross join lateral private.traffic_day_rates(d.currency, d.stat_date) x
   ),
   spend as (
     select sd.stat_date as day,

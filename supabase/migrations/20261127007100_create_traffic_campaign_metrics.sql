@@ -64,20 +64,9 @@ begin
     group by 1, 2, 3, 4, 5, 6
   ),
   day_rate as (
-    select d.stat_date, d.currency,
-      case when d.currency = 'KZT' then 1::numeric
-      else coalesce(
-        (select e.rate_kzt from public.exchange_rates e
-         where e.currency = d.currency and e.rate_date <= d.stat_date
-         order by e.rate_date desc limit 1),
-        private.traffic_missing_rate(d.currency, d.stat_date))
-      end as cur_kzt,
-      coalesce(
-        (select e.rate_kzt from public.exchange_rates e
-         where e.currency = 'USD' and e.rate_date <= d.stat_date
-         order by e.rate_date desc limit 1),
-        private.traffic_missing_rate('USD', d.stat_date)) as usd_kzt
+    select d.stat_date, d.currency, x.cur_kzt, x.usd_kzt
     from (select distinct a.stat_date, a.currency from ads a where a.spend <> 0) d
+    cross join lateral private.traffic_day_rates(d.currency, d.stat_date) x
   ),
   ads_fx as (
     select a.user_id, a.campaign_id, a.adset_id, a.ad_id, a.impressions, a.clicks,
