@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "../_shared/deps.ts";
+import * as cmp from "./compare.ts";
 import * as res from "./responses.ts";
 import * as v from "./validation.ts";
 
@@ -86,8 +87,12 @@ export function openApiDocument(serverUrl: string): Json {
     servers: [{ url: serverUrl }],
     security: [{ bearerAuth: [], apiKey: [] }],
     paths: {
-      "/metrics": dataGet("Stored metrics per period", v.metricsQuery, "MetricsResponse"),
-      "/metrics/range": dataGet("Metrics for a custom range", v.rangeQuery, "RangeResponse"),
+      "/metrics": dataGet("Stored metrics per period", cmp.metricsCompareQuery, "MetricsResponse"),
+      "/metrics/range": dataGet(
+        "Metrics for a custom range",
+        cmp.rangeCompareQuery,
+        "RangeResponse",
+      ),
       "/daily": dataGet("Per-day series", v.rangeQuery, "DailyResponse"),
       "/campaigns": dataGet(
         "Per campaign, adset or ad",
@@ -140,8 +145,8 @@ export function openApiDocument(serverUrl: string): Json {
       },
       schemas: {
         Error: schemaOf(res.errorBody, "output"),
-        MetricsResponse: schemaOf(res.metricsResponse, "output"),
-        RangeResponse: schemaOf(res.rangeResponse, "output"),
+        MetricsResponse: schemaOf(cmp.metricsCompareResponse, "output"),
+        RangeResponse: schemaOf(cmp.rangeCompareResponse, "output"),
         DailyResponse: schemaOf(res.dailyResponse, "output"),
         CampaignsResponse: schemaOf(res.campaignsResponse, "output"),
         SyncStatusResponse: schemaOf(res.syncStatusResponse, "output"),

@@ -8,7 +8,15 @@ import type { RouteContext } from "../context.ts";
 import { callerOf, checkUserFilter, fetchAll } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
 import { metricsRow, selectFor } from "../responses.ts";
-import { checkRange, metricsQuery, parseQuery, PERIODS, rangeQuery } from "../validation.ts";
+import { checkRange, parseQuery, type Period, PERIODS } from "../validation.ts";
+import {
+  metricsCompareQuery,
+  metricsForRange,
+  previousOfPeriods,
+  previousRange,
+  rangeCompareQuery,
+} from "../compare.ts";
+import { periodRange } from "../dates.ts";
 
 const COLUMNS = selectFor(metricsRow);
 
@@ -31,7 +39,7 @@ function sortRows<T extends Row>(rows: T[], periods: readonly string[]): T[] {
 
 export async function getMetrics({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
-  const q = parseQuery(url, metricsQuery);
+  const q = parseQuery(url, metricsCompareQuery);
   checkUserFilter(caller, q.user_id);
   const periods = q.period ?? [...PERIODS];
   const rows = await fetchAll<Row>((from, to) => {
@@ -40,12 +48,24 @@ export async function getMetrics({ req, url, deps }: RouteContext): Promise<Resp
     if (q.user_id) query = query.eq("user_id", q.user_id);
     return query.order("user_id", { nullsFirst: true }).order("period").range(from, to);
   });
-  return await conditionalJson(req, { periods, data: sortRows(rows, periods) });
+  const data = sortRows(rows, periods);
+  if (q.compare !== "previous") return await conditionalJson(req, { periods, data });
+  const tz = deps.config.TRAFFIC_TIMEZONE;
+  const now = deps.now?.() ?? new Date();
+  const previous = await previousOfPeriods(
+    caller,
+    periods,
+    rows as unknown as { period: string; period_start: string; period_end: string }[],
+    tz,
+    q.user_id,
+    (p) => periodRange(p as Period, tz, now),
+  );
+  return await conditionalJson(req, { periods, data, previous });
 }
 
 export async function getMetricsRange({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
-  const q = parseQuery(url, rangeQuery);
+  const q = parseQuery(url, rangeCompareQuery);
   checkUserFilter(caller, q.user_id);
   checkRange(q.from, q.to);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
@@ -57,5 +77,9 @@ export async function getMetricsRange({ req, url, deps }: RouteContext): Promise
     return query.order("user_id", { nullsFirst: true }).range(from, to);
   });
   const data = sortRows(rows, rows.map((r) => r.period));
-  return await conditionalJson(req, { from: q.from, to: q.to, timezone, data });
+  if (q.compare !== "previous") {
+    return await conditionalJson(req, { from: q.from, to: q.to, timezone, data });
+  }
+  const previous = await metricsForRange(caller, previousRange(q.from, q.to), timezone, q.user_id);
+  return await conditionalJson(req, { from: q.from, to: q.to, timezone, data, previous });
 }

@@ -1,0 +1,121 @@
+/**
+ * `compare=previous` on `GET /metrics` and `GET /metrics/range`: the same metrics for the
+ * previous equal period (the same number of days, ending the day before the period starts),
+ * computed by the aggregation's own SQL (`traffic_metrics_for_range`) with the caller's JWT, so
+ * RLS decides the previous rows exactly as it decides the current ones. The change itself is
+ * left to the client (it is display arithmetic over two exact decimals).
+ *
+ * Additive: without `compare` the routes answer exactly as before.
+ *
+ * @module
+ */
+import { addDays, daysInclusive } from "../_shared/dates.ts";
+import { z } from "../_shared/deps.ts";
+import { HttpError } from "../_shared/http.ts";
+import { type Caller, fetchAll } from "./db.ts";
+import { metricsResponse, metricsRow, rangeResponse, selectFor } from "./responses.ts";
+import { metricsQuery, rangeQuery } from "./validation.ts";
+
+const COLUMNS = selectFor(metricsRow);
+
+const compare = z.enum(["previous"]).optional().meta({
+  description: "previous: also return the metrics of the previous equal period (the same " +
+    "number of days, ending the day before the period starts) in `previous`.",
+});
+
+/** The query of `/metrics` with `compare`. */
+export const metricsCompareQuery = metricsQuery.extend({ compare });
+/** The query of `/metrics/range` with `compare` (`/daily` keeps the plain range query). */
+export const rangeCompareQuery = rangeQuery.extend({ compare });
+
+const date = z.iso.date();
+
+/** The previous equal period's rows, or why they could not be computed. */
+export const previousBlock = z.object({
+  from: date,
+  to: date,
+  data: z.array(metricsRow).nullable().meta({
+    description: "Null when the previous period could not be computed (see error).",
+  }),
+  error: z.object({ code: z.string(), message: z.string() }).optional().meta({
+    description: "Why data is null, e.g. exchange_rate_missing for a day of the previous period.",
+  }),
+});
+export type PreviousBlock = z.infer<typeof previousBlock>;
+
+export const metricsCompareResponse = metricsResponse.extend({
+  previous: z.array(previousBlock.extend({ period: z.string() })).optional().meta({
+    description: "With compare=previous: per period asked, its previous equal period.",
+  }),
+});
+export const rangeCompareResponse = rangeResponse.extend({
+  previous: previousBlock.optional().meta({
+    description: "With compare=previous: the previous equal period of from..to.",
+  }),
+});
+
+/** The range of the same length that ends the day before `from`. */
+export function previousRange(from: string, to: string): { from: string; to: string } {
+  const days = daysInclusive(from, to);
+  return { from: addDays(from, -days), to: addDays(from, -1) };
+}
+
+/**
+ * The metrics of `range` as `traffic_metrics_for_range` computes them for the caller (narrowed
+ * to `userId` when given). A missing exchange rate in that range is reported in the block, not
+ * as an error of the whole answer: the current numbers are still right.
+ */
+export async function metricsForRange(
+  caller: Caller,
+  range: { from: string; to: string },
+  tz: string,
+  userId: string | undefined,
+): Promise<PreviousBlock> {
+  try {
+    const data = await fetchAll<z.infer<typeof metricsRow>>((from, to) => {
+      let query = caller.db
+        .rpc("traffic_metrics_for_range", { p_from: range.from, p_to: range.to, p_tz: tz })
+        .select(COLUMNS);
+      if (userId) query = query.eq("user_id", userId);
+      return query.order("user_id", { nullsFirst: true }).range(from, to);
+    });
+    return { ...range, data };
+  } catch (err) {
+    if (err instanceof HttpError && err.code === "exchange_rate_missing") {
+      return { ...range, data: null, error: { code: err.code, message: err.message } };
+    }
+    throw err;
+  }
+}
+
+interface PeriodRow {
+  period: string;
+  period_start: string;
+  period_end: string;
+}
+
+/**
+ * For `/metrics`: the previous equal period of each stored period asked. The stored rows' own
+ * `period_start`/`period_end` define "the period" (what the numbers shown cover); a period with
+ * no stored row falls back to `fallback(period)`.
+ */
+export async function previousOfPeriods(
+  caller: Caller,
+  periods: readonly string[],
+  rows: readonly PeriodRow[],
+  tz: string,
+  userId: string | undefined,
+  fallback: (period: string) => { from: string; to: string },
+): Promise<(PreviousBlock & { period: string })[]> {
+  return await Promise.all(periods.map(async (period) => {
+    const row = rows.find((r) => r.period === period);
+    const current = row ? { from: row.period_start, to: row.period_end } : fallback(period);
+    const block = await metricsForRange(
+      caller,
+      previousRange(current.from, current.to),
+      tz,
+      userId,
+    );
+    return { period, ...block };
+  }));
+}
