@@ -19,6 +19,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
 command -v pg_prove >/dev/null 2>&1 || need+=(libtap-parser-sourcehandler-pgtap-perl)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client-15)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# The dashboard's browser tests (tests/browser/) drive Debian's Chromium; nothing downloads one.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "[deps] missing Debian packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
@@ -31,3 +33,6 @@ if [ "${#need[@]}" -gt 0 ]; then
   # The Debian package starts a default cluster on 5432; the stack runs its own and needs none.
   pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
 fi
+
+# The dashboard's vendored browser libraries (copied from node_modules, never downloaded).
+bash scripts/dashboard/vendor.sh --check 2>/dev/null || bash scripts/dashboard/vendor.sh

@@ -44,6 +44,8 @@ check() { # name command...
 check "deno fmt --check" "$DENO" fmt --check
 check "deno lint" "$DENO" lint
 check "deno check" "$DENO" check supabase/functions scripts tests bench
+# The dashboard's plain ES modules, type-checked from their JSDoc against the generated client.
+check "deno check dashboard" "$DENO" check dashboard/src
 
 # amocrm-webhook's settings on the test stack (they reach the function through stack:start); the
 # integration tests send the same values.

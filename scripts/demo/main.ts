@@ -21,6 +21,7 @@ import { postWebhooks } from "./webhooks.ts";
 import { METRICS_PATH, metricsTable, readMetrics } from "./report.ts";
 import { expectedFigures } from "./summary.ts";
 import { explore } from "./explore.ts";
+import { dashboardUrl, signedInLink } from "./dashboard-link.ts";
 
 const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
 const today = localToday(tz);
@@ -62,6 +63,14 @@ switch (Deno.args[0]) {
     console.log(`   read through GET ${METRICS_PATH} with the admin's JWT\n`);
     console.log(metricsTable(rows));
     await explore(env, today);
+    const asAdmin = await signedInLink(env, { id: ADMIN.user_id, email: ADMIN.email, admin: true });
+    const asTeam = await signedInLink(env, { id: TEAMS[0].user_id, email: TEAMS[0].email });
+    console.log(`🖥  Dashboard: ${dashboardUrl(env.SUPABASE_URL)} (local session links, valid 24 h)
+  as the admin (every team):
+    ${asAdmin}
+  as ${TEAMS[0].team_name} (their numbers only):
+    ${asTeam}
+`);
     break;
   }
   case "summary": {
