@@ -32,7 +32,7 @@ import {
   formatUsd,
 } from "./format.js";
 import { assessFreshness } from "./freshness.js";
-import { currentLang, setLang, t } from "./i18n.js";
+import { currentLang, setLang as setLabelsLang, t } from "./i18n.js";
 import { addDays, localDate, periodRange } from "./periods.js";
 import { downloadCsv, renderTable } from "./table.js";
 
@@ -93,6 +93,22 @@ const api = createTrafficApi({
   anonKey: ANON_KEY,
   token: () => state.session?.token ?? null,
 });
+
+/**
+ * Switches the language and re-labels every element with `data-i18n` (text) or
+ * `data-i18n-label` (aria-label).
+ * @param {string} next
+ */
+function setLang(next) {
+  document.documentElement.lang = setLabelsLang(next);
+  for (const el of document.querySelectorAll("[data-i18n]")) {
+    el.textContent = t(/** @type {string} */ (el.getAttribute("data-i18n")));
+  }
+  for (const el of document.querySelectorAll("[data-i18n-label]")) {
+    el.setAttribute("aria-label", t(/** @type {string} */ (el.getAttribute("data-i18n-label"))));
+  }
+  document.title = t("title");
+}
 
 // ---------------------------------------------------------------- metrics and their columns
 
@@ -399,7 +415,7 @@ function renderFreshness() {
   const { sources, warnings } = assessFreshness(state.status, state.settings, when);
   const list = $("warnings");
   list.replaceChildren();
-  list.setAttribute("role", warnings.length ? "alert" : "status");
+  $("warnings-box").setAttribute("role", warnings.length ? "alert" : "status");
   if (warnings.length === 0) {
     const li = document.createElement("li");
     li.className = "fine";

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Russian and English labels. `t(key)` in the current language; `setLang` switches and
- * re-labels every element with `data-i18n` (text) or `data-i18n-label` (aria-label).
+ * Russian and English labels. `t(key)` in the current language; `setLang` switches (no DOM
+ * here, so the rules that use labels can be tested without a browser).
  *
  * @module
  */
@@ -159,17 +159,11 @@ export function hasLabel(key) {
 }
 
 /**
- * Switches the language and re-labels the static page.
+ * Switches the language (the page re-labels itself: app.js `relabel`).
  * @param {string} next
+ * @returns {"ru" | "en"}
  */
 export function setLang(next) {
   lang = next === "en" ? "en" : "ru";
-  document.documentElement.lang = lang;
-  for (const el of document.querySelectorAll("[data-i18n]")) {
-    el.textContent = t(/** @type {string} */ (el.getAttribute("data-i18n")));
-  }
-  for (const el of document.querySelectorAll("[data-i18n-label]")) {
-    el.setAttribute("aria-label", t(/** @type {string} */ (el.getAttribute("data-i18n-label"))));
-  }
-  document.title = t("title");
+  return lang;
 }
