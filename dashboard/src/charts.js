@@ -68,7 +68,6 @@ export function renderCharts(root, rows) {
   plots = [];
   root.replaceChildren();
   const xs = rows.map((r) => Date.parse(`${r.date}T00:00:00Z`) / 1000);
-  const width = Math.max(260, Math.min(560, (root.clientWidth || 600) - 8));
   for (const s of seriesOf(rows)) {
     const fig = document.createElement("figure");
     fig.className = "chart";
@@ -86,6 +85,8 @@ export function renderCharts(root, rows) {
     );
     fig.append(cap, plot);
     root.append(fig);
+    // The figure's own width (the grid decides it: 1–4 columns, phone to desktop).
+    const width = Math.max(240, Math.floor(fig.clientWidth || 300));
     const opts = {
       width,
       height: 180,

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type BrowserContext, chromium, type Page } from "./deps.ts";
+import { CHROMIUM_ARGS } from "./chromium.ts";
 import { db, stackEnv } from "../helpers/stack.ts";
 import { signedInLink } from "../../scripts/demo/dashboard-link.ts";
 import { userJwt } from "../../scripts/lib/jwt.ts";
@@ -18,18 +19,6 @@ let ctx: BrowserContext;
 let page: Page;
 let profile: string;
 const pageErrors: string[] = [];
-
-/** Chromium's flags: headless, no sandbox (root in a container), nothing phoning home. */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name: `dashboard: ${name}`, sanitizeResources: false, sanitizeOps: false, fn });
