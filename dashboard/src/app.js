@@ -755,6 +755,10 @@ async function start() {
     return;
   }
   hosted.onChange((s) => {
+    if (!s && state.session?.kind === "supabase") {
+      showSession(null);
+      return;
+    }
     if (s && s.token !== state.session?.token) {
       const first = !state.session;
       showSession(s);

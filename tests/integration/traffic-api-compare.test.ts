@@ -110,6 +110,33 @@ test("the OpenAPI document lists compare and previous", async () => {
   assert.ok(res.json.components.schemas.RangeResponse.properties.previous);
 });
 
+test("a previous period without an exchange rate: previous.data is null with the reason, 200", async () => {
+  // Spend in a currency no rate was ever published for, on the day before the range only.
+  const day = "2026-02-01";
+  await sql`insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id,
+      campaign_id, campaign_name, adset_id, adset_name, ad_id, ad_name, stat_date, spend,
+      account_currency, impressions, clicks, reach)
+    values (${fx.a.id}, ${fx.a.team}, 'act_5550001', ${fx.a.campaignId}, 'c', ${fx.a.adsetId},
+      's', ${fx.a.adId}, 'ad', ${day}, 12, 'XTS', 10, 1, 10)`;
+  try {
+    const res = await api(
+      `/metrics/range?from=2026-02-02&to=2026-02-02&compare=previous`,
+      fx.a.jwt,
+    );
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.data.length, 1, "the current numbers are still answered");
+    assert.deepEqual([res.json.previous.from, res.json.previous.to], [day, day]);
+    assert.equal(res.json.previous.data, null);
+    assert.equal(res.json.previous.error.code, "exchange_rate_missing");
+    // Without compare the previous day's problem does not touch the answer.
+    const plain = await api(`/metrics/range?from=2026-02-02&to=2026-02-02`, fx.a.jwt);
+    assert.equal(plain.status, 200);
+  } finally {
+    await sql`delete from public.traffic_facebook_ads_raw
+      where user_id = ${fx.a.id} and account_currency = 'XTS'`;
+  }
+});
+
 test("cleanup", async () => {
   await fx.cleanup();
   await sql.end();
