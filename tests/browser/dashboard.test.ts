@@ -320,6 +320,12 @@ test("freshness: a failed sync and an expiring token are clear warnings", async 
   assert.ok(failed?.text?.includes(seed.failure), JSON.stringify(warnings));
   assert.ok(warnings.some((w) => w.kind === "token" && /истекает/.test(w.text ?? "")));
   assert.equal(await page.getAttribute("#warnings-box", "role"), "alert");
+  // DASHBOARD_SCREENSHOTS=1: the README's picture of these warnings (docs/).
+  if (Deno.env.get("DASHBOARD_SCREENSHOTS") === "1") {
+    await page.locator("#freshness").screenshot({
+      path: new URL("../../docs/dashboard-warnings.png", import.meta.url).pathname,
+    });
+  }
   assert.equal(
     await page.textContent('#sources tr:has-text("Facebook Ads") [data-key="state"] .v'),
     "ошибка",
