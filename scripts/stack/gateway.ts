@@ -140,8 +140,6 @@ export async function serveDashboard(req: Request, url: URL, dir = dashboardDir)
 async function handle(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname === "/_stack/health") return Response.json({ ok: true });
-  const page = await serveDashboard(req, url);
-  if (page) return page;
 
   if (url.pathname === "/rest/v1" || url.pathname.startsWith("/rest/v1/")) {
     // Supabase's gateway wants an API key; a request without a user token runs as that key's role.
@@ -172,6 +170,9 @@ async function handle(req: Request): Promise<Response> {
       new Headers(req.headers),
     );
   }
+  // The dashboard page (its block above); every other path is a 404.
+  const page = await serveDashboard(req, url);
+  if (page) return page;
   return errorJson(404, "Not found");
 }
 

@@ -17,6 +17,8 @@ import { metricsResponse, metricsRow, rangeResponse, selectFor } from "./respons
 import { metricsQuery, rangeQuery } from "./validation.ts";
 
 const COLUMNS = selectFor(metricsRow);
+/** The SQL the current numbers of `/metrics/range` come from (the aggregation's definition). */
+const RANGE_FUNCTION = "traffic_metrics_for_range";
 
 const compare = z.enum(["previous"]).optional().meta({
   description: "previous: also return the metrics of the previous equal period (the same " +
@@ -74,7 +76,7 @@ export async function metricsForRange(
   try {
     const data = await fetchAll<z.infer<typeof metricsRow>>((from, to) => {
       let query = caller.db
-        .rpc("traffic_metrics_for_range", { p_from: range.from, p_to: range.to, p_tz: tz })
+        .rpc(RANGE_FUNCTION, { p_from: range.from, p_to: range.to, p_tz: tz })
         .select(COLUMNS);
       if (userId) query = query.eq("user_id", userId);
       return query.order("user_id", { nullsFirst: true }).range(from, to);
