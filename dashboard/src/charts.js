@@ -67,6 +67,11 @@ export function renderCharts(root, rows) {
   for (const p of plots) p.destroy();
   plots = [];
   root.replaceChildren();
+  const shortDay = new Intl.DateTimeFormat(currentLang() === "ru" ? "ru-RU" : "en-GB", {
+    timeZone: "UTC",
+    day: "numeric",
+    month: currentLang() === "ru" ? "2-digit" : "short",
+  });
   const xs = rows.map((r) => Date.parse(`${r.date}T00:00:00Z`) / 1000);
   for (const s of seriesOf(rows)) {
     const fig = document.createElement("figure");
@@ -94,7 +99,13 @@ export function renderCharts(root, rows) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { stroke: "#333", grid: { stroke: "#e4e4e4" } },
+        {
+          stroke: "#333",
+          grid: { stroke: "#e4e4e4" },
+          // Day and month as read locally: 26.11 (ru), 26 Nov (en).
+          values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) =>
+            ticks.map((ts) => shortDay.format(new Date(ts * 1000))),
+        },
         {
           stroke: "#333",
           grid: { stroke: "#e4e4e4" },
