@@ -153,6 +153,13 @@ begin
   into v_all, v_ids, v_sources, v_lead_ids, v_sale_ids
   from drained d;
 
+  -- A backlog (a bulk import, the first run) is cheaper as one pass over every row; the answer is
+  -- the same, the candidates being a subset of every row.
+  if cardinality(v_ids) + cardinality(v_sources) + cardinality(v_lead_ids)
+      + cardinality(v_sale_ids) > 20000 then
+    v_all := true;
+  end if;
+
   -- This run's own writes follow the rule: they are not queued again.
   perform set_config('traffic.attribution_writer', 'on', true);
   -- The candidates of each table (every row after a repair; else the queued rows and the rows
@@ -160,19 +167,7 @@ begin
   -- they hold are written, so a re-run writes nothing.
   foreach v_table in array array['traffic_leads', 'traffic_sales'] loop
     execute format($sql$
-      with candidates as (
-        select x.id from public.%1$I x where $1
-        union
-        select x.id from public.%1$I x where not $1 and x.id = any ($4)
-        union
-        select x.id from public.%1$I x where not $1 and x.utm_content = any ($2)
-        union
-        select x.id from public.%1$I x where not $1 and x.utm_term = any ($2)
-        union
-        select x.id from public.%1$I x where not $1 and x.utm_campaign = any ($2)
-        union
-        select x.id from public.%1$I x where not $1 and lower(x.utm_source) = any ($3)
-      ),
+      with candidates as (%2$s),
       changed as materialized (
         select x.id, r.user_id, r.attributed_by
         from candidates c
@@ -185,7 +180,18 @@ begin
       set user_id = c.user_id, attributed_by = c.attributed_by, attributed_at = now()
       from changed c
       where l.id = c.id
-    $sql$, v_table)
+    $sql$, v_table, case when v_all then format('select x.id from public.%I x', v_table) else
+      format($c$
+        select x.id from public.%1$I x where x.id = any ($4)
+        union
+        select x.id from public.%1$I x where x.utm_content = any ($2)
+        union
+        select x.id from public.%1$I x where x.utm_term = any ($2)
+        union
+        select x.id from public.%1$I x where x.utm_campaign = any ($2)
+        union
+        select x.id from public.%1$I x where lower(x.utm_source) = any ($3)
+      $c$, v_table) end)
     using v_all, v_ids, v_sources,
       case v_table when 'traffic_leads' then v_lead_ids else v_sale_ids end;
     get diagnostics v_count = row_count;
