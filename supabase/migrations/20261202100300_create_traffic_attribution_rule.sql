@@ -63,7 +63,7 @@ comment on view private.traffic_attribution_sources is
 revoke all on private.traffic_attribution_sources from public, anon, authenticated, service_role;
 
 -- Leads and sales written since the last run: queued by their writes (except the aggregation's
--- own, which already follow the rule).
+-- own, which already follow the rule: the WHEN clause skips them without calling the function).
 create index if not exists traffic_leads_utm_source_lower_idx
   on public.traffic_leads (lower(utm_source));
 create index if not exists traffic_sales_utm_source_lower_idx
@@ -105,7 +105,8 @@ create trigger attribution_queue_update after update on public.traffic_leads
   when ((old.utm_content, old.utm_term, old.utm_campaign, old.utm_source, old.user_id,
          old.attributed_by)
         is distinct from (new.utm_content, new.utm_term, new.utm_campaign, new.utm_source,
-         new.user_id, new.attributed_by))
+         new.user_id, new.attributed_by)
+        and current_setting('traffic.attribution_writer', true) is distinct from 'on')
   execute function private.traffic_attribution_queue_rows('lead');
 create trigger attribution_queue_insert after insert on public.traffic_sales
   referencing new table as new_rows
@@ -115,7 +116,8 @@ create trigger attribution_queue_update after update on public.traffic_sales
   when ((old.utm_content, old.utm_term, old.utm_campaign, old.utm_source, old.user_id,
          old.attributed_by)
         is distinct from (new.utm_content, new.utm_term, new.utm_campaign, new.utm_source,
-         new.user_id, new.attributed_by))
+         new.user_id, new.attributed_by)
+        and current_setting('traffic.attribution_writer', true) is distinct from 'on')
   execute function private.traffic_attribution_queue_rows('sale');
 
 create or replace function public.traffic_resolve_attribution()
