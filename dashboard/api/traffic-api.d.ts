@@ -763,7 +763,7 @@ export interface components {
           /** @description Null on the team-wide total (admins only). */
           user_id: string | null;
         }[] | null;
-        /** @description Why data is null, e.g. exchange_rate_missing for a day of the previous period. */
+        /** @description Why data is null: exchange_rate_missing (a day of the previous period has no rate yet) or invalid_range (the previous period lies outside the dates SQL accepts). */
         error?: {
           code: string;
           message: string;
@@ -991,7 +991,7 @@ export interface components {
           /** @description Null on the team-wide total (admins only). */
           user_id: string | null;
         }[] | null;
-        /** @description Why data is null, e.g. exchange_rate_missing for a day of the previous period. */
+        /** @description Why data is null: exchange_rate_missing (a day of the previous period has no rate yet) or invalid_range (the previous period lies outside the dates SQL accepts). */
         error?: {
           code: string;
           message: string;

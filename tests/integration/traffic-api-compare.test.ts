@@ -137,6 +137,14 @@ test("a previous period without an exchange rate: previous.data is null with the
   }
 });
 
+test("a previous period before the dates SQL accepts: previous.data null (invalid_range), 200", async () => {
+  const res = await api(`/metrics/range?from=2000-01-01&to=2000-01-07&compare=previous`, fx.a.jwt);
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual([res.json.previous.from, res.json.previous.to], ["1999-12-25", "1999-12-31"]);
+  assert.equal(res.json.previous.data, null);
+  assert.equal(res.json.previous.error.code, "invalid_range");
+});
+
 test("cleanup", async () => {
   await fx.cleanup();
   await sql.end();

@@ -40,7 +40,8 @@ export const previousBlock = z.object({
     description: "Null when the previous period could not be computed (see error).",
   }),
   error: z.object({ code: z.string(), message: z.string() }).optional().meta({
-    description: "Why data is null, e.g. exchange_rate_missing for a day of the previous period.",
+    description: "Why data is null: exchange_rate_missing (a day of the previous period has no " +
+      "rate yet) or invalid_range (the previous period lies outside the dates SQL accepts).",
   }),
 });
 export type PreviousBlock = z.infer<typeof previousBlock>;
@@ -83,7 +84,12 @@ export async function metricsForRange(
     });
     return { ...range, data };
   } catch (err) {
-    if (err instanceof HttpError && err.code === "exchange_rate_missing") {
+    // A previous period the SQL cannot compute (no rate yet, or before the dates it accepts,
+    // e.g. a range starting 2000-01-01) leaves the current numbers standing.
+    if (
+      err instanceof HttpError &&
+      (err.code === "exchange_rate_missing" || err.code === "invalid_range")
+    ) {
       return { ...range, data: null, error: { code: err.code, message: err.message } };
     }
     throw err;
