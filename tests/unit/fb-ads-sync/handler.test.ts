@@ -193,3 +193,34 @@ Deno.test("an unknown user is a 404; a database outage is a generic 500; both ar
   assert.equal(store.history[1].success, false);
   assert.match(store.history[1].error_message!, /reading the targetologists failed/);
 });
+
+Deno.test("a Graph error echoing the token URL-encoded (%7C, %7c), JSON-escaped or in base64 reaches no log, answer or history row", async () => {
+  const PIPE = `1234567890123456|Ab-Cd_Ef/Gh+Ij=${crypto.randomUUID().slice(0, 8)}`;
+  const { call, store, logger } = setup([target(U1, PIPE, ["901"])]);
+  const echoes = [
+    encodeURIComponent(PIPE),
+    encodeURIComponent(PIPE).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    JSON.stringify(PIPE).slice(1, -1),
+    btoa(PIPE),
+  ];
+  const graph = startGraph(graphModel(), () =>
+    Response.json({
+      error: {
+        message: `Invalid parameter: access token ${echoes.join(" / ")} is malformed`,
+        type: "OAuthException",
+        code: 100,
+      },
+    }, { status: 400 }));
+  try {
+    const res = await call({ user_id: U1 });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const out = JSON.parse(text);
+    assert.equal(out.success, false);
+    assert.match(out.users[0].errors[0], /Invalid parameter: access token \[redacted\]/);
+    const everything = [text, JSON.stringify(store.history), ...logger.lines];
+    assertNoToken(everything, PIPE, ...echoes, "Ab-Cd_Ef");
+  } finally {
+    graph.close();
+  }
+});
