@@ -169,6 +169,9 @@ try {
     wall_vs_floor: +(runs[0].seconds / FLOOR_S).toFixed(3),
     wall_vs_floor_rerun: +(runs[1].seconds / FLOOR_S).toFixed(3),
     raw_fetch_vs_floor: +(baselines[0].seconds / FLOOR_S).toFixed(3),
+    // The same ratio with this machine's own floor at this moment: the raw fetch loop (same
+    // requests, same 4 in flight, no work) measured in the same run.
+    wall_vs_raw_fetch: +(runs[0].seconds / baselines[0].seconds).toFixed(3),
   };
   console.log(JSON.stringify(summary));
   await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
