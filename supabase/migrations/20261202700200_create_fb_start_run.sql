@@ -20,6 +20,8 @@ declare
   v_known boolean := p_user_id is not null
     and exists (select 1 from auth.users u where u.id = p_user_id);
 begin
+  -- The opened row (and the stale runs just closed) must survive a crash that follows at once.
+  perform set_config('synchronous_commit', 'on', true);
   if p_budget_ms is null or p_budget_ms <= 0 then
     raise exception 'fb_start_run: p_budget_ms must be > 0' using errcode = '22023';
   end if;

@@ -205,39 +205,33 @@ export async function syncUser(
     const oneFetched = () => {
       if (--pending === 0) fetched();
     };
-    accounts = await mapPool(
-      ids,
-      deps.accountConcurrency,
-      async (accountId, _i, release) => {
-        let done = false;
-        const fetchDone = () => {
-          if (done) return;
-          done = true;
-          release();
-          oneFetched();
-        };
-        try {
-          return await account(accountId, fetchDone);
-        } finally {
-          fetchDone();
-        }
-      },
-    );
-    async function account(accountId: string, fetchDone: () => void) {
-      {
-        if (ctrl.signal.aborted) {
-          return accountOutcome(accountId, "skipped", { warning: new TokenRejected().message });
-        }
-        if (deps.now() >= plan.deadline) {
-          return accountOutcome(accountId, "deferred", {
-            warning: "the run's time budget is spent",
-          });
-        }
-        const r = await syncAccount(job, accountId, fetchDone);
-        if (r.outcome === "token_invalid") ctrl.abort(new TokenRejected());
-        return r;
+    const account = async (accountId: string, fetchDone: () => void) => {
+      if (ctrl.signal.aborted) {
+        return accountOutcome(accountId, "skipped", { warning: new TokenRejected().message });
       }
-    }
+      if (deps.now() >= plan.deadline) {
+        return accountOutcome(accountId, "deferred", {
+          warning: "the run's time budget is spent",
+        });
+      }
+      const r = await syncAccount(job, accountId, fetchDone);
+      if (r.outcome === "token_invalid") ctrl.abort(new TokenRejected());
+      return r;
+    };
+    accounts = await mapPool(ids, deps.accountConcurrency, async (accountId, _i, release) => {
+      let done = false;
+      const fetchDone = () => {
+        if (done) return;
+        done = true;
+        release();
+        oneFetched();
+      };
+      try {
+        return await account(accountId, fetchDone);
+      } finally {
+        fetchDone();
+      }
+    });
     if (own) {
       const rejected = accounts.some((a) => a.outcome === "token_invalid");
       const worked = accounts.some((a) => a.outcome === "ok" || a.outcome === "object_missing");
