@@ -10,9 +10,10 @@
 -- plus "source": "api" and "ref" (the AmoCRM event id or the lead snapshot's updated_at), so an
 -- API event never merges with a webhook's by content, only by the derived state.
 --
--- Returns {events, inserted, leads, changed_leads, leads_written, sales_written}: changed_leads
--- counts leads whose traffic_leads or traffic_sales row this call changed, i.e. what the
--- webhooks had not delivered.
+-- Returns {events, inserted, leads, changed_lead_ids, changed_sale_ids, leads_written,
+-- sales_written}: the leads whose visible traffic_leads row / traffic_sales row this call
+-- changed, i.e. what the webhooks had not delivered (leads_written / sales_written are the rows
+-- the rebuild functions wrote, bookkeeping columns included).
 create or replace function public.amocrm_sync_apply(p_events jsonb)
 returns jsonb
 language plpgsql
@@ -24,9 +25,11 @@ declare
   v_inserted int;
   v_leads int := 0;
   v_sales int := 0;
-  v_changed int := 0;
+  v_changed bigint[] := '{}';
+  v_changed_sales bigint[] := '{}';
   v_n int;
   v_before text[];
+  v_before_sales text[];
 begin
   if jsonb_typeof(p_events) is distinct from 'array' then
     raise exception 'amocrm_sync_apply: p_events must be a JSON array' using errcode = '22023';
@@ -52,15 +55,18 @@ begin
   into v_lead_ids
   from jsonb_array_elements(p_events) ev;
   if cardinality(v_lead_ids) = 0 then
-    return jsonb_build_object('events', 0, 'inserted', 0, 'leads', 0, 'changed_leads', 0,
-      'leads_written', 0, 'sales_written', 0);
+    return jsonb_build_object('events', 0, 'inserted', 0, 'leads', 0,
+      'changed_lead_ids', '[]'::jsonb, 'changed_sale_ids', '[]'::jsonb, 'leads_written', 0,
+      'sales_written', 0);
   end if;
 
   -- The webhook path's per-lead locks, in the same key order: a webhook and a sync page about
   -- the same lead apply one after the other.
   perform private.amocrm_lock_leads(v_lead_ids);
 
-  select array_agg(f.fingerprint order by f.amocrm_lead_id) into v_before
+  select array_agg(f.lead_fp order by f.amocrm_lead_id),
+    array_agg(f.sale_fp order by f.amocrm_lead_id)
+  into v_before, v_before_sales
   from private.amocrm_sync_fingerprints(v_lead_ids) f;
 
   insert into private.amocrm_lead_events (amocrm_lead_id, event_id, action, occurred_at,
@@ -97,14 +103,19 @@ begin
     v_leads := private.amocrm_rebuild_leads(v_lead_ids);
     perform private.amocrm_attribute_leads(v_lead_ids);
     v_sales := private.amocrm_rebuild_sales(v_lead_ids);
-    select count(*) into v_changed
-    from unnest(v_lead_ids, v_before) as b (amocrm_lead_id, fingerprint)
-    join private.amocrm_sync_fingerprints(v_lead_ids) a using (amocrm_lead_id)
-    where a.fingerprint is distinct from b.fingerprint;
+    select
+      coalesce(array_agg(b.amocrm_lead_id order by b.amocrm_lead_id)
+        filter (where a.lead_fp is distinct from b.lead_fp), '{}'),
+      coalesce(array_agg(b.amocrm_lead_id order by b.amocrm_lead_id)
+        filter (where a.sale_fp is distinct from b.sale_fp), '{}')
+    into v_changed, v_changed_sales
+    from unnest(v_lead_ids, v_before, v_before_sales) as b (amocrm_lead_id, lead_fp, sale_fp)
+    join private.amocrm_sync_fingerprints(v_lead_ids) a using (amocrm_lead_id);
   end if;
 
   return jsonb_build_object('events', v_n, 'inserted', v_inserted,
-    'leads', cardinality(v_lead_ids), 'changed_leads', v_changed,
+    'leads', cardinality(v_lead_ids),
+    'changed_lead_ids', to_jsonb(v_changed), 'changed_sale_ids', to_jsonb(v_changed_sales),
     'leads_written', v_leads, 'sales_written', v_sales);
 end
 $$;

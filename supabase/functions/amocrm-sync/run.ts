@@ -49,9 +49,11 @@ export interface SyncAnswer {
   leads_read: number;
   events_read: number;
   events_inserted: number;
+  /** Leads whose visible traffic_leads row this run changed. */
   leads_changed: number;
+  /** Leads whose traffic_sales (ledger) row this run changed. */
   sales_changed: number;
-  /** Leads whose visible state this run changed: deliveries the webhooks missed. */
+  /** Leads with either: deliveries the webhooks missed. */
   missed: number;
   api_calls: number;
   waited_ms: number;
@@ -138,11 +140,17 @@ export async function runSync(
     }
   }
 
+  // A lead can be named by an events page and a leads page: count it once.
+  const leadsChanged = new Set<number>();
+  const salesChanged = new Set<number>();
+  const missed = new Set<number>();
   const add = (r: ApplyResult) => {
     answer.events_inserted += r.inserted;
-    answer.leads_changed += r.leads_written;
-    answer.sales_changed += r.sales_written;
-    answer.missed += r.changed_leads;
+    for (const id of r.changed_lead_ids) leadsChanged.add(id), missed.add(id);
+    for (const id of r.changed_sale_ids) salesChanged.add(id), missed.add(id);
+    answer.leads_changed = leadsChanged.size;
+    answer.sales_changed = salesChanged.size;
+    answer.missed = missed.size;
   };
 
   try {

@@ -13,7 +13,10 @@ export interface ApplyResult {
   events: number;
   inserted: number;
   leads: number;
-  changed_leads: number;
+  /** Leads whose visible traffic_leads row changed. */
+  changed_lead_ids: number[];
+  /** Leads whose traffic_sales row changed. */
+  changed_sale_ids: number[];
   leads_written: number;
   sales_written: number;
 }
