@@ -47,12 +47,6 @@ export interface ApiLeadEvent {
   utm: Utm;
 }
 
-/** Per lead, its first status change and first price change seen in the run's event window. */
-export type LeadHistory = Map<string, {
-  status?: { at: number; before: { id: number; pipeline_id: number } | null };
-  price?: { at: number; before: string | null };
-}>;
-
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
 
 function strip<T extends Record<string, unknown>>(o: T): T {
@@ -60,8 +54,65 @@ function strip<T extends Record<string, unknown>>(o: T): T {
   return o;
 }
 
-/** Lead events of one `/api/v4/events` page; updates `history` with the first changes. */
-export function mapEvents(events: readonly ApiEvent[], history: LeadHistory): ApiLeadEvent[] {
+type LeadStatus = { id: number; pipeline_id: number };
+
+/** Per lead, its status changes (ascending) and its first price change in the event window. */
+export type LeadHistory = Map<string, {
+  statuses: { at: number; before: LeadStatus | null; after: LeadStatus }[];
+  price?: { at: number; before: string | null };
+}>;
+
+/** The status/price history of every lead named by `events` (all pages of the window). */
+export function buildHistory(events: readonly ApiEvent[]): LeadHistory {
+  const history: LeadHistory = new Map();
+  for (const ev of events) {
+    if (ev.entity_type !== "lead") continue;
+    const leadId = String(ev.entity_id);
+    const h = history.get(leadId) ?? { statuses: [] };
+    if (ev.type === "lead_status_changed") {
+      const after = leadStatusOf(ev.value_after);
+      if (after) {
+        h.statuses.push({ at: ev.created_at, before: leadStatusOf(ev.value_before), after });
+      }
+    } else if (ev.type === "sale_field_changed") {
+      if (!h.price || ev.created_at < h.price.at) {
+        h.price = { at: ev.created_at, before: saleOf(ev.value_before) };
+      }
+    }
+    history.set(leadId, h);
+  }
+  for (const h of history.values()) h.statuses.sort((a, b) => a.at - b.at);
+  return history;
+}
+
+/**
+ * The lead's status at `at`: after the last change at or before it, else before the first
+ * change after it, else `current` (the lead as the list serves it, when known).
+ */
+export function statusAt(
+  history: LeadHistory,
+  leadId: string,
+  at: number,
+  current: LeadStatus | null,
+): LeadStatus | null {
+  const changes = history.get(leadId)?.statuses ?? [];
+  let last: LeadStatus | null = null;
+  for (const c of changes) {
+    if (c.at <= at) last = c.after;
+    else return last ?? c.before ?? current;
+  }
+  return last ?? current;
+}
+
+/**
+ * The lead events of some AmoCRM events. A price change carries the status the lead had then
+ * (as every webhook does), so a sale whose price moved keeps the amount it had when it left.
+ */
+export function mapEvents(
+  events: readonly ApiEvent[],
+  history: LeadHistory,
+  current: (leadId: string) => LeadStatus | null = () => null,
+): ApiLeadEvent[] {
   const out: ApiLeadEvent[] = [];
   for (const ev of events) {
     if (ev.entity_type !== "lead") continue;
@@ -73,7 +124,6 @@ export function mapEvents(events: readonly ApiEvent[], history: LeadHistory): Ap
       customFields: [],
       utm: {},
     };
-    const h = history.get(leadId) ?? {};
     if (ev.type === "lead_status_changed") {
       const after = leadStatusOf(ev.value_after);
       if (!after) continue;
@@ -84,24 +134,23 @@ export function mapEvents(events: readonly ApiEvent[], history: LeadHistory): Ap
         statusId: String(after.id),
         pipelineId: String(after.pipeline_id),
       });
-      if (!h.status || ev.created_at < h.status.at) {
-        h.status = { at: ev.created_at, before: leadStatusOf(ev.value_before) };
-      }
     } else if (ev.type === "sale_field_changed") {
       const price = saleOf(ev.value_after);
       if (price === null) continue;
-      out.push({ ...base, action: "update", updatedAt: iso(ev.created_at), price });
-      if (!h.price || ev.created_at < h.price.at) {
-        h.price = { at: ev.created_at, before: saleOf(ev.value_before) };
-      }
+      const st = statusAt(history, leadId, ev.created_at, current(leadId));
+      out.push(strip({
+        ...base,
+        action: "update" as const,
+        updatedAt: iso(ev.created_at),
+        price,
+        statusId: st ? String(st.id) : undefined,
+        pipelineId: st ? String(st.pipeline_id) : undefined,
+      }));
     } else if (ev.type === "lead_deleted") {
       out.push({ ...base, action: "delete" });
     } else if (ev.type === "lead_restored") {
       out.push({ ...base, action: "restore" });
-    } else {
-      continue;
     }
-    history.set(leadId, h);
   }
   return out;
 }
@@ -152,8 +201,8 @@ export function mapLead(lead: ApiLead, history: LeadHistory, windowStart: number
   });
   if (!lead.created_at || lead.created_at < windowStart) return [snapshot];
   const h = history.get(leadId);
-  const status = h?.status
-    ? h.status.before
+  const status = h?.statuses.length
+    ? h.statuses[0].before
     : (lead.status_id && lead.pipeline_id
       ? { id: lead.status_id, pipeline_id: lead.pipeline_id }
       : null);

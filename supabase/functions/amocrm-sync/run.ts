@@ -26,7 +26,8 @@ import {
 import { describeError } from "../_shared/http.ts";
 import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
-import { EVENT_TYPES, type LeadHistory, mapEvents, mapLead } from "./map.ts";
+import type { ApiEvent, ApiLead } from "../_shared/amocrm/api-schema.ts";
+import { type ApiLeadEvent, buildHistory, EVENT_TYPES, mapEvents, mapLead } from "./map.ts";
 import type { ApplyResult, SyncStore } from "./store.ts";
 
 export interface RunDeps {
@@ -66,6 +67,8 @@ export interface SyncAnswer {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Events per amocrm_sync_apply call (the SQL refuses more than 1000). */
+const APPLY_BATCH = 500;
 const unixOf = (s: string | null | undefined) => (s ? Math.floor(Date.parse(s) / 1000) : null);
 
 /** A webhook destination without its query string (the URL carries our webhook secret). */
@@ -161,13 +164,37 @@ export async function runSync(
     const eventsFrom = Math.max(0, (unixOf(state.events_watermark) ?? initial) - overlap);
     const leadsFrom = Math.max(0, (unixOf(state.leads_watermark) ?? initial) - overlap);
 
-    const history: LeadHistory = new Map();
-    await readEvents(client, store, { from: eventsFrom, to: nowUnix }, history, answer, add);
-    const leadsMark = await readLeads(client, store, leadsFrom, eventsFrom, history, answer, add, (
-      mark,
-    ) => {
+    // All events of the window first (a lead's status at any moment needs all of them), then
+    // each leads page with the events of its leads, then the events of leads the list no
+    // longer serves (deleted ones).
+    const events = await readEvents(client, { from: eventsFrom, to: nowUnix }, answer);
+    const history = buildHistory(events);
+    const pending = new Map<string, ApiEvent[]>();
+    for (const ev of events) {
+      const key = String(ev.entity_id);
+      pending.set(key, [...(pending.get(key) ?? []), ev]);
+    }
+    const apply = async (batch: ApiLeadEvent[]) => {
+      for (let i = 0; i < batch.length; i += APPLY_BATCH) {
+        add(await store.apply(batch.slice(i, i + APPLY_BATCH)));
+      }
+    };
+    const leadsMark = await readLeads(client, leadsFrom, answer, async (leads) => {
+      const batch: ApiLeadEvent[] = [];
+      for (const lead of leads) {
+        const key = String(lead.id);
+        const current = lead.status_id && lead.pipeline_id
+          ? { id: lead.status_id, pipeline_id: lead.pipeline_id }
+          : null;
+        batch.push(...mapEvents(pending.get(key) ?? [], history, () => current));
+        pending.delete(key);
+        batch.push(...mapLead(lead, history, eventsFrom));
+      }
+      await apply(batch);
+    }, (mark) => {
       stateUpdate.leads_watermark = iso(mark * 1000);
     });
+    await apply(mapEvents([...pending.values()].flat(), history));
     if (leadsMark !== null) stateUpdate.leads_watermark = iso(leadsMark * 1000);
     stateUpdate.events_watermark = iso(nowUnix * 1000);
     answer.success = true;
@@ -275,32 +302,30 @@ export async function runSync(
   return answer;
 }
 
+/** Every lead event of the window, page by page (100 a page). */
 async function readEvents(
   client: AmoClient,
-  store: SyncStore,
   window: { from: number; to: number },
-  history: LeadHistory,
   answer: SyncAnswer,
-  add: (r: ApplyResult) => void,
-) {
+): Promise<ApiEvent[]> {
+  const all: ApiEvent[] = [];
   for (let page = 1;; page++) {
     const { items, hasNext } = await client.eventsPage(window.from, window.to, EVENT_TYPES, page);
     answer.events_read += items.length;
-    const events = mapEvents(items, history);
-    if (events.length > 0) add(await store.apply(events));
-    if (!hasNext || items.length === 0) return;
+    all.push(...items);
+    if (!hasNext || items.length === 0) return all;
   }
 }
 
-/** Reads the changed leads; returns the largest updated_at read (unix s), or null. */
+/**
+ * Reads the changed leads with a keyset cursor and hands each page's new lead states to
+ * `onPage`; returns the largest updated_at read (unix s), or null.
+ */
 async function readLeads(
   client: AmoClient,
-  store: SyncStore,
   from: number,
-  windowStart: number,
-  history: LeadHistory,
   answer: SyncAnswer,
-  add: (r: ApplyResult) => void,
+  onPage: (leads: ApiLead[]) => Promise<void>,
   progress: (mark: number) => void,
 ): Promise<number | null> {
   const seen = new Map<number, number>();
@@ -312,8 +337,7 @@ async function readLeads(
     const fresh = items.filter((l) => seen.get(l.id) !== l.updated_at);
     for (const l of fresh) seen.set(l.id, l.updated_at);
     answer.leads_read += fresh.length;
-    const events = fresh.flatMap((l) => mapLead(l, history, windowStart));
-    if (events.length > 0) add(await store.apply(events));
+    if (fresh.length > 0) await onPage(fresh);
     const top = items.reduce((m, l) => Math.max(m, l.updated_at), cursor);
     if (items.length > 0) {
       mark = Math.max(mark ?? top, top);
