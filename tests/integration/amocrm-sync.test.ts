@@ -270,3 +270,43 @@ Deno.test("amocrm-sync: disabled webhooks and an expiring token show in amocrm_s
     assert.ok(!raw.includes("s3cr3t"));
   });
 });
+
+Deno.test("npm run sync runs the reconciliation and prints what it restored; --skip-amocrm leaves it out", async () => {
+  await withCrm(async ({ sql, crm, pipeline }) => {
+    const id = uniqueId();
+    crm.create({ id, at: ago(4), status: WON, pipeline, price: 12000 });
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-q",
+          "-A",
+          "scripts/sync.ts",
+          "--skip-facebook",
+          "--skip-aggregation",
+          ...args,
+        ],
+        cwd: new URL("../../", import.meta.url),
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      return { code: out.code, text: dec.decode(out.stdout) + dec.decode(out.stderr) };
+    };
+    const skipped = await run("--skip-amocrm");
+    assert.equal(skipped.code, 0, skipped.text);
+    assert.ok(!skipped.text.includes("[AmoCRM]"), skipped.text);
+    assert.equal(await sale(sql, id), undefined);
+
+    const ran = await run();
+    assert.equal(ran.code, 0, ran.text);
+    assert.match(
+      ran.text,
+      /\[AmoCRM\] ✅ 1 changed leads and 0 events read in \d+ API calls: 1 leads and 1 sales changed, 1 restored/,
+    );
+    assert.equal((await sale(sql, id)).status, "active");
+    const [h] = await sql`select details from public.traffic_sync_history
+      where sync_type = 'amocrm' order by id desc limit 1`;
+    assert.equal(h.details.missed, 1);
+  });
+});
