@@ -155,6 +155,7 @@ export class FakeCrm {
       price: number;
       name?: string;
       utm?: UtmInput;
+      responsibleUserId?: number;
     },
   ): CrmLead {
     const fields = UTM_FIELDS.filter((f) => input.utm?.[f.key] !== undefined).map((f) => ({
@@ -168,7 +169,7 @@ export class FakeCrm {
       id: input.id,
       name: input.name ?? `Deal ${input.id}`,
       price: input.price,
-      responsible_user_id: 10455001,
+      responsible_user_id: input.responsibleUserId ?? 10455001,
       status_id: input.status,
       pipeline_id: input.pipeline,
       created_at: input.at,
