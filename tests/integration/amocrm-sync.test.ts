@@ -268,6 +268,27 @@ Deno.test("amocrm-sync: disabled webhooks and an expiring token show in amocrm_s
     assert.ok(h.token_days_left >= 18 && h.token_days_left <= 20, `${h.token_days_left}`);
     const [{ raw }] = await sql`select webhooks::text as raw from private.amocrm_sync_state`;
     assert.ok(!raw.includes("s3cr3t"));
+    // npm run status lists all three, with counts, and --strict fails on them.
+    crm.create({ id: uniqueId(), at: ago(1), status: NEW, pipeline: 1, price: 1 });
+    await invokeSync(); // one lead the webhooks never delivered
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-q", "-A", "scripts/status.ts", "--strict"],
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 1, text);
+    assert.match(
+      text,
+      /AmoCRM kaspiacademy: 1 of 2 webhook\(s\) disabled \(https:\/\/p\.supabase\.co\/functions\/v1\/amocrm-webhook\)/,
+    );
+    assert.match(text, /AmoCRM kaspiacademy: the access token expires in 1\d day\(s\)/);
+    assert.match(
+      text,
+      /AmoCRM kaspiacademy: the reconciliation restored \d+ lead\(s\) in the last 24 h that the webhooks missed \(1 in the last run, \d+ in total\)/,
+    );
+    assert.ok(!text.includes("s3cr3t"));
   });
 });
 
