@@ -172,7 +172,9 @@ export async function runSync(
     const pending = new Map<string, ApiEvent[]>();
     for (const ev of events) {
       const key = String(ev.entity_id);
-      pending.set(key, [...(pending.get(key) ?? []), ev]);
+      const list = pending.get(key);
+      if (list) list.push(ev);
+      else pending.set(key, [ev]);
     }
     const apply = async (batch: ApiLeadEvent[]) => {
       for (let i = 0; i < batch.length; i += APPLY_BATCH) {
