@@ -94,7 +94,8 @@ export async function runSync(
     sync_type: "amocrm",
     started_at: iso(started),
     triggered_by: opts.triggeredBy,
-    details: { account },
+    // When the row counts as dead if never closed (traffic_close_stale_runs / latest runs).
+    details: { account, expires_at: iso(deadline + 60_000) },
   });
   const logger = deps.logger.child({ run_id: runId, account });
   const answer: SyncAnswer = {
