@@ -72,7 +72,7 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
   await clearData(sql);
   const t0 = performance.now();
   await generateYear(sql, scale);
-  const [c] = await sql`select (select count(*) from public.traffic_ad_directory)::int as ads,
+  const [c] = await sql`select (select count(*) from private.traffic_ad_directory)::int as ads,
     (select count(*) from public.traffic_facebook_ads_raw)::int as ad_days,
     (select count(*) from public.traffic_leads)::int as leads,
     (select count(*) from public.traffic_sales)::int as sales,
