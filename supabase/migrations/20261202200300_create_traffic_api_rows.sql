@@ -1,5 +1,5 @@
 -- What traffic-api serves, shaped in SQL so PostgREST answers `select=*` (PostgREST 12 answers
--- an explicit `select=` list of ~36 columns 4-5x slower than `select=*`; /work/shared/LOCAL-STACK.md)
+-- an explicit `select=` list of ~36 columns 4-5x slower than `select=*`, LOCAL-STACK.md)
 -- and money arrives rounded once, here at the API's edge, as exact decimal strings (issue 14):
 --   * money to its unit, 2 places: cents of USD (spend_usd, cpa/cpc/cpm/cost per lead) and tiyn of
 --     KZT (spend_kzt, revenues) — private.traffic_api_money();
