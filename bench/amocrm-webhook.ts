@@ -17,7 +17,7 @@
 import { buildForm } from "../supabase/functions/_shared/amocrm/mod.ts";
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 import { clearData, generateYear, YEAR_VOLUME } from "./lib/aggregate-data.ts";
-import { prepareBaselines } from "./lib/baselines.ts";
+import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
 import { printTable } from "./lib/load.ts";
 import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
@@ -87,7 +87,7 @@ interface Phase {
 const phases: Phase[] = [];
 
 async function measure(name: string, load: boolean, idBase: number): Promise<void> {
-  await clearData(sql);
+  await retryDeadlock(() => clearData(sql));
   await sql`delete from public.traffic_amocrm_events`;
   await sql`truncate public.bench_inserts`;
   await sql`insert into public.traffic_amocrm_pipelines (pipeline_id, name, product,
@@ -146,7 +146,7 @@ try {
   await measure("empty", false, 200_000_000_000);
   await measure("volume", true, 300_000_000_000);
 } finally {
-  await clearData(sql);
+  await retryDeadlock(() => clearData(sql));
   await sql`delete from public.traffic_amocrm_events`;
   await sql`delete from public.traffic_amocrm_pipelines where pipeline_id = ${PIPELINE}`;
   await sql.end();

@@ -23,7 +23,7 @@ import {
   YEAR_VOLUME,
   type YearScale,
 } from "./lib/aggregate-data.ts";
-import { prepareBaselines } from "./lib/baselines.ts";
+import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
 import { printTable } from "./lib/load.ts";
 import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
@@ -69,7 +69,7 @@ const rows: Row[] = [];
 const baselines: Record<string, WrkResult> = {};
 
 async function measure(phase: string, scale: YearScale): Promise<void> {
-  await clearData(sql);
+  await retryDeadlock(() => clearData(sql));
   const t0 = performance.now();
   await generateYear(sql, scale);
   const [c] = await sql`select (select count(*) from private.traffic_ad_directory)::int as ads,
@@ -119,7 +119,7 @@ try {
   await measure("small", SMALL_DATA);
   await measure("volume", YEAR_VOLUME);
 } finally {
-  await clearData(sql);
+  await retryDeadlock(() => clearData(sql));
   await sql.end();
 }
 

@@ -40,3 +40,19 @@ export async function prepareBaselines(sql: Sql, url: string, anonKey: string): 
   }
   throw new Error("PostgREST did not pick up the bench tables");
 }
+
+/**
+ * `clear()` retried while it deadlocks: the functions may still be finishing requests of the run
+ * before (wrk stops sending, the function does not stop working), and a truncate taking their
+ * tables then meets their row locks in the other order.
+ */
+export async function retryDeadlock(clear: () => Promise<void>): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await clear();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "40P01" || attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

@@ -1,8 +1,8 @@
 -- traffic_daily_series, second version: ranges over 366 days are refused (SQLSTATE 22023,
 -- private.traffic_check_range), spend is read from the daily rollup (traffic_spend_daily, one row
 -- per user, day and currency, kept equal to the raw rows by triggers) instead of every ad-day row,
--- and members are joined rather than probed per row, so an admin's series over 1,000 teams costs
--- one rollup row per team-day; every call is planned for its own parameters (plan_cache_mode),
+-- and the visible members are one array constant of the call's plan, so a targetologist's series
+-- reads (user_id, date) index ranges and an admin's one rollup row per team-day; every call is planned for its own parameters (plan_cache_mode),
 -- without JIT.
 -- Same signature, same numbers (grouped per user as before).
 -- traffic-api's per-day series for charts: one row per calendar day of [p_from, p_to] (days
@@ -47,17 +47,27 @@ as $$
 declare
   v_lo timestamptz;
   v_hi timestamptz;
+  v_users uuid[];
+  v_unattributed_leads boolean;
+  v_unattributed_sales boolean;
 begin
   perform private.traffic_check_range(p_from, p_to);
   v_lo := p_from::timestamp at time zone p_tz;
   v_hi := (p_to + 1)::timestamp at time zone p_tz;
+  -- The members the caller may see (RLS), as a constant of this call's plan: one id for a
+  -- targetologist, so every read below is a (user_id, date) index range, not a date range of
+  -- every team filtered afterwards.
+  select coalesce(array_agg(s.user_id), '{}') into v_users
+  from public.traffic_targetologist_settings s
+  where s.is_active and (p_user_id is null or s.user_id = p_user_id);
+  -- The team total (no p_user_id) includes unattributed leads and sales, for a caller who may see
+  -- them (RLS: admins; the service role); for anyone else the branch folds away.
+  v_unattributed_leads := p_user_id is null
+    and exists (select 1 from public.traffic_leads l where l.user_id is null);
+  v_unattributed_sales := p_user_id is null
+    and exists (select 1 from public.traffic_sales s where s.user_id is null);
   return query
-  with members as materialized (
-    select s.user_id
-    from public.traffic_targetologist_settings s
-    where s.is_active and (p_user_id is null or s.user_id = p_user_id)
-  ),
-  days as (
+  with days as (
     select d::date as day
     from generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') as d
   ),
@@ -67,8 +77,7 @@ begin
     select sd.user_id, sd.stat_date, sd.account_currency as currency, sd.spend,
       sd.impressions, sd.clicks
     from public.traffic_spend_daily sd
-    join members m on m.user_id = sd.user_id
-    where sd.stat_date between p_from and p_to
+    where sd.user_id = any(v_users) and sd.stat_date between p_from and p_to
   ),
   day_rate as (
     select d.stat_date, d.currency, x.cur_kzt, x.usd_kzt
@@ -90,20 +99,18 @@ begin
   lead_days as (
     select (l.created_at at time zone p_tz)::date as day, count(*) as leads
     from public.traffic_leads l
-    left join members m on m.user_id = l.user_id
     where l.created_at >= v_lo and l.created_at < v_hi
       and not l.is_deleted
-      and (m.user_id is not null or (l.user_id is null and p_user_id is null))
+      and (l.user_id = any(v_users) or (v_unattributed_leads and l.user_id is null))
     group by 1
   ),
   sale_days as (
     select (s.sold_at at time zone p_tz)::date as day, count(*) as sales,
       sum(s.sale_amount) as revenue
     from public.traffic_sales s
-    left join members m on m.user_id = s.user_id
     where s.sold_at >= v_lo and s.sold_at < v_hi
       and s.status = 'active'
-      and (m.user_id is not null or (s.user_id is null and p_user_id is null))
+      and (s.user_id = any(v_users) or (v_unattributed_sales and s.user_id is null))
     group by 1
   )
   select d.day,

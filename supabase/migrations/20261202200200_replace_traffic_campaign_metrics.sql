@@ -54,18 +54,19 @@ as $$
 declare
   v_lo timestamptz := p_from::timestamp at time zone p_tz;
   v_hi timestamptz := (p_to + 1)::timestamp at time zone p_tz;
+  v_users uuid[];
 begin
   if p_level is null or p_level not in ('campaign', 'adset', 'ad') then
     raise exception 'p_level must be campaign, adset or ad' using errcode = '22023';
   end if;
   perform private.traffic_check_range(p_from, p_to);
+  -- The members the caller may see (RLS), as a constant of this call's plan: one id for a
+  -- targetologist, so the reads below are (user_id, date) index ranges.
+  select coalesce(array_agg(s.user_id), '{}') into v_users
+  from public.traffic_targetologist_settings s
+  where s.is_active and (p_user_id is null or s.user_id = p_user_id);
   return query
-  with members as (
-    select s.user_id
-    from public.traffic_targetologist_settings s
-    where s.is_active and (p_user_id is null or s.user_id = p_user_id)
-  ),
-  ads as (
+  with ads as (
     select r.user_id, r.campaign_id,
       case when p_level <> 'campaign' then r.adset_id end as adset_id,
       case when p_level = 'ad' then r.ad_id end as ad_id,
@@ -73,7 +74,7 @@ begin
       sum(r.spend) as spend, sum(r.impressions) as impressions, sum(r.clicks) as clicks
     from public.traffic_facebook_ads_raw r
     where r.stat_date between p_from and p_to
-      and r.user_id in (select m.user_id from members m)
+      and r.user_id = any(v_users)
     group by 1, 2, 3, 4, 5, 6
   ),
   day_rate as (
@@ -95,12 +96,12 @@ begin
       1 as is_lead, 0 as is_sale, 0::numeric as amount
     from public.traffic_leads l
     where l.created_at >= v_lo and l.created_at < v_hi and not l.is_deleted
-      and l.user_id in (select m.user_id from members m)
+      and l.user_id = any(v_users)
     union all
     select s.user_id, s.utm_campaign, s.utm_content, s.utm_term, 0, 1, s.sale_amount
     from public.traffic_sales s
     where s.sold_at >= v_lo and s.sold_at < v_hi and s.status = 'active'
-      and s.user_id in (select m.user_id from members m)
+      and s.user_id = any(v_users)
   ),
   -- Each UTM value is probed on its own, in priority order (utm_content, utm_term, utm_campaign),
   -- one index lookup each: an "in (...) order by ... limit 1" read and sorted every ad-day row of
