@@ -8,7 +8,7 @@
  *
  * Prints rps, p99 and non-2xx of each run, the ratios (issue 11 item 1: volume ≥ 0.9× empty,
  * ≥ 0.5× bare-insert, p99 ≤ 250 ms, 0 non-2xx) and checks that every body answered 2xx is stored
- * and processed: its lead is in traffic_leads.
+ * (its body is in traffic_amocrm_events) and how many were processed into traffic_leads.
  *
  * Environment: the stack's, `AMOCRM_WEBHOOK_SECRET`, `AMOCRM_ACCOUNT_ID`, `AMOCRM_SUBDOMAIN` (as
  * the stack got them), `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run). Writes
@@ -82,7 +82,9 @@ interface Phase {
   webhook: WrkResult;
   answered2xx: number;
   stored: number;
+  processed: number;
   attributed: number;
+  events: { processed: number; pending: number; failed: number };
 }
 const phases: Phase[] = [];
 
@@ -129,16 +131,30 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
     idBase,
     collectOk: true,
   });
-  const [check] = await sql`select count(*)::int as stored,
+  // Stored: the body is in traffic_amocrm_events (replayable whatever its status). Processed: its
+  // lead is in traffic_leads.
+  const ids = webhook.okIds.map(String);
+  const [check] = await sql`select
+      (select count(distinct e.payload -> 'events' -> 0 ->> 'leadId')::int
+       from public.traffic_amocrm_events e
+       where e.payload -> 'events' -> 0 ->> 'leadId' = any(${ids}::text[])) as stored,
+      count(*)::int as processed,
       count(*) filter (where l.user_id is not null)::int as attributed
     from public.traffic_leads l where l.amocrm_lead_id = any(${webhook.okIds}::bigint[])`;
+  const [status] =
+    await sql`select count(*) filter (where e.status = 'processed')::int as processed,
+      count(*) filter (where e.status = 'pending')::int as pending,
+      count(*) filter (where e.status = 'failed')::int as failed
+    from public.traffic_amocrm_events e`;
   phases.push({
     name,
     bare,
     webhook,
     answered2xx: webhook.okIds.length,
     stored: check.stored,
+    processed: check.processed,
     attributed: check.attributed,
+    events: { processed: status.processed, pending: status.pending, failed: status.failed },
   });
 }
 
