@@ -6,8 +6,9 @@
  * (bench/lib/aggregate-data.ts: 50k ads, 2M ad-day rows, 300k leads, 30k sales).
  *
  * Routes: `GET /metrics` (all three stored periods), `/metrics/range` and `/daily` over the last
- * 30 days, `/campaigns?period=7d` (campaign level, first 100 rows). Goal (issue 11): each ≥ 0.8×
- * the baseline's rps with p99 ≤ 1.25× its p99.
+ * 30 days, `/campaigns?period=7d` (campaign level, first 100 rows), each right after a run of
+ * the baseline with the same JWT. Goal (issue 11): each ≥ 0.8× the baseline's rps with p99 ≤
+ * 1.25× its p99.
  *
  * Environment: the stack's, `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run). Writes
  * `bench-results/traffic-api.json`. Exits 1 when a request did not answer 200.
@@ -61,12 +62,13 @@ interface Row {
   caller: string;
   route: string;
   result: WrkResult;
+  base: WrkResult;
   rps_ratio: number;
   p99_ratio: number;
   bytes: number;
 }
 const rows: Row[] = [];
-const baselines: Record<string, WrkResult> = {};
+const baselines: WrkResult[] = [];
 
 async function measure(phase: string, scale: YearScale): Promise<void> {
   await retryDeadlock(() => clearData(sql));
@@ -83,18 +85,19 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
   );
   for (const caller of [target, admin]) {
     const headers = { authorization: `Bearer ${caller.jwt}`, apikey: env.SUPABASE_ANON_KEY };
-    const base = await runWrk({
-      name: `${phase} ${caller.name} bare-read`,
-      url: baseUrl,
-      headers,
-      connections,
-      seconds,
-    });
-    baselines[`${phase} ${caller.name}`] = base;
     for (const route of ROUTES) {
       const res = await fetch(fnUrl(route), { headers });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`${route} as ${caller.name}: ${res.status} ${text}`);
+      // The baseline runs right before each route (the machine is shared: load drifts).
+      const base = await runWrk({
+        name: `${phase} ${caller.name} bare-read (for ${route.split("?")[0]})`,
+        url: baseUrl,
+        headers,
+        connections,
+        seconds,
+      });
+      baselines.push(base);
       const result = await runWrk({
         name: `${phase} ${caller.name} ${route.split("?")[0]}`,
         url: fnUrl(route),
@@ -107,6 +110,7 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
         caller: caller.name,
         route,
         result,
+        base,
         rps_ratio: ratio(result.rps, base.rps),
         p99_ratio: ratio(result.p99, base.p99),
         bytes: text.length,
@@ -126,18 +130,19 @@ try {
 console.log(
   `\ntraffic-api bench: wrk, ${connections} connections, ${seconds} s per run; baseline bare-read`,
 );
-printTable([...Object.values(baselines), ...rows.map((r) => r.result)]);
-console.log("\nroute (caller) | small rps× / p99× | volume rps× / p99× | body bytes (volume)");
+printTable(rows.flatMap((r) => [r.base, r.result]));
+console.log(
+  "\nroute (caller) | small rps× / p99× | volume rps× / p99× | body bytes (volume) | " +
+    "baseline small / volume (req/s, p99 ms)",
+);
 for (const r of rows.filter((r) => r.phase === "small")) {
   const v = rows.find((x) => x.phase === "volume" && x.caller === r.caller && x.route === r.route);
   const ok = (x?: Row) => x && x.rps_ratio >= 0.8 && x.p99_ratio <= 1.25 ? "ok" : "MISS";
   console.log(
     `${r.route.split("?")[0]} (${r.caller}) | ${r.rps_ratio} / ${r.p99_ratio} ${ok(r)} | ` +
-      `${v?.rps_ratio} / ${v?.p99_ratio} ${ok(v)} | ${v?.bytes}`,
+      `${v?.rps_ratio} / ${v?.p99_ratio} ${ok(v)} | ${v?.bytes} | ${r.base.rps}, ${r.base.p99} / ` +
+      `${v?.base.rps}, ${v?.base.p99}`,
   );
-}
-for (const [k, b] of Object.entries(baselines)) {
-  console.log(`baseline ${k}: ${b.rps} req/s, p99 ${b.p99} ms`);
 }
 await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
@@ -146,14 +151,17 @@ await Deno.writeTextFile(
     {
       connections,
       seconds,
-      baselines,
-      rows: rows.map(({ result: { okIds: _, ...r }, ...x }) => ({ ...x, result: r })),
+      rows: rows.map(({ result: { okIds: _, ...r }, base: { okIds: __, ...b }, ...x }) => ({
+        ...x,
+        result: r,
+        base: b,
+      })),
     },
     null,
     2,
   ) + "\n",
 );
-if ([...rows.map((r) => r.result), ...Object.values(baselines)].some((r) => r.errors > 0)) {
+if ([...rows.map((r) => r.result), ...baselines].some((r) => r.errors > 0)) {
   console.error("FAIL: some requests did not answer 200");
   Deno.exit(1);
 }
