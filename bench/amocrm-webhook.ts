@@ -192,8 +192,10 @@ console.log(
 );
 for (const p of phases) {
   console.log(
-    `${p.name}: ${p.answered2xx} bodies answered 2xx, ${p.stored} of them stored as leads ` +
-      `(${p.attributed} attributed to a targetologist)`,
+    `${p.name}: ${p.answered2xx} bodies answered 2xx: ${p.stored} stored, ${p.processed} ` +
+      `processed into leads (${p.attributed} attributed to a targetologist); events of the ` +
+      `run: ${p.events.processed} processed, ${p.events.pending} pending, ` +
+      `${p.events.failed} failed`,
   );
 }
 await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
