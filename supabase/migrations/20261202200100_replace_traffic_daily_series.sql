@@ -1,9 +1,11 @@
--- traffic_daily_series, second version: ranges over 366 days are refused (SQLSTATE 22023,
--- private.traffic_check_range), spend is read from the daily rollup (traffic_spend_daily, one row
--- per user, day and currency, kept equal to the raw rows by triggers) instead of every ad-day row,
--- and the visible members are one array constant of the call's plan, so a targetologist's series
--- reads (user_id, date) index ranges and an admin's one rollup row per team-day; every call is planned for its own parameters (plan_cache_mode),
--- without JIT.
+-- traffic_daily_series, second version:
+--   * ranges over 366 days or outside 2000..2099 are refused (SQLSTATE 22023, the shared rule
+--     private.traffic_assert_date_range);
+--   * spend is read from the daily rollup (traffic_spend_daily: one row per user, day and
+--     currency, kept equal to the raw rows by triggers) instead of every ad-day row;
+--   * the visible members are one array constant of the call's plan, so a targetologist's series
+--     reads (user_id, date) index ranges and an admin's one rollup row per team-day;
+--   * every call is planned for its own parameters (plan_cache_mode), without JIT.
 -- Same signature, same numbers (grouped per user as before).
 -- traffic-api's per-day series for charts: one row per calendar day of [p_from, p_to] (days
 -- without data are zeros), for what the caller may read. Security invoker: RLS decides, so a
@@ -51,7 +53,7 @@ declare
   v_unattributed_leads boolean;
   v_unattributed_sales boolean;
 begin
-  perform private.traffic_check_range(p_from, p_to);
+  perform private.traffic_assert_date_range(p_from, p_to, 'traffic_daily_series');
   v_lo := p_from::timestamp at time zone p_tz;
   v_hi := (p_to + 1)::timestamp at time zone p_tz;
   -- The members the caller may see (RLS), as a constant of this call's plan: one id for a

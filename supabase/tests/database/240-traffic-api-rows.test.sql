@@ -17,7 +17,8 @@ select results_eq(
   $$values ('488.00', '10.13', '100000.00', '2.1735', '0.0000', '478.1235', null::text)$$,
   'money to 2 places, ratios to 4, half away from zero, null stays null');
 select is(
-  (select count(*)::int from public.traffic_api_metrics where user_id is distinct from tests.uid('a')),
+  (select count(*)::int from public.traffic_api_metrics
+   where user_id is distinct from tests.uid('a')),
   0, 'a targetologist sees only their own rows through the view');
 
 select tests.authenticate_as(tests.uid('admin'), true);
@@ -59,8 +60,8 @@ select throws_ok(
   'anon cannot read the view');
 reset role;
 select is(
-  (select count(*)::int from pg_views where schemaname = 'public' and viewname = 'traffic_api_metrics'
-     and definition like '%traffic_aggregated_metrics%'),
+  (select count(*)::int from pg_views
+   where schemaname = 'public' and viewname = 'traffic_api_metrics' and definition like '%traffic_aggregated_metrics%'),
   1, 'the view reads traffic_aggregated_metrics');
 
 select * from finish();
