@@ -61,7 +61,8 @@ select throws_ok(
 reset role;
 select is(
   (select count(*)::int from pg_views
-   where schemaname = 'public' and viewname = 'traffic_api_metrics' and definition like '%traffic_aggregated_metrics%'),
+   where schemaname = 'public' and viewname = 'traffic_api_metrics'
+     and definition like '%traffic_aggregated_metrics%'),
   1, 'the view reads traffic_aggregated_metrics');
 
 select * from finish();
