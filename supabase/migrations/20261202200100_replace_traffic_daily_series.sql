@@ -1,6 +1,5 @@
 -- traffic_daily_series, second version:
---   * ranges over 366 days or outside 2000..2099 are refused (SQLSTATE 22023, the shared rule
---     private.traffic_assert_date_range);
+--   * ranges over 366 days are refused (SQLSTATE 22023, private.traffic_check_range);
 --   * spend is read from the daily rollup (traffic_spend_daily: one row per user, day and
 --     currency, kept equal to the raw rows by triggers) instead of every ad-day row;
 --   * the visible members are one array constant of the call's plan, so a targetologist's series
@@ -53,7 +52,7 @@ declare
   v_unattributed_leads boolean;
   v_unattributed_sales boolean;
 begin
-  perform private.traffic_assert_date_range(p_from, p_to, 'traffic_daily_series');
+  perform private.traffic_check_range(p_from, p_to);
   v_lo := p_from::timestamp at time zone p_tz;
   v_hi := (p_to + 1)::timestamp at time zone p_tz;
   -- The members the caller may see (RLS), as a constant of this call's plan: one id for a

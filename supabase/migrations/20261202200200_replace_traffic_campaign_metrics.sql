@@ -1,6 +1,6 @@
 -- traffic_campaign_metrics, second version:
---   * ranges over 366 days or outside 2000..2099 are refused inside SQL (SQLSTATE 22023, the
---     shared rule private.traffic_assert_date_range), as traffic-api refuses them;
+--   * ranges over 366 days are refused inside SQL (SQLSTATE 22023, private.traffic_check_range),
+--     as traffic-api refuses them;
 --   * every call is planned for its own parameters (plan_cache_mode), without JIT;
 --   * the visible members are one array constant of the call's plan; each UTM value is matched by
 --     its own index probe and each entity's latest name read from the (user, entity, date)
@@ -62,7 +62,7 @@ begin
   if p_level is null or p_level not in ('campaign', 'adset', 'ad') then
     raise exception 'p_level must be campaign, adset or ad' using errcode = '22023';
   end if;
-  perform private.traffic_assert_date_range(p_from, p_to, 'traffic_campaign_metrics');
+  perform private.traffic_check_range(p_from, p_to);
   -- The members the caller may see (RLS), as a constant of this call's plan: one id for a
   -- targetologist, so the reads below are (user_id, date) index ranges.
   select coalesce(array_agg(s.user_id), '{}') into v_users
