@@ -466,30 +466,30 @@ export interface components {
         campaign_name: string | null;
         clicks: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpa_usd: string | null;
         impressions: number;
         leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         revenue: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         roas: string | null;
         sales: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_kzt: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_usd: string | null;
@@ -513,18 +513,18 @@ export interface components {
         impressions: number;
         leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         revenue: string | null;
         sales: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_kzt: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_usd: string | null;
@@ -552,57 +552,57 @@ export interface components {
       data: {
         challenge3d_full_payments: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         challenge3d_full_revenue: string | null;
         challenge3d_leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         challenge3d_prepayment_revenue: string | null;
         challenge3d_prepayments: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         challenge3d_revenue: string | null;
         clicks: number;
         computed_at: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cost_per_lead_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpa_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpc_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpm_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         ctr: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         exchange_rate: string | null;
         express_leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         express_revenue: string | null;
@@ -610,14 +610,14 @@ export interface components {
         impressions: number;
         intensive1d_leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         intensive1d_revenue: string | null;
         intensive1d_sales: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         lead_to_sale_rate: string | null;
         leads: number;
@@ -628,23 +628,23 @@ export interface components {
         period_start: string;
         reach: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         roas: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_kzt: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_usd: string | null;
         team_name: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         total_revenue: string | null;
@@ -661,57 +661,57 @@ export interface components {
         data: {
           challenge3d_full_payments: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           challenge3d_full_revenue: string | null;
           challenge3d_leads: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           challenge3d_prepayment_revenue: string | null;
           challenge3d_prepayments: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           challenge3d_revenue: string | null;
           clicks: number;
           computed_at: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cost_per_lead_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cpa_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cpc_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cpm_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           ctr: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           exchange_rate: string | null;
           express_leads: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           express_revenue: string | null;
@@ -719,14 +719,14 @@ export interface components {
           impressions: number;
           intensive1d_leads: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           intensive1d_revenue: string | null;
           intensive1d_sales: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           lead_to_sale_rate: string | null;
           leads: number;
@@ -737,23 +737,23 @@ export interface components {
           period_start: string;
           reach: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           roas: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           spend_kzt: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           spend_usd: string | null;
           team_name: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           total_revenue: string | null;
@@ -779,57 +779,57 @@ export interface components {
       data: {
         challenge3d_full_payments: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         challenge3d_full_revenue: string | null;
         challenge3d_leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         challenge3d_prepayment_revenue: string | null;
         challenge3d_prepayments: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         challenge3d_revenue: string | null;
         clicks: number;
         computed_at: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cost_per_lead_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpa_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpc_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         cpm_usd: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         ctr: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         exchange_rate: string | null;
         express_leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         express_revenue: string | null;
@@ -837,14 +837,14 @@ export interface components {
         impressions: number;
         intensive1d_leads: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         intensive1d_revenue: string | null;
         intensive1d_sales: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         lead_to_sale_rate: string | null;
         leads: number;
@@ -855,23 +855,23 @@ export interface components {
         period_start: string;
         reach: number;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-         * @example 1234.56
+         * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+         * @example 2.1734
          */
         roas: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_kzt: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         spend_usd: string | null;
         team_name: string | null;
         /**
-         * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+         * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
          */
         total_revenue: string | null;
@@ -889,57 +889,57 @@ export interface components {
         data: {
           challenge3d_full_payments: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           challenge3d_full_revenue: string | null;
           challenge3d_leads: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           challenge3d_prepayment_revenue: string | null;
           challenge3d_prepayments: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           challenge3d_revenue: string | null;
           clicks: number;
           computed_at: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cost_per_lead_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cpa_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cpc_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           cpm_usd: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           ctr: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           exchange_rate: string | null;
           express_leads: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           express_revenue: string | null;
@@ -947,14 +947,14 @@ export interface components {
           impressions: number;
           intensive1d_leads: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           intensive1d_revenue: string | null;
           intensive1d_sales: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           lead_to_sale_rate: string | null;
           leads: number;
@@ -965,23 +965,23 @@ export interface components {
           period_start: string;
           reach: number;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
-           * @example 1234.56
+           * @description Ratio as an exact decimal string rounded to 4 places, half away from zero. Null when its divisor is zero.
+           * @example 2.1734
            */
           roas: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           spend_kzt: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           spend_usd: string | null;
           team_name: string | null;
           /**
-           * @description Decimal string of a SQL numeric (exact; round only for display). Null when the divisor of a ratio is zero.
+           * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
            * @example 1234.56
            */
           total_revenue: string | null;

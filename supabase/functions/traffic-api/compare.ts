@@ -13,12 +13,14 @@ import { addDays, daysInclusive } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { type Caller, fetchAll } from "./db.ts";
-import { metricsResponse, metricsRow, rangeResponse, selectFor } from "./responses.ts";
+import { metricsResponse, metricsRow, rangeResponse } from "./responses.ts";
 import { metricsQuery, rangeQuery } from "./validation.ts";
 
-const COLUMNS = selectFor(metricsRow);
-/** The SQL the current numbers of `/metrics/range` come from (the aggregation's definition). */
-const RANGE_FUNCTION = "traffic_metrics_for_range";
+/**
+ * The SQL the numbers of `/metrics/range` come from: `traffic_metrics_for_range` shaped as the
+ * API answers (money rounded to its unit, ratios to 4 places, as text).
+ */
+const RANGE_FUNCTION = "traffic_api_metrics_range";
 
 const compare = z.enum(["previous"]).optional().meta({
   description: "previous: also return the metrics of the previous equal period (the same " +
@@ -77,8 +79,7 @@ export async function metricsForRange(
   try {
     const data = await fetchAll<z.infer<typeof metricsRow>>((from, to) => {
       let query = caller.db
-        .rpc(RANGE_FUNCTION, { p_from: range.from, p_to: range.to, p_tz: tz })
-        .select(COLUMNS);
+        .rpc(RANGE_FUNCTION, { p_from: range.from, p_to: range.to, p_tz: tz });
       if (userId) query = query.eq("user_id", userId);
       return query.order("user_id", { nullsFirst: true }).range(from, to);
     });
