@@ -8,7 +8,7 @@
 import { parseWebhook, sha256Hex, type Webhook } from "../_shared/amocrm/mod.ts";
 import { timingSafeEqual } from "../_shared/auth.ts";
 import { describeError, HttpError, json } from "../_shared/http.ts";
-import { readBody, storable } from "./body.ts";
+import { readBody, sha256HexOfBytes, storable, toBase64 } from "./body.ts";
 import type { Deps } from "./handler.ts";
 import type { IngestResult } from "./store.ts";
 
@@ -33,7 +33,22 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     throw new HttpError(401, "unauthorized", "The secret is not valid.");
   }
 
-  const rawBody = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
+  const received = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
+  if (received.kind === "undecodable") {
+    const eventId = await keepUndecodable(
+      received.bytes,
+      received.reason,
+      req.headers.get("content-type"),
+      deps,
+    );
+    logger.warn("webhook rejected: body cannot be stored as text; kept as base64", {
+      error: received.reason,
+      bytes: received.bytes.byteLength,
+      event_id: eventId,
+    });
+    throw new HttpError(400, "invalid_webhook", received.reason);
+  }
+  const rawBody = received.text;
   const parsed = parseWebhook(rawBody);
   if (!parsed.ok) {
     const eventId = await keepRejected(
@@ -112,23 +127,56 @@ async function storeBody(
 }
 
 /**
- * Keeps a body that failed to parse, so nothing that arrived with the right secret is lost. The
- * answer stays 400 either way: a failure to keep it is logged, not turned into a retry loop.
+ * Keeps a body that failed to parse (status `rejected`, with the reason), so nothing that arrived
+ * with the right secret is lost. When it cannot be kept the answer is 503, so the sender retries
+ * (a 400 would make it give up on a body nobody kept).
  */
 async function keepRejected(
   rawBody: string,
   error: string,
   contentType: string | null,
-  { config, logger, store }: Deps,
-): Promise<number | null> {
+  deps: Deps,
+): Promise<number> {
+  const sha256 = await sha256Hex(rawBody);
+  return await keep(
+    (signal) => deps.store.reject({ rawBody, contentType, sha256, error }, signal),
+    deps,
+  );
+}
+
+/** Like {@link keepRejected} for bytes Postgres text cannot hold: stored as base64. */
+async function keepUndecodable(
+  bytes: Uint8Array,
+  error: string,
+  contentType: string | null,
+  deps: Deps,
+): Promise<number> {
+  const sha256 = await sha256HexOfBytes(bytes);
+  return await keep(
+    (signal) =>
+      deps.store.rejectUndecodable(
+        { bodyBase64: toBase64(bytes), contentType, sha256, error },
+        signal,
+      ),
+    deps,
+  );
+}
+
+async function keep(
+  write: (signal: AbortSignal) => Promise<number>,
+  { config, logger }: Deps,
+): Promise<number> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
   try {
-    const sha256 = await sha256Hex(rawBody);
-    return await store.reject({ rawBody, contentType, sha256, error }, abort.signal);
+    return await write(abort.signal);
   } catch (err) {
-    logger.error("rejected webhook body could not be kept", { error: describeError(err) });
-    return null;
+    logger.error("rejected webhook body NOT kept: answering 503 so the sender retries", {
+      error: describeError(err),
+    });
+    throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
+      "retry-after": "5",
+    });
   } finally {
     clearTimeout(timer);
   }
