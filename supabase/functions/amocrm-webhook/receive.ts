@@ -1,7 +1,9 @@
 /**
  * The webhook itself: check the secret, read and parse the body, check the account, store the
  * raw body, then process it within a time budget. Once the body is stored the answer is 200,
- * whatever processing does; only a failure to store answers 5xx, so AmoCRM retries.
+ * whatever processing does; only a failure to store answers 5xx, so AmoCRM retries. Past the
+ * secret, every body is kept: one that is not a valid webhook of our account as `rejected` with
+ * the reason (400 / 403), bytes Postgres text cannot hold as base64 — or 503 when it cannot be.
  *
  * @module
  */
@@ -65,7 +67,17 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     throw new HttpError(400, "invalid_webhook", parsed.error);
   }
   const webhook = parsed.webhook;
-  checkAccount(webhook, deps);
+  const foreign = foreignAccount(webhook, deps);
+  if (foreign) {
+    // The right secret, another account (or AMOCRM_ACCOUNT_ID set wrong): kept, never applied.
+    const eventId = await keepRejected(rawBody, foreign, req.headers.get("content-type"), deps);
+    logger.warn("webhook rejected: foreign account; kept as rejected", {
+      account_id: webhook.account.id,
+      subdomain: webhook.account.subdomain,
+      event_id: eventId,
+    });
+    throw new HttpError(403, "foreign_account", "The webhook comes from another AmoCRM account.");
+  }
 
   const sha256 = await sha256Hex(rawBody);
   const stored = await storeBody(rawBody, sha256, webhook, req.headers.get("content-type"), deps);
@@ -82,15 +94,22 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
   return json({ ok: true, event_id: stored.eventId, duplicate: stored.duplicate, status });
 }
 
-/** 403 unless `account[id]` / `account[subdomain]` match the configured ones (when set). */
-function checkAccount(webhook: Webhook, { config, logger }: Deps): void {
+/**
+ * Why the body is from another account than the configured `AMOCRM_ACCOUNT_ID` /
+ * `AMOCRM_SUBDOMAIN` (when set), or null when it is ours.
+ */
+function foreignAccount(webhook: Webhook, { config }: Deps): string | null {
   const { id, subdomain } = webhook.account;
-  const idOk = !config.AMOCRM_ACCOUNT_ID || id === config.AMOCRM_ACCOUNT_ID;
-  const subdomainOk = !config.AMOCRM_SUBDOMAIN ||
-    subdomain?.toLowerCase() === config.AMOCRM_SUBDOMAIN.toLowerCase();
-  if (idOk && subdomainOk) return;
-  logger.warn("webhook rejected: foreign account", { account_id: id, subdomain });
-  throw new HttpError(403, "foreign_account", "The webhook comes from another AmoCRM account.");
+  if (config.AMOCRM_ACCOUNT_ID && id !== config.AMOCRM_ACCOUNT_ID) {
+    return `foreign account: account[id] ${id ?? "(none)"} is not AMOCRM_ACCOUNT_ID`;
+  }
+  if (
+    config.AMOCRM_SUBDOMAIN &&
+    subdomain?.toLowerCase() !== config.AMOCRM_SUBDOMAIN.toLowerCase()
+  ) {
+    return `foreign account: account[subdomain] ${subdomain ?? "(none)"} is not AMOCRM_SUBDOMAIN`;
+  }
+  return null;
 }
 
 /** Stores the raw body; any failure (or the time limit) becomes a 503 so AmoCRM retries. */

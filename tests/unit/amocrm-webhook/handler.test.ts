@@ -214,7 +214,12 @@ Deno.test("amocrm-webhook answers 403 to another account id or subdomain when co
     assert.equal(res.status, 403, JSON.stringify(account));
     assert.equal(await errorCode(res), "foreign_account");
   }
-  assert.equal(store.ingested.length, 0);
+  assert.equal(store.ingested.length, 0, "nothing applied");
+  // The right secret: kept as rejected with the reason (a wrong AMOCRM_ACCOUNT_ID loses nothing).
+  assert.equal(store.rejected.length, foreign.length);
+  assert.ok(
+    store.rejected.every((r) => /^foreign account: account\[(id|subdomain)\]/.test(r.error)),
+  );
   const upper = buildForm({
     leads: { add: [{ id: "1" }] },
     account: { id: ACCOUNT.id, subdomain: "KaspiAcademy" },
