@@ -3,11 +3,12 @@
 # while it is down: `bash scripts/stack/part.sh <part> stop|kill|start`.
 #   gateway   stop | kill | start
 #   postgrest stop | kill | start
-#   postgres  stop (fast shutdown) | kill (SIGKILL to the postmaster and every backend: a crash) |
-#             start (after a kill, crash recovery replays the WAL first)
+#   postgres  stop (fast shutdown) | kill (SIGKILL of the postmaster and every backend, as a crash
+#             would) | start (pg_ctl start on the same data directory, which replays the WAL)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 [ -f "$STACK_DIR/env" ] || fail "the local stack is not running"
+
 case "${1:-}:${2:-}" in
   gateway:stop) stop_part gateway ;;
   gateway:kill) kill_part gateway ;;
