@@ -1,6 +1,7 @@
 /**
- * `npm run sync -- --skip-facebook --skip-aggregation` has nothing to do: it exits 2 with a clear
- * message and records no run (it used to record an empty successful `full` run).
+ * `npm run sync` with every step skipped (`--skip-facebook --skip-amocrm --skip-aggregation`) has
+ * nothing to do: it exits 2 with a clear message and records no run (it used to record an empty
+ * successful `full` run).
  */
 import assert from "node:assert/strict";
 import { db } from "../helpers/stack.ts";
@@ -8,7 +9,7 @@ import { db } from "../helpers/stack.ts";
 const sql = db();
 
 Deno.test({
-  name: "npm run sync with both steps skipped exits 2 and records no full run",
+  name: "npm run sync with every step skipped exits 2 and records no full run",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -17,14 +18,25 @@ Deno.test({
                  where sync_type = 'full'`)[0].n as number;
     const before = await count();
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-q", "-A", "scripts/sync.ts", "--skip-facebook", "--skip-aggregation"],
+      args: [
+        "run",
+        "-q",
+        "-A",
+        "scripts/sync.ts",
+        "--skip-facebook",
+        "--skip-amocrm",
+        "--skip-aggregation",
+      ],
       cwd: new URL("../../", import.meta.url),
       stdout: "piped",
       stderr: "piped",
     }).output();
     const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
     assert.equal(code, 2, out);
-    assert.match(out, /Nothing to do: --skip-facebook and --skip-aggregation skip both steps/);
+    assert.match(
+      out,
+      /Nothing to do: --skip-facebook, --skip-amocrm and --skip-aggregation skip every step/,
+    );
     assert.equal(await count(), before, "no traffic_sync_history row");
     await sql.end();
   },
