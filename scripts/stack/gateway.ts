@@ -5,7 +5,7 @@
  * `verify_jwt` is on in `supabase/config.toml`.
  *
  * Environment: GATEWAY_PORT, POSTGREST_URL, FUNCTIONS_RUN_DIR (where each function process
- * writes `fn-<name>.port`), SUPABASE_JWT_SECRET, CONFIG_TOML.
+ * writes `fn-<name>.port`), SUPABASE_JWT_SECRET, CONFIG_TOML (one path, or several joined by `:`).
  */
 import { verifyJwt } from "../lib/jwt.ts";
 
@@ -13,7 +13,13 @@ const port = Number(Deno.env.get("GATEWAY_PORT"));
 const postgrest = Deno.env.get("POSTGREST_URL")!;
 const runDir = Deno.env.get("FUNCTIONS_RUN_DIR")!;
 const secret = Deno.env.get("SUPABASE_JWT_SECRET")!;
-const verifyJwtByFunction = readVerifyJwt(Deno.readTextFileSync(Deno.env.get("CONFIG_TOML")!));
+// CONFIG_TOML may name several files separated by ":" (the bench adds bench/functions/config.toml).
+const verifyJwtByFunction: Record<string, boolean> = Object.assign(
+  {},
+  ...Deno.env.get("CONFIG_TOML")!.split(":").filter(Boolean).map((f) =>
+    readVerifyJwt(Deno.readTextFileSync(f))
+  ),
+);
 
 /** `[functions.<name>] verify_jwt = true|false` from config.toml (default true, as Supabase). */
 export function readVerifyJwt(toml: string): Record<string, boolean> {

@@ -32,13 +32,36 @@ export function callerOf(req: Request, deps: Deps): Caller {
     throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
   }
   const appMetadata = claims.app_metadata as Record<string, unknown> | undefined;
-  const db = createUserClient(
-    deps.config.SUPABASE_URL,
-    deps.config.SUPABASE_ANON_KEY,
-    token,
-    deps.fetch,
-  );
-  return { userId: sub, isAdmin: appMetadata?.traffic_role === "admin", db };
+  return { userId: sub, isAdmin: appMetadata?.traffic_role === "admin", db: userDb(deps, token) };
+}
+
+/** Clients kept per token, per deps (tests bring their own fetch), oldest dropped first. */
+const clients = new WeakMap<Deps, Map<string, SupabaseClient>>();
+const MAX_CLIENTS = 256;
+
+/**
+ * The supabase-js client acting as the holder of `token`. Building one costs more than the rest
+ * of a small request's own work (auth, realtime, storage sub-clients), and a dashboard sends the
+ * same token for an hour, so clients are reused per token. A client holds nothing but its
+ * headers (no session, no refresh), so reuse cannot carry one caller's state to another.
+ */
+export function userDb(deps: Deps, token: string): SupabaseClient {
+  let byToken = clients.get(deps);
+  if (!byToken) clients.set(deps, byToken = new Map());
+  let db = byToken.get(token);
+  if (db) {
+    byToken.delete(token);
+  } else {
+    db = createUserClient(
+      deps.config.SUPABASE_URL,
+      deps.config.SUPABASE_ANON_KEY,
+      token,
+      deps.fetch,
+    );
+    if (byToken.size >= MAX_CLIENTS) byToken.delete(byToken.keys().next().value!);
+  }
+  byToken.set(token, db);
+  return db;
 }
 
 /**
