@@ -92,6 +92,7 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
     }
     Object.assign(details, {
       periods: summary.periods,
+      rows_changed: summary.rows_changed,
       rows_deleted: summary.rows_deleted,
       missing_rates: summary.missing_rates,
       attribution: summary.attribution,
@@ -123,6 +124,7 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
         today,
         timezone: deps.timezone,
         rows_written: summary.rows_written,
+        rows_changed: summary.rows_changed,
         rows_deleted: summary.rows_deleted,
         users: summary.users,
         periods: summary.periods,

@@ -26,6 +26,8 @@ export interface AggregateSummary {
   today: string;
   timezone: string;
   rows_written: number;
+  /** Rows actually rewritten: new, or their numbers changed (the others are left in place). */
+  rows_changed?: number;
   rows_deleted: number;
   users: number;
   periods: Record<string, [string, string]>;
