@@ -45,7 +45,7 @@ spawn() { # name logfile command... (own process group, so stop.sh can end it an
 
 start_gateway() {
   GATEWAY_PORT="$GATEWAY_PORT" POSTGREST_URL="http://127.0.0.1:$POSTGREST_PORT" \
-    FUNCTIONS_RUN_DIR="$STACK_DIR/run" CONFIG_TOML="$ROOT/supabase/config.toml" \
+    FUNCTIONS_RUN_DIR="$STACK_DIR/run" CONFIG_TOML="$ROOT/supabase/config.toml" STACK_ENV_FILE="$STACK_DIR/env" \
     SUPABASE_JWT_SECRET="$(sed -n 's/^SUPABASE_JWT_SECRET=//p' "$STACK_DIR/env")" \
     spawn gateway "$LOG_DIR/gateway.log" "$DENO" run -q -A "$ROOT/scripts/stack/gateway.ts"
   wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60

@@ -67,9 +67,16 @@ psql_q -f "$ROOT/scripts/stack/sql/compat.sql" >"$LOG_DIR/compat.log" 2>&1 ||
 set -a
 source "$STACK_DIR/env"
 set +a
-psql_q -v url="$SUPABASE_URL" -v key="$SUPABASE_SERVICE_ROLE_KEY" >/dev/null <<'SQL'
+# The functions see the project's keys as the hosted runtime provides them: JSON dictionaries of
+# the new keys (supabase.com/docs/guides/functions/secrets) next to the legacy JWT keys.
+export SUPABASE_PUBLISHABLE_KEYS="{\"default\":\"$SUPABASE_PUBLISHABLE_KEY\"}"
+export SUPABASE_SECRET_KEYS="{\"default\":\"$SUPABASE_SECRET_KEY\"}"
+# Both Vault secrets the jobs may use: private.invoke_function() prefers secret_key (sent as
+# `apikey`), and falls back to the legacy service_role_key (sent as bearer and apikey).
+psql_q -v url="$SUPABASE_URL" -v key="$SUPABASE_SERVICE_ROLE_KEY" -v skey="$SUPABASE_SECRET_KEY" >/dev/null <<'SQL'
 select vault.create_secret(:'url', 'project_url', 'Base URL the pg_cron jobs call');
-select vault.create_secret(:'key', 'service_role_key', 'Key the pg_cron jobs send to the functions');
+select vault.create_secret(:'key', 'service_role_key', 'Legacy key the pg_cron jobs may send');
+select vault.create_secret(:'skey', 'secret_key', 'Secret key the pg_cron jobs send to the functions');
 SQL
 
 # The gateway binds its fixed port now, before the stack opens many outbound connections (a
