@@ -65,12 +65,13 @@ test("REST: each new key stands for its role; a user JWT with the publishable ke
   });
   assert.equal(both.status, 200);
   assert.equal(both.body.length, all.body.length);
-  // The publishable key alone: anon, which RLS shows nothing.
+  // The publishable key alone: PostgREST runs it as anon, which may not read the table at all
+  // (its own 42501, not the gateway's "Invalid API key").
   const anon = await rest("/traffic_targetologist_settings?select=user_id", {
     apikey: keys.publishable,
   });
-  assert.equal(anon.status, 200);
-  assert.deepEqual(anon.body, []);
+  assert.equal(anon.status, 401);
+  assert.equal(anon.body.code, "42501", JSON.stringify(anon.body));
   // The publishable key with a user's JWT: that user's own row only.
   const mine = await rest("/traffic_targetologist_settings?select=user_id", {
     apikey: keys.publishable,
@@ -202,8 +203,8 @@ test("dashboard reads: traffic-api answers the user with the publishable key and
       const res = await fetch(`${env.SUPABASE_URL}/functions/v1/traffic-api${path}`, {
         headers: { apikey, authorization: `Bearer ${user.jwt}` },
       });
-      assert.equal(res.status, 200, `${path} with ${apikey.slice(0, 16)}…: ${await res.text()}`);
-      await res.body?.cancel();
+      const text = await res.text();
+      assert.equal(res.status, 200, `${path} with ${apikey.slice(0, 16)}…: ${text}`);
     }
   }
   // verify_jwt is off for traffic-api: the function itself refuses a key without a user.
