@@ -16,7 +16,10 @@ import { invoke, type Invoked } from "./lib/invoke.ts";
 import { formatKzt, formatRoas, localToday, shiftDate } from "./lib/format.ts";
 
 const usage = "usage: npm run sync -- [--days N] [--user <id or team name>] " +
-  "[--skip-facebook] [--skip-aggregation]";
+  "[--skip-facebook] [--skip-aggregation]\n" +
+  "Runs fb-ads-sync per targetologist, then aggregate-metrics, and records a 'full' run.\n" +
+  "Local stack by default; a project with SUPABASE_URL and SUPABASE_SECRET_KEY (sb_secret_…)\n" +
+  "or the legacy SUPABASE_SERVICE_ROLE_KEY set.";
 
 let args;
 try {

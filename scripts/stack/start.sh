@@ -4,6 +4,7 @@
 # migrations and seed, PostgREST 12, the pg_net worker, the functions, and the gateway.
 # Writes .stack/env. Variables in this script's environment reach the functions.
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
