@@ -198,7 +198,7 @@ if (r.status !== 200) {
     cron_jobs: { name: string; active: boolean; last_status: string | null }[];
     vault: Record<string, boolean>;
     project_url: string | null;
-    pg_net: { responses_24h: number; unauthorized_24h: number } | null;
+    pg_net: { responses_24h: number; refused_since_last_ok: number } | null;
   };
   for (const name of EXPECTED_JOBS) {
     const job = d.cron_jobs.find((j) => j.name === name);
@@ -233,13 +233,15 @@ if (r.status !== 200) {
       "select vault.create_secret('<sb_secret_… key>', 'secret_key');",
     );
   }
-  if (d.pg_net && d.pg_net.unauthorized_24h > 0) {
+  if (d.pg_net && d.pg_net.refused_since_last_ok > 0) {
     bad(
-      `${d.pg_net.unauthorized_24h} cron deliveries in the last 24 h were refused (401/403)`,
+      `${d.pg_net.refused_since_last_ok} cron deliveries since the last success were refused (401/403)`,
       "the Vault key is not one of this project's: update secret_key with a current secret key",
     );
   } else if (d.pg_net) {
-    ok(`cron deliveries in the last 24 h: ${d.pg_net.responses_24h}, none refused`);
+    ok(
+      `cron deliveries in the last 24 h: ${d.pg_net.responses_24h}; none refused since the last success`,
+    );
   }
 }
 

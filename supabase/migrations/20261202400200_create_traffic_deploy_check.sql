@@ -2,7 +2,7 @@
 -- project that only SQL can see, over PostgREST with a service key (no database password):
 -- which of the project's cron jobs exist and are active, which Vault secrets the jobs read are
 -- present (names and presence only, never a value), and how the jobs' recent deliveries were
--- answered (a 401 means the Vault key is not one the functions accept).
+-- answered (a 401 after the last success means the Vault key is not one the functions accept).
 create or replace function public.traffic_deploy_check()
 returns jsonb
 language plpgsql
@@ -41,6 +41,9 @@ begin
         'responses_24h', count(*),
         'ok_24h', count(*) filter (where status_code between 200 and 299),
         'unauthorized_24h', count(*) filter (where status_code in (401, 403)),
+        'refused_since_last_ok', count(*) filter (where status_code in (401, 403) and created >
+          coalesce((select max(created) from net._http_response
+                     where status_code between 200 and 299), '-infinity')),
         'failed_24h', count(*) filter (where status_code >= 300 or error_msg is not null
                                              or timed_out))
       from net._http_response where created > now() - interval '1 day'
@@ -54,6 +57,7 @@ $$;
 comment on function public.traffic_deploy_check() is
   'For npm run deploy:check (service role only): cron jobs (name, schedule, active, last status), '
   'presence of the Vault secrets project_url / secret_key / service_role_key (never their '
-  'values), the Vault project_url, and pg_net answer counts of the last 24 h.';
+  'values), the Vault project_url, and pg_net answer counts (last 24 h; refused since the last '
+  'success).';
 revoke all on function public.traffic_deploy_check() from public, anon, authenticated;
 grant execute on function public.traffic_deploy_check() to service_role;

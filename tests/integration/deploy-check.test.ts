@@ -64,10 +64,15 @@ Deno.test({
     const saved = await sql`select name, decrypted_secret from vault.decrypted_secrets
       where name in ('secret_key', 'service_role_key')`;
     const [job] = await sql`select jobid, active from cron.job where jobname = 'fb-ads-sync'`;
+    const refusedId = 9_000_000_000 + Math.floor(Math.random() * 1_000_000);
     try {
       await sql`delete from vault.secrets where name in ('secret_key', 'service_role_key')`;
       await sql`select cron.alter_job(${job.jobid}::bigint, active => false)`;
+      // A cron delivery refused after the last success (what a stale Vault key causes).
+      await sql`insert into net._http_response (id, status_code, content, created)
+        values (${refusedId}, 401, '{"error":{"code":"unauthorized"}}', now() + interval '1 second')`;
       const { code, out } = await check();
+      assert.match(out, /✗ 1 cron deliveries since the last success were refused \(401\/403\)/);
       assert.equal(code, 1, out);
       assert.match(
         out,
@@ -78,6 +83,7 @@ Deno.test({
       assert.equal(wrong.code, 1, wrong.out);
       assert.match(wrong.out, /✗ fb-ads-sync refused the service key \(401\)/);
     } finally {
+      await sql`delete from net._http_response where id = ${refusedId}`;
       await sql`select cron.alter_job(${job.jobid}::bigint, active => ${job.active})`;
       await sql`delete from vault.secrets where name in ('secret_key', 'service_role_key')`;
       for (const s of saved) {
