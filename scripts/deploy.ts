@@ -45,7 +45,15 @@ export function deployedFunctions(root = new URL("../supabase/functions/", impor
 }
 
 /** The cron jobs the migrations schedule (their names are stable: CONTRACT). */
-const EXPECTED_JOBS = ["aggregate-metrics", "fb-ads-sync"];
+const expectedJobs = (fns: string[]) =>
+  ["aggregate-metrics", "fb-ads-sync", "amocrm-sync"].filter((j) => fns.includes(j));
+
+/**
+ * Service functions known to refuse `{"deploy_check": true}` with 400 after their key check (a
+ * strict body schema), so the probe proves the key is accepted and runs nothing. Any other
+ * function gets a GET, which proves only that it is deployed.
+ */
+const STRICT_BODY = new Set(["fb-ads-sync", "aggregate-metrics", "amocrm-webhook"]);
 
 helpIfAsked(usage);
 let opt;
@@ -152,7 +160,15 @@ for (const fn of fns) {
     }
     continue;
   }
-  // A body every service function refuses (400) after it has accepted the key: nothing runs.
+  if (!STRICT_BODY.has(fn)) {
+    const g = await call(`${base}/functions/v1/${fn}`, { headers: serviceHeaders() });
+    if (g.status === 404 && fromGateway(g.body)) {
+      bad(`${fn} is not deployed`, `npx supabase functions deploy ${fn}`);
+    } else if (g.status === 0) bad(`${fn}: no answer (${g.body})`, `check the URL ${base}`);
+    else ok(`${fn} is deployed (GET answered ${g.status}; its key check is not probed)`);
+    continue;
+  }
+  // A body these functions refuse (400) after they have accepted the key: nothing runs.
   const path = fn === "amocrm-webhook" ? "?replay=deploy-check" : "";
   const r = await call(`${base}/functions/v1/${fn}${path}`, {
     method: "POST",
@@ -200,7 +216,8 @@ if (r.status !== 200) {
     project_url: string | null;
     pg_net: { responses_24h: number; refused_since_last_ok: number } | null;
   };
-  for (const name of EXPECTED_JOBS) {
+  const expected = expectedJobs(fns);
+  for (const name of expected) {
     const job = d.cron_jobs.find((j) => j.name === name);
     if (!job) bad(`cron job ${name} is missing`, "apply the migrations: npx supabase db push");
     else if (!job.active) {
