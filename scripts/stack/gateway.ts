@@ -26,6 +26,13 @@ const { apiKeyAuth, functionAuth } = createGatewayAuth({
   publishableKey: setting("SUPABASE_PUBLISHABLE_KEY"),
   secretKey: setting("SUPABASE_SECRET_KEY"),
 });
+const jwks = (() => {
+  try {
+    return JSON.parse(Deno.readTextFileSync(`${envFile?.replace(/\/env$/, "")}/jwks.json`));
+  } catch {
+    return { keys: [] };
+  }
+})();
 const verifyJwtByFunction = readVerifyJwt(Deno.readTextFileSync(Deno.env.get("CONFIG_TOML")!));
 
 /** `[functions.<name>] verify_jwt = true|false` from config.toml (default true, as Supabase). */
@@ -93,9 +100,9 @@ async function handle(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname === "/_stack/health") return Response.json({ ok: true });
 
-  // The stack signs user tokens with the HS256 secret only: like a hosted project without
-  // asymmetric signing keys, its key set is empty (supabase.com/docs/guides/auth/jwts).
-  if (url.pathname === "/auth/v1/.well-known/jwks.json") return Response.json({ keys: [] });
+  // The project's public JWT signing keys (scripts/stack/keys.ts wrote them), as the Auth server
+  // serves them (supabase.com/docs/guides/auth/jwts); none without the file.
+  if (url.pathname === "/auth/v1/.well-known/jwks.json") return Response.json(jwks);
 
   if (url.pathname === "/rest/v1" || url.pathname.startsWith("/rest/v1/")) {
     const headers = await apiKeyAuth(req);

@@ -64,7 +64,7 @@ psql_q() { psql "$DB_URL" -v ON_ERROR_STOP=1 -q -X "$@"; }
 log "postgres: applying the Supabase compatibility layer"
 psql_q -f "$ROOT/scripts/stack/sql/compat.sql" >"$LOG_DIR/compat.log" 2>&1 ||
   fail "compatibility layer failed; read $LOG_DIR/compat.log"
-"$DENO" run -q -A "$ROOT/scripts/stack/keys.ts" "http://127.0.0.1:$GATEWAY_PORT" "$DB_URL" >"$STACK_DIR/env"
+"$DENO" run -q -A "$ROOT/scripts/stack/keys.ts" "http://127.0.0.1:$GATEWAY_PORT" "$DB_URL" "$STACK_DIR" >"$STACK_DIR/env"
 set -a
 source "$STACK_DIR/env"
 set +a
@@ -105,7 +105,7 @@ db-extra-search-path = "public, extensions"
 db-max-rows = 1000
 db-pool = 20
 db-channel-enabled = true
-jwt-secret = "$SUPABASE_JWT_SECRET"
+jwt-secret = "@$STACK_DIR/postgrest-jwks.json"
 server-host = "127.0.0.1"
 server-port = $POSTGREST_PORT
 admin-server-port = $POSTGREST_ADMIN_PORT

@@ -242,6 +242,57 @@ test("dashboard reads: a validly signed token with a non-UUID sub, no exp or ano
   }
 });
 
+/** An ES256 access token signed with the stack's JWT signing key (scripts/stack/keys.ts). */
+async function es256Jwt(claims: Record<string, unknown>, kidOverride?: string): Promise<string> {
+  const dir = Deno.env.get("STACK_DIR") ?? new URL("../../.stack", import.meta.url).pathname;
+  const { alg: _alg, ...jwk } = JSON.parse(await Deno.readTextFile(`${dir}/signing-key.jwk`));
+  const key = await crypto.subtle.importKey(
+    "jwk",
+    jwk,
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    [
+      "sign",
+    ],
+  );
+  const b64 = (v: string | Uint8Array) =>
+    btoa(typeof v === "string" ? v : String.fromCharCode(...v))
+      .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const head = b64(JSON.stringify({ alg: "ES256", typ: "JWT", kid: kidOverride ?? jwk.kid }));
+  const body = b64(JSON.stringify(claims));
+  const sig = await crypto.subtle.sign(
+    { name: "ECDSA", hash: "SHA-256" },
+    key,
+    new TextEncoder().encode(`${head}.${body}`),
+  );
+  return `${head}.${body}.${b64(new Uint8Array(sig))}`;
+}
+
+test("dashboard reads with a token from the JWT signing key (ES256): traffic-api finds its key in the JWKS", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { role: "authenticated", aud: "authenticated", sub: user.id, exp: now + 600 };
+  const jwt = await es256Jwt(claims);
+  const jwks = await (await fetch(`${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json`)).json();
+  assert.ok(jwks.keys.some((k: { alg: string }) => k.alg === "ES256"), "the stack serves its JWKS");
+  for (const path of ["/metrics", "/settings"]) {
+    const res = await fetch(`${env.SUPABASE_URL}/functions/v1/traffic-api${path}`, {
+      headers: { apikey: keys.publishable, authorization: `Bearer ${jwt}` },
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, `${path}: ${text}`);
+  }
+  const settings = await fetch(`${env.SUPABASE_URL}/functions/v1/traffic-api/settings`, {
+    headers: { apikey: keys.publishable, authorization: `Bearer ${jwt}` },
+  });
+  assert.equal((await settings.json()).team_name, team, "the token's user, through RLS");
+  const stranger = await es256Jwt(claims, "kid-not-in-the-jwks");
+  const refused = await fetch(`${env.SUPABASE_URL}/functions/v1/traffic-api/metrics`, {
+    headers: { apikey: keys.publishable, authorization: `Bearer ${stranger}` },
+  });
+  assert.equal(refused.status, 401, "an unknown kid is refused");
+  await refused.body?.cancel();
+});
+
 test("clean up", async () => {
   if (user.id) await sql`delete from auth.users where id = ${user.id}`;
   await sql.end();
