@@ -13,7 +13,9 @@
  * - `exp` is present and in the future (`nbf`, when present, is not), `aud` is (or contains)
  *   "authenticated", `role` is "authenticated" and `sub` is a UUID.
  *
- * Cheap per request: imported keys are cached per config, the JWKS is fetched at most once per
+ * Cheap per request: imported keys are cached per config, a token whose signature verified is
+ * remembered (the last 1,000; its claims, `exp` first, are checked again on every use — the
+ * dashboard sends the same access token for an hour), the JWKS is fetched at most once per
  * 10 minutes (the Supabase edge caches it as long: docs/guides/auth/jwts) and, for an unknown kid,
  * at most once per 30 s; a request never waits on the network otherwise.
  *
@@ -43,6 +45,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Clock skew tolerated on `nbf` only (an expired token is expired). */
 const NBF_LEEWAY_S = 5;
 const JWKS_TTL_MS = 10 * 60 * 1000;
+/** Tokens whose signature verified, kept so a dashboard's repeated calls skip the crypto. */
+const VERIFIED_CACHE_SIZE = 1000;
 const JWKS_MIN_REFRESH_MS = 30 * 1000;
 
 /** Why a token was refused (kept for the log; the caller gets one generic message). */
@@ -126,6 +130,8 @@ export class JwtVerifier {
   #lastFetch = -Infinity;
   #inflight: Promise<void> | null = null;
   #imported = new Map<string, Promise<CryptoKey | null>>();
+  /** token → claims of tokens whose signature verified (the claims are re-checked on each use). */
+  #verified = new Map<string, { claims: Claims; at: number }>();
 
   constructor(
     private readonly opts: {
@@ -148,6 +154,12 @@ export class JwtVerifier {
 
   /** The verified claims of `token`; throws {@link TokenError} saying why not. */
   async verify(token: string): Promise<Claims> {
+    const known = this.#verified.get(token);
+    // Kept no longer than the JWKS is (a revoked key stops working within 10 minutes).
+    if (known && Date.now() - known.at <= JWKS_TTL_MS) {
+      checkClaims(known.claims, this.opts.now() / 1000); // expiry is checked again every time
+      return known.claims;
+    }
     const parts = token.split(".");
     if (parts.length !== 3) throw new TokenError("not a JWT");
     const header = b64urlJson(parts[0]);
@@ -172,6 +184,11 @@ export class JwtVerifier {
     if (!ok) throw new TokenError("bad signature");
     const claims = b64urlJson(parts[1]);
     checkClaims(claims, this.opts.now() / 1000);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      this.#verified.delete(this.#verified.keys().next().value!);
+    }
+    this.#verified.delete(token);
+    this.#verified.set(token, { claims, at: Date.now() });
     return claims;
   }
 
@@ -217,6 +234,7 @@ export class JwtVerifier {
         }
         this.#remote = { keys: jwksKeys(await res.json()), at: Date.now() };
         this.#imported.clear();
+        this.#verified.clear(); // a key may have been revoked
       } catch (err) {
         this.opts.onWarn?.(`could not fetch the JWKS: ${err instanceof Error ? err.message : err}`);
       } finally {

@@ -6,7 +6,8 @@
  * most every 30 s.
  */
 import assert from "node:assert/strict";
-import { fakeJwt, FAR_EXP, request, testHandler, USER_ID } from "./helpers.ts";
+import { JwtVerifier, TokenError } from "../../../supabase/functions/traffic-api/caller.ts";
+import { fakeJwt, FAR_EXP, JWT_SECRET, request, testHandler, USER_ID } from "./helpers.ts";
 
 function b64url(bytes: Uint8Array | string): string {
   const s = typeof bytes === "string" ? bytes : String.fromCharCode(...bytes);
@@ -149,4 +150,14 @@ Deno.test("RS256 tokens verify with the JWKS fetched once from the Auth server a
     assert.equal((await statusOf(handler, "/metrics", await stranger.sign(user))).status, 401);
   }
   assert.ok(fetches <= 2, `unknown kids caused ${fetches - 1} refetches`);
+});
+
+Deno.test("a remembered token is still refused once it expires", async () => {
+  let now = Date.parse("2026-01-10T20:00:00Z");
+  const v = new JwtVerifier({ hsSecrets: [JWT_SECRET], fetch, now: () => now });
+  const jwt = fakeJwt({ ...user, exp: now / 1000 + 60 });
+  assert.equal((await v.verify(jwt)).sub, USER_ID);
+  assert.equal((await v.verify(jwt)).sub, USER_ID, "second use (remembered)");
+  now += 61_000;
+  await assert.rejects(() => v.verify(jwt), TokenError);
 });
