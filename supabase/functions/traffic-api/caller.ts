@@ -115,7 +115,7 @@ function jwksKeys(v: unknown): Jwk[] {
 }
 
 function algOfJwk(k: Jwk): Alg | null {
-  if (k.alg && k.alg in ALGS) return k.alg as Alg;
+  if (k.alg && Object.hasOwn(ALGS, k.alg)) return k.alg as Alg;
   if (k.kty === "EC" && k.crv === "P-256") return "ES256";
   if (k.kty === "RSA") return "RS256";
   if (k.kty === "OKP" && k.crv === "Ed25519") return "EdDSA";
@@ -164,7 +164,7 @@ export class JwtVerifier {
     if (parts.length !== 3) throw new TokenError("not a JWT");
     const header = b64urlJson(parts[0]);
     const alg = header.alg;
-    if (typeof alg !== "string" || !(alg in ALGS)) {
+    if (typeof alg !== "string" || !Object.hasOwn(ALGS, alg)) {
       throw new TokenError(`algorithm ${String(alg)} is not accepted`);
     }
     const kid = typeof header.kid === "string" ? header.kid : undefined;

@@ -94,6 +94,9 @@ Deno.test("a forged signature, alg none, another algorithm or a garbled token is
     `${h}.${p}.`,
     `${b64url('{"alg":"none","typ":"JWT"}')}.${p}.`,
     `${b64url('{"alg":"HS512","typ":"JWT"}')}.${p}.${good.split(".")[2]}`,
+    `${b64url('{"alg":"constructor","typ":"JWT"}')}.${p}.${good.split(".")[2]}`,
+    `${b64url('{"alg":"__proto__","typ":"JWT"}')}.${p}.${good.split(".")[2]}`,
+    `${b64url('{"alg":"RS256","typ":"JWT"}')}.${p}.${good.split(".")[2]}`,
     `${b64url('{"alg":"ES256","typ":"JWT","kid":"nope"}')}.${p}.${good.split(".")[2]}`,
     `${h}.${b64url(JSON.stringify({ ...user, sub: "22222222-2222-4222-8222-222222222222" }))}.${
       good.split(".")[2]
