@@ -164,3 +164,33 @@ Deno.test("a remembered token is still refused once it expires", async () => {
   now += 61_000;
   await assert.rejects(() => v.verify(jwt), TokenError);
 });
+
+Deno.test("500 malformed or hostile tokens: every one is a 401, none a 500", async () => {
+  const { handler, sent } = testHandler(() => Response.json({ keys: [] }));
+  let seed = 20261202;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const algs = ["HS256", "ES256", "RS256", "EdDSA", "none", "HS512", 1, null, {}, "toString"];
+  const payloads = [
+    user,
+    { ...user, sub: 42 },
+    { ...user, exp: null },
+    [],
+    "x",
+    { ...user, aud: {} },
+    null,
+  ];
+  const junk = () => b64url(crypto.getRandomValues(new Uint8Array(rnd(40))));
+  for (let i = 0; i < 500; i++) {
+    const header = rnd(5) === 0 ? junk() : b64url(JSON.stringify({
+      alg: algs[rnd(algs.length)],
+      kid: rnd(2) ? "k" : undefined,
+    }));
+    const payload = rnd(5) === 0 ? junk() : b64url(JSON.stringify(payloads[rnd(payloads.length)]));
+    const parts = [header, payload, junk()];
+    const token = rnd(10) === 0 ? parts.slice(0, rnd(3)).join(".") : parts.join(".");
+    const res = await handler(request("/metrics", token || "x"));
+    assert.equal(res.status, 401, token);
+    await res.body?.cancel();
+  }
+  assert.ok(sent.every((s) => s.url.pathname.endsWith("jwks.json")), "no query ran");
+});
