@@ -1,8 +1,10 @@
 /**
  * Benchmark of one full aggregation run (`traffic_aggregate_metrics()`: attribution + today / 7d /
- * 30d upsert) at 1,000 and 10,000 targetologists over the same volume of data (2,000,000 ad-day
- * rows, 300,000 leads, 30,000 sales), against a same-run baseline: a plain
- * `select user_id, sum(spend) … group by user_id` over the same raw rows.
+ * 30d upsert) on small data and at a year's volume (2,000,000 ad-day rows over 40 days = 50,000
+ * distinct ads, 300,000 leads, 30,000 sales) for 1,000 and 10,000 targetologists, against a
+ * same-run baseline: a plain `select user_id, sum(spend) … group by user_id` over the same raw
+ * rows. Also: a run after one hour of new data (work proportional to what changed), and the
+ * webhook's per-lead attribution (`private.amocrm_attribute_leads`) at that volume.
  *
  * Run with `npm run bench` (scripts/bench.sh starts a stack of its own). Prints markdown tables
  * and writes `bench-results/aggregate.json`.
@@ -13,13 +15,18 @@ import { clearData, generate, type Scale } from "./lib/aggregate-data.ts";
 const dbUrl = Deno.env.get("SUPABASE_DB_URL");
 if (!dbUrl) throw new Error("SUPABASE_DB_URL is not set: run through `npm run bench`");
 const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
-const scales: Scale[] = [1_000, 10_000].map((users) => ({
-  users,
+const volume = {
   rawRows: Number(Deno.env.get("BENCH_RAW_ROWS") ?? 2_000_000),
   leads: Number(Deno.env.get("BENCH_LEADS") ?? 300_000),
   sales: Number(Deno.env.get("BENCH_SALES") ?? 30_000),
-  days: 100,
-}));
+  // 40 days: 50 ads per targetologist at 1,000 (5 at 10,000), 50,000 distinct ads either way.
+  days: 40,
+};
+const scales: (Scale & { label: string })[] = [
+  { label: "small", users: 1_000, rawRows: 40_000, leads: 3_000, sales: 300, days: 40 },
+  { label: "volume", users: 1_000, ...volume },
+  { label: "volume", users: 10_000, ...volume },
+];
 
 async function time(q: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -30,7 +37,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (x: number) => `${Math.round(x)}`;
 
 interface Result {
-  scale: Scale;
+  scale: Scale & { label: string };
+  ads: number;
+  hourMs: number;
+  hourLeads: number;
+  hourSales: number;
+  attributeLeadMs: number;
   rawRows: number;
   rowsWritten: number;
   generateMs: number;
@@ -43,10 +55,12 @@ interface Result {
   resyncNoTriggersMs: number;
 }
 
-async function measure(scale: Scale): Promise<Result> {
+async function measure(scale: Scale & { label: string }): Promise<Result> {
   await clearData(sql);
   const generateMs = await time(() => generate(sql, scale));
   const [{ n: rawRows }] = await sql`select count(*)::int as n from traffic_facebook_ads_raw`;
+  const [{ n: ads }] = await sql`select count(distinct ad_id)::int as n
+    from private.traffic_ad_directory`;
   const aggregate = () => sql`select public.traffic_aggregate_metrics() as r`;
   // The first run attributes every lead and sale (writes them); later runs find nothing changed.
   const firstMs = await time(aggregate);
@@ -77,6 +91,36 @@ async function measure(scale: Scale): Promise<Result> {
       ),
     );
   }
+  // The webhook's attribution of one lead (the same rule function the aggregation uses), at this
+  // volume: median of 50 distinct leads, each its own statement.
+  const leadIds = await sql`select amocrm_lead_id as id from public.traffic_leads
+    order by random() limit 50`;
+  const perLead: number[] = [];
+  for (const { id } of leadIds) {
+    perLead.push(await time(() => sql`select private.amocrm_attribute_leads(${[id]}::bigint[])`));
+  }
+  // One hour of new data (a year's rate: 300,000 leads / 40 days / 24 h ≈ 310 leads, 31 sales, and
+  // new ads for 1 targetologist in 100), then one run: its attribution looks at what changed only.
+  const hourLeads = Math.max(1, Math.round(scale.leads / scale.days / 24));
+  const hourSales = Math.max(1, Math.round(scale.sales / scale.days / 24));
+  await sql.unsafe(`
+    insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id, campaign_id,
+      adset_id, ad_id, stat_date, spend, account_currency)
+    select s.user_id, s.team_name, 'act_new', 'c_new_' || n, 'as_new_' || n, 'ad_new_' || n,
+      (now() at time zone 'Asia/Almaty')::date, 1, 'USD'
+    from (select user_id, team_name, row_number() over (order by user_id) as n
+          from public.traffic_targetologist_settings) as s
+    where s.n % 100 = 0;
+    insert into public.traffic_leads (amocrm_lead_id, product, utm_source, utm_content, created_at)
+    select 900000000 + k, 'express', 'facebook', 'ad_new_' || (100 * (1 + k % 5)), now()
+    from generate_series(1, ${hourLeads}) as k;
+    insert into public.traffic_sales (amocrm_lead_id, product, sale_type, sale_amount, sold_at,
+      status, utm_source, utm_content)
+    select 900000000 + k, 'express', 'full', 10000, now(), 'active', 'facebook',
+      'ad_new_' || (100 * (1 + k % 5))
+    from generate_series(1, ${hourSales}) as k;
+  `);
+  const hourMs = await time(aggregate);
   // What the rollup and directory triggers cost fb-ads-sync: re-syncing today's ad rows with
   // them, and (replica mode: user triggers off) without them. Runs last: it leaves the rollup
   // out of step with the raw rows, and the data is cleared next.
@@ -93,6 +137,11 @@ async function measure(scale: Scale): Promise<Result> {
   );
   return {
     scale,
+    ads,
+    hourMs,
+    hourLeads,
+    hourSales,
+    attributeLeadMs: median(perLead),
     rawRows,
     rowsWritten,
     generateMs,
@@ -111,7 +160,9 @@ await sql`update cron.job set active = false where jobname in ('aggregate-metric
 const results: Result[] = [];
 try {
   for (const scale of scales) {
-    console.error(`[bench] ${scale.users} targetologists: generating and measuring…`);
+    console.error(
+      `[bench] ${scale.label}, ${scale.users} targetologists: generating and measuring…`,
+    );
     results.push(await measure(scale));
   }
 } finally {
@@ -124,35 +175,47 @@ console.log(
     `${navigator.hardwareConcurrency} CPUs)\n`,
 );
 console.log(
-  "| targetologists | raw ad-day rows | leads | sales | rows written | first run (ms) | " +
-    "run, median of 3 (ms) | baseline scan (ms) | run / baseline |",
+  "| data | targetologists | distinct ads | raw ad-day rows | leads | sales | rows written | " +
+    "first run (ms) | run, median of 3 (ms) | baseline scan (ms) | run / baseline | " +
+    "run after 1 h of new data (ms) |",
 );
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of results) {
   console.log(
-    `| ${r.scale.users.toLocaleString("en")} | ${r.rawRows.toLocaleString("en")} | ` +
+    `| ${r.scale.label} | ${r.scale.users.toLocaleString("en")} | ` +
+      `${r.ads.toLocaleString("en")} | ${r.rawRows.toLocaleString("en")} | ` +
       `${r.scale.leads.toLocaleString("en")} | ${r.scale.sales.toLocaleString("en")} | ` +
       `${r.rowsWritten} | ${ms(r.firstMs)} | ${ms(r.runMs)} | ${ms(r.baselineMs)} | ` +
-      `${(r.runMs / r.baselineMs).toFixed(1)}x |`,
+      `${(r.runMs / r.baselineMs).toFixed(2)}x | ${ms(r.hourMs)} |`,
   );
 }
 console.log(
-  "\n| targetologists | attribution, steady (ms) | one 30-day range (ms) | " +
+  "\n| data | targetologists | attribution, steady (ms) | one 30-day range (ms) | " +
+    "webhook attribution of one lead, median of 50 (ms) | " +
     "re-sync of today's ad rows, with / without the triggers (ms) | data generation (s) |",
 );
-console.log("| ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of results) {
   console.log(
-    `| ${r.scale.users.toLocaleString("en")} | ${ms(r.attributionMs)} | ` +
-      `${ms(r.range30Ms)} | ${ms(r.resyncMs)} / ${ms(r.resyncNoTriggersMs)} | ` +
+    `| ${r.scale.label} | ${r.scale.users.toLocaleString("en")} | ${ms(r.attributionMs)} | ` +
+      `${ms(r.range30Ms)} | ${r.attributeLeadMs.toFixed(2)} | ` +
+      `${ms(r.resyncMs)} / ${ms(r.resyncNoTriggersMs)} | ` +
       `${(r.generateMs / 1000).toFixed(0)} |`,
   );
 }
-if (results.length === 2) {
-  const [a, b] = results;
+const [small, v1k, v10k] = results;
+if (small && v1k) {
   console.log(
-    `\n10x the targetologists (same rows): run ${(b.runMs / a.runMs).toFixed(2)}x, ` +
-      `baseline ${(b.baselineMs / a.baselineMs).toFixed(2)}x.`,
+    `\nAt volume vs small data (1,000 targetologists): run ${
+      (v1k.runMs / small.runMs).toFixed(2)
+    }x, ` +
+      `webhook attribution of a lead ${(v1k.attributeLeadMs / small.attributeLeadMs).toFixed(2)}x.`,
+  );
+}
+if (v1k && v10k) {
+  console.log(
+    `10x the targetologists (same rows): run ${(v10k.runMs / v1k.runMs).toFixed(2)}x, ` +
+      `baseline ${(v10k.baselineMs / v1k.baselineMs).toFixed(2)}x.`,
   );
 }
 await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
@@ -163,7 +226,13 @@ await Deno.writeTextFile(
       postgres: version,
       cpus: navigator.hardwareConcurrency,
       runs: results.map((r) => ({
+        data: r.scale.label,
         targetologists: r.scale.users,
+        distinct_ads: r.ads,
+        run_after_one_hour_ms: Math.round(r.hourMs),
+        one_hour_leads: r.hourLeads,
+        one_hour_sales: r.hourSales,
+        webhook_attribute_lead_ms: +r.attributeLeadMs.toFixed(3),
         raw_rows: r.rawRows,
         leads: r.scale.leads,
         sales: r.scale.sales,

@@ -37,6 +37,11 @@ export function dbFailure(error: PostgrestErrorLike, status: number): Error {
   if (code === "42501" || status === 403) {
     return new HttpError(403, "forbidden", "Not allowed.");
   }
+  // A date range the SQL functions refuse (private.traffic_assert_date_range: over 366 days or
+  // outside 2000..2099): the caller's input, answered 400 with the function's own message.
+  if (code === "22023" || status === 400 && code.startsWith("22")) {
+    return new HttpError(400, "invalid_range", error.message ?? "Invalid date range.");
+  }
   if (code === "57014") {
     return new HttpError(503, "timeout", "The query took too long; try a shorter range.");
   }

@@ -7,7 +7,7 @@
  */
 import { HttpError, json, readJson } from "../../_shared/http.ts";
 import type { RouteContext } from "../context.ts";
-import { callerOf, unwrap } from "../db.ts";
+import { callerOf, dbFailure, unwrap } from "../db.ts";
 import { noQuery, parseBody, parseQuery, settingsUpdate } from "../validation.ts";
 
 /** Every readable column the response needs; never `*` (the token column is not selectable). */
@@ -67,9 +67,27 @@ export async function putSettings({ req, url, deps }: RouteContext): Promise<Res
   const caller = callerOf(req, deps);
   parseQuery(url, noQuery);
   const body = parseBody(await readJson(req, 64_000), settingsUpdate);
-  const rows = unwrap(
-    await caller.db.from("traffic_targetologist_settings").update(body)
-      .eq("user_id", caller.userId).select(COLUMNS),
-  ) as SettingsRow[];
+  const result = await caller.db.from("traffic_targetologist_settings").update(body)
+    .eq("user_id", caller.userId).select(COLUMNS);
+  if (result.error) throw claimConflict(result.error) ?? dbFailure(result.error, result.status);
+  const rows = result.data as unknown as SettingsRow[];
   return json(present(rows[0] ?? null), 200, NO_STORE);
+}
+
+/**
+ * The database refuses (SQLSTATE 23505, private.traffic_utm_sources_unique) a utm_source another
+ * targetologist already claims: utm_sources are unique across teams, case-insensitively, so a
+ * claim can never move another team's leads. The answer names the source, never its holder.
+ */
+function claimConflict(error: { code?: string; message?: string }): HttpError | null {
+  const m = /^utm_source "(.*)" is already claimed by another targetologist$/s.exec(
+    error.message ?? "",
+  );
+  if (error.code !== "23505" || !m) return null;
+  return new HttpError(
+    409,
+    "utm_source_taken",
+    `utm_source "${m[1]}" is already claimed by another targetologist; utm_sources are unique ` +
+      "across teams (case-insensitive). Use one of your own, or ask an admin to release it.",
+  );
 }
