@@ -3,7 +3,9 @@
  * 100 ad accounts x 30 days x 50 ads = 150,000 rows, 10 targetologists with 10 accounts each, one
  * `{ "days": 30 }` invocation through the gateway, then the same again (nothing changed).
  *
- * Reports rows/s, API calls against the minimum (ceil(rows / 500) per account), the function
+ * Reports wall time against the theoretical floor (pages x latency / requests allowed in flight:
+ * the function can do no better with the minimum number of calls), rows/s, API calls against the
+ * minimum (ceil(rows / 500) per account), the function
  * process's peak memory (VmHWM) and CPU time (utime + stime), and ratios against same-run
  * baselines with the function's 4 calls in flight (2 users x 2 accounts): a raw fetch loop (no
  * validation, no database) and the Meta client library alone (no database).
@@ -17,15 +19,20 @@ import { createLogger } from "../supabase/functions/_shared/logger.ts";
 import { scaledModel } from "../tests/fakes/graph-api.ts";
 import { callSync, graphUrl } from "../tests/helpers/fb-ads-sync.ts";
 import { createUser, db } from "../tests/helpers/stack.ts";
+import { clearData, generate, type Scale } from "./lib/aggregate-data.ts";
 
 const SHAPE = { users: 10, accountsPerUser: 10, campaigns: 5, adsPerCampaign: 10 };
 const DAYS = 30, LATENCY_MS = 100, PAGE = 500, IN_FLIGHT = 4;
+/** 1,000 users x 50 ads x 40 days = 2 M rows of 50,000 distinct ads. */
+const VOLUME: Scale = { users: 1000, rawRows: 2_000_000, leads: 300_000, sales: 30_000, days: 40 };
 
 const base = graphUrl().href.replace(/\/$/, "");
 const { users } = scaledModel(SHAPE); // the same accounts and tokens the fake process serves
 const accounts = users.flatMap((u) => u.accounts.map((a) => ({ id: a.id, token: u.token })));
 const rows = accounts.length * DAYS * SHAPE.campaigns * SHAPE.adsPerCampaign;
 const minimum = accounts.length * Math.ceil(rows / accounts.length / PAGE);
+/** pages x latency / allowed concurrency: no run with the minimum calls can be faster. */
+const FLOOR_S = (minimum * LATENCY_MS) / IN_FLIGHT / 1000;
 
 const stackDir = Deno.env.get("STACK_DIR") ?? new URL("../.stack", import.meta.url).pathname;
 const fnPid = Number(Deno.readTextFileSync(`${stackDir}/pids/fn-fb-ads-sync.pid`).trim());
@@ -82,42 +89,60 @@ try {
   while (!(await reader.read()).value?.includes("ready"));
   await reader.cancel();
 
-  for (const [u, { token, accounts }] of users.entries()) {
-    const user = await createUser(sql);
-    userIds.push(user.id);
-    await sql`insert into traffic_targetologist_settings
-        (user_id, team_name, facebook_access_token, fb_ad_accounts)
-      values (${user.id}, ${`bench ${u}`}, ${token}, ${accounts.map((a) => `act_${a.id}`)})`;
-  }
-  const warm = await callSync({ user_id: userIds[0], days: 1 }); // module load, JIT, connections
-  if (warm.status !== 200) throw new Error(`warm-up failed: ${warm.text}`);
-  await sql`delete from traffic_facebook_ads_raw where user_id in ${sql(userIds)}`;
-
-  const runs = [];
-  for (const run of ["first sync", "re-run, nothing changed"]) {
-    const [before, calls0, t0] = [fnProc(), await fakeCalls(), performance.now()];
-    const r = await callSync({ days: DAYS, triggered_by: "bench" });
-    const seconds = (performance.now() - t0) / 1000;
-    const after = fnProc();
-    if (r.status !== 200 || !r.json.success) {
-      throw new Error(`sync failed: ${r.text.slice(0, 400)}`);
+  /** Creates the 10 bench targetologists, syncs twice (first, then nothing changed). */
+  const phase = async (data: string) => {
+    userIds.length = 0;
+    for (const [u, { token, accounts }] of users.entries()) {
+      const user = await createUser(sql);
+      userIds.push(user.id);
+      await sql`insert into traffic_targetologist_settings
+          (user_id, team_name, facebook_access_token, fb_ad_accounts)
+        values (${user.id}, ${`bench ${u}`}, ${token}, ${accounts.map((a) => `act_${a.id}`)})`;
     }
-    runs.push({
-      run,
-      rows: r.json.records_synced,
-      changed: r.json.rows_changed,
-      seconds: +seconds.toFixed(2),
-      rows_per_s: Math.round(r.json.records_synced / seconds),
-      api_calls: r.json.api_calls,
-      fake_saw: (await fakeCalls()) - calls0,
-      minimum,
-      fn_cpu_s: +((after.cpuMs - before.cpuMs) / 1000).toFixed(2),
-      fn_peak_rss_mb: +after.hwm.toFixed(1),
-      fn_rss_before_mb: +before.rss.toFixed(1),
-    });
-  }
-  const [{ n }] = await sql`select count(*)::int as n from traffic_facebook_ads_raw
-    where user_id in ${sql(userIds)}`;
+    const warm = await callSync({ user_id: userIds[0], days: 1 }); // module load, JIT, connections
+    if (warm.status !== 200) throw new Error(`warm-up failed: ${warm.text}`);
+    await sql`delete from traffic_facebook_ads_raw where user_id in ${sql(userIds)}`;
+    const out = [];
+    for (const run of ["first sync", "re-run, nothing changed"]) {
+      const [before, calls0, t0] = [fnProc(), await fakeCalls(), performance.now()];
+      const r = await callSync({ days: DAYS, triggered_by: "bench" });
+      const seconds = (performance.now() - t0) / 1000;
+      const after = fnProc();
+      if (r.status !== 200 || !r.json.success) {
+        throw new Error(`sync failed: ${r.text.slice(0, 400)}`);
+      }
+      out.push({
+        data,
+        run,
+        rows: r.json.records_synced,
+        changed: r.json.rows_changed,
+        seconds: +seconds.toFixed(2),
+        vs_floor: +(seconds / FLOOR_S).toFixed(3),
+        rows_per_s: Math.round(r.json.records_synced / seconds),
+        api_calls: r.json.api_calls,
+        fake_saw: (await fakeCalls()) - calls0,
+        minimum,
+        fn_cpu_s: +((after.cpuMs - before.cpuMs) / 1000).toFixed(2),
+        fn_peak_rss_mb: +after.hwm.toFixed(1),
+      });
+    }
+    const [{ n }] = await sql`select count(*)::int as n from traffic_facebook_ads_raw
+      where user_id in ${sql(userIds)}`;
+    if (n !== rows) throw new Error(`${data}: ${n} rows in the table, expected ${rows}`);
+    await sql`delete from auth.users where id in ${sql(userIds)}`;
+    userIds.length = 0;
+    return out;
+  };
+
+  const runs = [...await phase("small (empty table)")];
+  // A year's volume (issue 11): 2 M ad-day rows of 50,000 distinct ads, 300 k leads, 30 k sales.
+  const t0 = performance.now();
+  await clearData(sql);
+  await generate(sql, VOLUME);
+  const volumeLoadS = +((performance.now() - t0) / 1000).toFixed(1);
+  runs.push(...await phase("at volume (2 M rows)"));
+  await clearData(sql);
+  const n = rows;
 
   const { since, until } = dateWindow({ days: DAYS, tz: "Asia/Almaty" });
   let rawRows = 0;
@@ -159,7 +184,18 @@ try {
     rows_per_s_vs_raw_fetch: +(runs[0].rows_per_s / baselines[0].rows_per_s).toFixed(2),
     rows_per_s_vs_client_library: +(runs[0].rows_per_s / baselines[1].rows_per_s).toFixed(2),
     fn_cpu_vs_client_library_cpu: +(runs[0].fn_cpu_s / baselines[1].cpu_s).toFixed(2),
-    floor_seconds: (minimum / IN_FLIGHT) * LATENCY_MS / 1000,
+    floor_seconds: FLOOR_S,
+    // The goal (issue 11 item 4): <= 1.2. Noisy on a shared CPU: read it over several runs.
+    wall_vs_floor: +(runs[0].seconds / FLOOR_S).toFixed(3),
+    wall_vs_floor_rerun: +(runs[1].seconds / FLOOR_S).toFixed(3),
+    wall_vs_floor_at_volume: +(runs[2].seconds / FLOOR_S).toFixed(3),
+    wall_vs_floor_rerun_at_volume: +(runs[3].seconds / FLOOR_S).toFixed(3),
+    volume_load_s: volumeLoadS,
+    raw_fetch_vs_floor: +(baselines[0].seconds / FLOOR_S).toFixed(3),
+    // The same ratio with this machine's own floor at this moment: the raw fetch loop (same
+    // requests, same 4 in flight, no work) measured in the same run.
+    wall_vs_raw_fetch: +(runs[0].seconds / baselines[0].seconds).toFixed(3),
+    wall_vs_raw_fetch_at_volume: +(runs[2].seconds / baselines[0].seconds).toFixed(3),
   };
   console.log(JSON.stringify(summary));
   await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
@@ -167,7 +203,7 @@ try {
     new URL("../bench-results/fb-ads-sync.json", import.meta.url),
     JSON.stringify({ ...summary, shape: SHAPE, days: DAYS, runs, baselines }, null, 2) + "\n",
   );
-  if (n !== rows || !summary.api_calls_equal_minimum) Deno.exitCode = 1;
+  if (!summary.api_calls_equal_minimum) Deno.exitCode = 1;
 } finally {
   if (userIds.length) await sql`delete from auth.users where id in ${sql(userIds)}`;
   await sql.end();

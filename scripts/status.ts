@@ -41,14 +41,19 @@ function section(title: string, rows: Record<string, unknown>[], columns?: strin
 }
 
 try {
+  // Through traffic_latest_sync_runs(): a run that died open (its process killed before it
+  // recorded the outcome) reads as failed there, not as running forever.
   const runs = await sql`
-    select distinct on (sync_type) sync_type, started_at, success, users_processed,
-           records_synced, duration_ms, error_message
-    from public.traffic_sync_history
-    order by sync_type, started_at desc`;
+    select sync_type, started_at, finished_at,
+           case when success then 'ok' when not success then 'failed' else 'running' end
+             as state,
+           details ->> 'outcome' as outcome, users_processed, records_synced, duration_ms,
+           left(error_message, 120) as error_message
+    from public.traffic_latest_sync_runs()
+    order by sync_type`;
   section("Last run per sync type", runs);
   for (const r of runs) {
-    if (r.success === false) problems.push(`last ${r.sync_type} run failed: ${r.error_message}`);
+    if (r.state === "failed") problems.push(`last ${r.sync_type} run failed: ${r.error_message}`);
   }
 
   const cron = await sql`
@@ -113,9 +118,13 @@ try {
   }
 
   // "Synced" comes from the history: an ads row's synced_at only moves when its figures change.
+  // A user counts as synced by a finished run only where that run says the user's outcome was
+  // ok (or deferred: synced, some account waits for the next run) — not when the user was
+  // skipped (another run held the lease), failed, or the run died before recording anything.
   const fresh = await sql`
     select s.team_name,
            h.last_ok_sync,
+           a.last_fb_outcome,
            r.latest_stat_date,
            m.metrics_updated_at,
            case when h.last_ok_sync is null then null
@@ -125,10 +134,28 @@ try {
     from public.traffic_targetologist_settings s
     left join lateral (
       select max(finished_at) as last_ok_sync from public.traffic_sync_history
-      where sync_type = 'facebook_ads' and success
-        and (user_id = s.user_id or (user_id is null and details -> 'users' @> jsonb_build_array(
-          jsonb_build_object('user_id', s.user_id::text))))
+      where sync_type = 'facebook_ads' and finished_at is not null
+        and (user_id = s.user_id or user_id is null)
+        and details -> 'users' @> any (array[
+          jsonb_build_array(jsonb_build_object('user_id', s.user_id::text, 'outcome', 'ok')),
+          jsonb_build_array(jsonb_build_object('user_id', s.user_id::text, 'outcome', 'deferred'))])
     ) h on true
+    left join lateral (
+      -- The newest run for this user: its own outcome, or how the run itself ended.
+      select coalesce(
+               (select u ->> 'outcome' from jsonb_array_elements(
+                  case when jsonb_typeof(x.details -> 'users') = 'array'
+                       then x.details -> 'users' else '[]' end) u
+                where u ->> 'user_id' = s.user_id::text limit 1),
+               case when x.success is null then 'running'
+                    when x.details ->> 'outcome' is not null then x.details ->> 'outcome'
+                    when x.success then 'ok' else 'failed' end) as last_fb_outcome
+      from public.traffic_sync_history x
+      where x.sync_type = 'facebook_ads'
+        and (x.user_id = s.user_id or (x.user_id is null and x.details -> 'users' @>
+          jsonb_build_array(jsonb_build_object('user_id', s.user_id::text))))
+      order by x.started_at desc limit 1
+    ) a on true
     left join lateral (
       select max(stat_date)::text as latest_stat_date
       from public.traffic_facebook_ads_raw where user_id = s.user_id
@@ -142,7 +169,10 @@ try {
   section("Freshest data per targetologist", fresh);
   for (const f of fresh) {
     if (f.sync_age_min === null || f.sync_age_min > 120) {
-      problems.push(`${f.team_name}: no successful Facebook sync in the last 2 hours`);
+      problems.push(
+        `${f.team_name}: Facebook data stale: no successful sync in the last 2 hours` +
+          (f.last_fb_outcome ? ` (last run: ${f.last_fb_outcome})` : ""),
+      );
     }
     if (f.metrics_age_min === null || f.metrics_age_min > 30) {
       problems.push(`${f.team_name}: metrics older than 30 minutes`);

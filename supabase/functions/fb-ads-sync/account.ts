@@ -1,6 +1,10 @@
 /**
  * One ad account of one user: stream Meta's pages, write each page as one batched upsert while
- * the next page downloads, and turn a failure into the account's outcome (never a throw).
+ * the next pages download, and turn a failure into the account's outcome (never a throw).
+ *
+ * Writes run one after another per account (in page order) but never hold up the download: up to
+ * `MAX_QUEUED_WRITES` pages may wait for the database before the next page is asked for. When the
+ * last page has arrived, `fetched()` hands the account's Graph slot on while its last writes finish.
  *
  * @module
  */
@@ -80,6 +84,9 @@ export function dedupeBatch(batch: InsightRow[], seen: Set<string>): AdsRow[] {
   return [...byKey.values()];
 }
 
+/** Pages held in memory waiting for the database before the download waits too. */
+export const MAX_QUEUED_WRITES = 3;
+
 function classify(err: unknown): AccountOutcomeKind {
   if (err instanceof TokenRejected) return "skipped";
   if (err instanceof TokenInvalidError) return "token_invalid";
@@ -89,13 +96,21 @@ function classify(err: unknown): AccountOutcomeKind {
   return "failed";
 }
 
-/** Syncs one account; every failure becomes the returned outcome. */
-export async function syncAccount(job: AccountJob, accountId: string): Promise<AccountOutcome> {
+/**
+ * Syncs one account; every failure becomes the returned outcome. `fetched` is called once the
+ * last page has arrived (no more Graph requests for this account), before its last writes end.
+ */
+export async function syncAccount(
+  job: AccountJob,
+  accountId: string,
+  fetched: () => void = () => {},
+): Promise<AccountOutcome> {
   const log = job.logger.child({ account_id: accountId });
   const seen = new Set<string>();
   let changed = 0;
   let writeError: unknown = null;
-  let pending: Promise<void> = Promise.resolve();
+  let chain: Promise<void> = Promise.resolve();
+  const queued: Promise<void>[] = [];
   const stream = job.facebook.fetchAccountInsights({
     token: job.token,
     accountId,
@@ -112,15 +127,20 @@ export async function syncAccount(job: AccountJob, accountId: string): Promise<A
   let failure: unknown = null;
   try {
     for await (const batch of stream) {
-      const rows = dedupeBatch(batch, seen);
-      await pending; // at most one write in flight: it overlaps the next page's download
       if (writeError) throw writeError;
-      pending = write(rows);
+      const rows = dedupeBatch(batch, seen);
+      // In page order, one at a time; skipped once a write failed (the account fails anyway).
+      chain = chain.then(() => writeError ? undefined : write(rows));
+      queued.push(chain);
+      if (queued.length >= MAX_QUEUED_WRITES) await queued.shift();
     }
-    await pending;
+    fetched();
+    await chain;
     if (writeError) throw writeError;
   } catch (err) {
-    await pending;
+    // The slot is handed on only when this settles: a rejected token must abort the user's other
+    // accounts before the next one starts.
+    await chain;
     failure = err;
   }
 

@@ -1,7 +1,10 @@
 /**
  * What a run did, per account and per user, and how that becomes the history row and the answer:
- * `success` is false when any user or account failed (a warning or a deferral is not a failure),
- * and `error_message` then says who failed and why in one readable line.
+ * `success` is false when any user or account failed, and also when a user was `skipped` because
+ * another run holds its lease (this run wrote nothing for that user, so it did not succeed for
+ * them). A warning or a deferral is not a failure. `error_message` then says who failed or was
+ * skipped and why in one readable line; the run's `outcome` is `ok`, `partial`, `failed` or
+ * `busy` (every user skipped).
  *
  * @module
  */
@@ -111,6 +114,9 @@ export function userOutcome(
   };
 }
 
+/** How a whole run ended. */
+export type RunOutcomeKind = "ok" | "partial" | "failed" | "busy";
+
 /** Totals of a run over its users. */
 export interface RunTotals {
   success: boolean;
@@ -121,20 +127,39 @@ export interface RunTotals {
   error_message: string | null;
 }
 
+/** The run's outcome: `busy` when every user was skipped, `failed` when none synced. */
+export function runOutcome(users: UserOutcome[]): RunOutcomeKind {
+  const skipped = users.filter((u) => u.outcome === "skipped").length;
+  const failed = users.filter((u) => FAILED_USER.has(u.outcome)).length;
+  if (users.length > 0 && skipped === users.length) return "busy";
+  if (failed === 0 && skipped === 0) return "ok";
+  return failed + skipped === users.length ? "failed" : "partial";
+}
+
 /** Sums the users and writes the one-line error message (at most `max` characters). */
 export function runTotals(users: UserOutcome[], max = 2000): RunTotals {
   const failed = users.filter((u) => FAILED_USER.has(u.outcome));
-  const parts = failed.map((u) =>
+  const skipped = users.filter((u) => u.outcome === "skipped");
+  const line = (u: UserOutcome, notes: string[]) =>
     `${u.team_name} (${u.user_id.slice(0, 8)}): ${u.outcome}${
-      u.errors.length ? ` - ${u.errors.join("; ")}` : ""
-    }`
-  );
-  let message = failed.length
-    ? `${failed.length} of ${users.length} user(s) failed: ${parts.join(" | ")}`
-    : null;
+      notes.length ? ` - ${notes.join("; ")}` : ""
+    }`;
+  const messages = [
+    failed.length
+      ? `${failed.length} of ${users.length} user(s) failed: ${
+        failed.map((u) => line(u, u.errors)).join(" | ")
+      }`
+      : "",
+    skipped.length
+      ? `${skipped.length} of ${users.length} user(s) skipped, nothing synced for them: ${
+        skipped.map((u) => line(u, u.warnings)).join(" | ")
+      }`
+      : "",
+  ].filter(Boolean);
+  let message = messages.length ? messages.join("; ") : null;
   if (message && message.length > max) message = `${message.slice(0, max - 1)}…`;
   return {
-    success: failed.length === 0,
+    success: failed.length === 0 && skipped.length === 0,
     users_processed: users.filter((u) => u.outcome !== "skipped").length,
     records_synced: users.reduce((n, u) => n + u.rows, 0),
     rows_changed: users.reduce((n, u) => n + u.changed, 0),

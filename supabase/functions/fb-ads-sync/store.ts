@@ -35,6 +35,15 @@ export interface AdsRow {
   reach: number | null;
 }
 
+/** What `fb_start_run` opens a run with (the database sets started_at and expires_at). */
+export interface RunStart {
+  user_id?: string | null;
+  triggered_by: string;
+  details: Record<string, unknown>;
+  /** The run's budget: the row counts as dead (closed as failed) 60 s after it. */
+  budget_ms: number;
+}
+
 /** The columns of a `traffic_sync_history` row this function writes. */
 export interface HistoryRow {
   sync_type: "facebook_ads";
@@ -62,7 +71,11 @@ export interface SyncStore {
   setTokenStatus(userId: string, tokenSha256: string, status: "ok" | "invalid"): Promise<boolean>;
   /** Queues one invocation per targetologist; returns how many. */
   fanOut(body: Record<string, unknown>): Promise<number>;
-  startRun(row: HistoryRow): Promise<number>;
+  /**
+   * Closes the facebook_ads runs that died open (`traffic_close_stale_runs`), then opens this
+   * run's row; returns its id.
+   */
+  startRun(run: RunStart): Promise<number>;
   finishRun(id: number, row: Partial<HistoryRow>): Promise<void>;
 }
 
@@ -74,14 +87,33 @@ export class StoreError extends Error {
   }
 }
 
-type Result<T> = { data: T | null; error: { message: string; code?: string } | null };
+/** The database (or PostgREST) could not be reached: a retry later may succeed. */
+export class StoreUnavailableError extends StoreError {
+  constructor(operation: string, detail: string) {
+    super(operation, detail);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+type Result<T> = {
+  data: T | null;
+  error: { message: string; code?: string } | null;
+  status?: number;
+};
+
+/** PostgREST's "cannot reach the database" codes, a 5xx from it, or no answer at all. */
+function unavailable(r: Result<unknown>): boolean {
+  const code = r.error?.code ?? "";
+  return /^PGRST00[0-3]$/.test(code) || (r.status ?? 0) >= 502 || (r.status ?? 0) === 0 ||
+    /fetch failed|connection|ECONNREFUSED|network/i.test(r.error?.message ?? "");
+}
 
 function unwrap<T>(operation: string, r: Result<T>): T {
   if (r.error) {
-    throw new StoreError(
-      operation,
-      `${r.error.message}${r.error.code ? ` (${r.error.code})` : ""}`,
-    );
+    const detail = `${r.error.message}${r.error.code ? ` (${r.error.code})` : ""}`;
+    throw unavailable(r)
+      ? new StoreUnavailableError(operation, detail)
+      : new StoreError(operation, detail);
   }
   return r.data as T;
 }
@@ -121,9 +153,14 @@ export function supabaseStore(db: SupabaseClient): SyncStore {
     async fanOut(body) {
       return Number(unwrap<number>("fb_fan_out", await db.rpc("fb_fan_out", { p_body: body })));
     },
-    async startRun(row) {
-      const r = await db.from("traffic_sync_history").insert(row).select("id").single();
-      return Number(unwrap<{ id: number }>("traffic_sync_history insert", r).id);
+    async startRun(run) {
+      const r = await db.rpc("fb_start_run", {
+        p_user_id: run.user_id ?? null,
+        p_triggered_by: run.triggered_by,
+        p_details: run.details,
+        p_budget_ms: run.budget_ms,
+      });
+      return Number(unwrap<number>("fb_start_run", r));
     },
     async finishRun(id, row) {
       const r = await db.from("traffic_sync_history").update(row).eq("id", id);

@@ -3,12 +3,19 @@
  * token, sync every ad account (bounded concurrency), and record what Meta said about the token.
  * One user's failure never stops the others: every path ends in a `UserOutcome`.
  *
+ * Concurrency counts Graph requests, not database work: an account's slot is handed to the next
+ * account as soon as its last page has arrived (its last write finishes on its own), and a user's
+ * slot to the next user as soon as every one of its accounts has been fetched (its last writes,
+ * the token verdict and the lease release finish on their own). So `userConcurrency x
+ * accountConcurrency` requests stay in flight for the whole run, never more.
+ *
  * @module
  */
 import { type FacebookClient, normalizeAccountId, scrub } from "../_shared/facebook/mod.ts";
 import { describeError } from "../_shared/http.ts";
 import type { Logger } from "../_shared/logger.ts";
 import { type AccountJob, syncAccount, TokenRejected } from "./account.ts";
+import { BOOKKEEPING_RETRY_MS, persist } from "./bookkeeping.ts";
 import { type AccountOutcome, accountOutcome, type UserOutcome, userOutcome } from "./outcome.ts";
 import type { SyncStore, SyncTarget } from "./store.ts";
 
@@ -24,6 +31,8 @@ export interface EngineDeps {
   accountConcurrency: number;
   /** Lease length; longer than the run's budget so a lease outlives its run only on a crash. */
   lockTtlSeconds: number;
+  /** Sleep between retries of the lease release through a database outage. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The window and deadline of one run. */
@@ -36,6 +45,42 @@ export interface SyncPlan {
 
 /** The lease key of one user's sync. */
 export const lockKey = (userId: string) => `fb-ads-sync:${userId}`;
+
+/**
+ * Runs `fn` over `items` with at most `limit` holding a slot at once; results keep the input
+ * order. `fn` may hand its slot on early by calling `release()` (then it keeps running without
+ * one); the slot is released when `fn` settles in any case.
+ */
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number, release: () => void) => Promise<R>,
+): Promise<R[]> {
+  let free = Math.max(1, limit);
+  const waiting: (() => void)[] = [];
+  const acquire = () =>
+    free > 0 ? (free--, Promise.resolve()) : new Promise<void>((ok) => waiting.push(ok));
+  const handBack = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  const running: Promise<R>[] = [];
+  for (let i = 0; i < items.length; i++) {
+    await acquire();
+    let held = true;
+    const release = () => {
+      if (held) {
+        held = false;
+        handBack();
+      }
+    };
+    const p = (async () => await fn(items[i], i, release))().finally(release);
+    p.catch(() => {}); // observed below; a rejection must not go unhandled meanwhile
+    running.push(p);
+  }
+  return await Promise.all(running);
+}
 
 /** Runs `fn` over `items` with at most `limit` at once; results keep the input order. */
 export async function mapLimit<T, R>(
@@ -74,20 +119,28 @@ function distinctAccounts(ids: readonly string[]): string[] {
   return [...seen];
 }
 
-/** Syncs every target, `userConcurrency` at a time. */
+/** Syncs every target, `userConcurrency` fetching at a time. */
 export function syncUsers(
   deps: EngineDeps,
   targets: readonly SyncTarget[],
   plan: SyncPlan,
 ): Promise<UserOutcome[]> {
-  return mapLimit(targets, deps.userConcurrency, (t) => syncUser(deps, t, plan));
+  return mapPool(
+    targets,
+    deps.userConcurrency,
+    (t, _i, release) => syncUser(deps, t, plan, release),
+  );
 }
 
-/** Syncs one user; never throws. */
+/**
+ * Syncs one user; never throws. `fetched` is called once every account's last page has arrived
+ * (or the user needed no Graph call): the caller may start the next user then.
+ */
 export async function syncUser(
   deps: EngineDeps,
   target: SyncTarget,
   plan: SyncPlan,
+  fetched: () => void = () => {},
 ): Promise<UserOutcome> {
   const log = deps.logger.child({ user_id: target.user_id });
   const own = target.access_token?.trim() || null;
@@ -119,10 +172,13 @@ export async function syncUser(
     return userOutcome(base, [], "failed", [safe(err)]);
   }
   if (!holder) {
-    log.info("another run is syncing this user, skipping");
+    log.warn("another run holds this user's lease: skipped, nothing synced for this user");
     return {
       ...userOutcome(base, [], "skipped"),
-      warnings: ["another run holds this user's lock"],
+      warnings: [
+        "busy: another run holds this user's lease (it is syncing them, or died and the lease " +
+        "expires on its own); nothing was synced for this user by this run",
+      ],
     };
   }
 
@@ -143,23 +199,39 @@ export async function syncUser(
       deadline: plan.deadline,
       signal: ctrl.signal,
     };
-    accounts = await mapLimit(
-      distinctAccounts(target.ad_accounts),
-      deps.accountConcurrency,
-      async (accountId) => {
-        if (ctrl.signal.aborted) {
-          return accountOutcome(accountId, "skipped", { warning: new TokenRejected().message });
-        }
-        if (deps.now() >= plan.deadline) {
-          return accountOutcome(accountId, "deferred", {
-            warning: "the run's time budget is spent",
-          });
-        }
-        const r = await syncAccount(job, accountId);
-        if (r.outcome === "token_invalid") ctrl.abort(new TokenRejected());
-        return r;
-      },
-    );
+    const ids = distinctAccounts(target.ad_accounts);
+    let pending = ids.length;
+    if (pending === 0) fetched();
+    const oneFetched = () => {
+      if (--pending === 0) fetched();
+    };
+    const account = async (accountId: string, fetchDone: () => void) => {
+      if (ctrl.signal.aborted) {
+        return accountOutcome(accountId, "skipped", { warning: new TokenRejected().message });
+      }
+      if (deps.now() >= plan.deadline) {
+        return accountOutcome(accountId, "deferred", {
+          warning: "the run's time budget is spent",
+        });
+      }
+      const r = await syncAccount(job, accountId, fetchDone);
+      if (r.outcome === "token_invalid") ctrl.abort(new TokenRejected());
+      return r;
+    };
+    accounts = await mapPool(ids, deps.accountConcurrency, async (accountId, _i, release) => {
+      let done = false;
+      const fetchDone = () => {
+        if (done) return;
+        done = true;
+        release();
+        oneFetched();
+      };
+      try {
+        return await account(accountId, fetchDone);
+      } finally {
+        fetchDone();
+      }
+    });
     if (own) {
       const rejected = accounts.some((a) => a.outcome === "token_invalid");
       const worked = accounts.some((a) => a.outcome === "ok" || a.outcome === "object_missing");
@@ -174,8 +246,21 @@ export async function syncUser(
       }
     }
   } finally {
-    await deps.store.releaseLock(lockKey(target.user_id), holder).catch((err) =>
-      log.warn("could not release the user's lock (it expires)", { error: safe(err) })
+    fetched();
+    // Through a database outage too: a lease left behind would make the next runs skip the user.
+    const clock = {
+      now: deps.now,
+      sleep: deps.sleep ?? ((ms: number) => new Promise<void>((ok) => setTimeout(ok, ms))),
+    };
+    const until = deps.now() + BOOKKEEPING_RETRY_MS;
+    await persist(
+      clock,
+      until,
+      () => deps.store.releaseLock(lockKey(target.user_id), holder!),
+      (err, attempt) =>
+        log.warn("releasing the user's lease failed, retrying", { attempt, error: safe(err) }),
+    ).catch((err) =>
+      log.error("could not release the user's lease (it expires)", { error: safe(err) })
     );
   }
   const result = userOutcome(base, accounts, undefined, extraErrors);

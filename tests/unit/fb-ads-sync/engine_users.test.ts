@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runTotals } from "../../../supabase/functions/fb-ads-sync/outcome.ts";
+import { runOutcome, runTotals } from "../../../supabase/functions/fb-ads-sync/outcome.ts";
 import { syncUser, syncUsers } from "../../../supabase/functions/fb-ads-sync/sync.ts";
 import { grant, makeAccount } from "../../fakes/graph-api.ts";
 import {
@@ -37,7 +37,7 @@ Deno.test("a database failure for one user does not stop the next user", async (
   }
 });
 
-Deno.test("a user whose lock is held is skipped without calling Meta", async () => {
+Deno.test("a user whose lease is held is skipped without calling Meta, and that is no success", async () => {
   const { model } = twoAccounts(TOKEN);
   const graph = startGraph(model);
   try {
@@ -47,14 +47,13 @@ Deno.test("a user whose lock is held is skipped without calling Meta", async () 
     const u = await syncUser(deps, target(U1, TOKEN, ["801"]), plan(clock));
     assert.equal(u.outcome, "skipped");
     assert.equal(graph.calls.length, 0);
-    assert.deepEqual(runTotals([u]), {
-      success: true,
-      users_processed: 0,
-      records_synced: 0,
-      rows_changed: 0,
-      api_calls: 0,
-      error_message: null,
-    });
+    assert.match(u.warnings[0], /^busy: another run holds this user's lease/);
+    const totals = runTotals([u]);
+    assert.equal(totals.success, false, "a run that synced nobody did not succeed");
+    assert.equal(totals.users_processed, 0);
+    assert.equal(totals.records_synced, 0);
+    assert.match(totals.error_message!, /^1 of 1 user\(s\) skipped, nothing synced for them: /);
+    assert.equal(runOutcome([u]), "busy");
   } finally {
     graph.close();
   }

@@ -3,6 +3,10 @@ import type { SupabaseClient } from "../../../supabase/functions/_shared/deps.ts
 import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
 import { loadConfig } from "../../../supabase/functions/fb-ads-sync/config.ts";
 import { createHandler } from "../../../supabase/functions/fb-ads-sync/handler.ts";
+import {
+  StoreUnavailableError,
+  supabaseStore,
+} from "../../../supabase/functions/fb-ads-sync/store.ts";
 import { grant, graphModel, makeAccount } from "../../fakes/graph-api.ts";
 import { assertNoToken, BASE, fakeClock, memoryStore, startGraph, target } from "./helpers.ts";
 
@@ -192,4 +196,73 @@ Deno.test("an unknown user is a 404; a database outage is a generic 500; both ar
   assert.doesNotMatch(await down.text(), /connection refused/);
   assert.equal(store.history[1].success, false);
   assert.match(store.history[1].error_message!, /reading the targetologists failed/);
+});
+
+Deno.test("a Graph error echoing the token URL-encoded (%7C, %7c), JSON-escaped or in base64 reaches no log, answer or history row", async () => {
+  const PIPE = `1234567890123456|Ab-Cd_Ef/Gh+Ij=${crypto.randomUUID().slice(0, 8)}`;
+  const { call, store, logger } = setup([target(U1, PIPE, ["901"])]);
+  const echoes = [
+    encodeURIComponent(PIPE),
+    encodeURIComponent(PIPE).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    JSON.stringify(PIPE).slice(1, -1),
+    btoa(PIPE),
+  ];
+  const graph = startGraph(graphModel(), () =>
+    Response.json({
+      error: {
+        message: `Invalid parameter: access token ${echoes.join(" / ")} is malformed`,
+        type: "OAuthException",
+        code: 100,
+      },
+    }, { status: 400 }));
+  try {
+    const res = await call({ user_id: U1 });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const out = JSON.parse(text);
+    assert.equal(out.success, false);
+    assert.match(out.users[0].errors[0], /Invalid parameter: access token \[redacted\]/);
+    const everything = [text, JSON.stringify(store.history), ...logger.lines];
+    assertNoToken(everything, PIPE, ...echoes, "Ab-Cd_Ef");
+  } finally {
+    graph.close();
+  }
+});
+
+Deno.test("the database unreachable when a run starts is a 503 with Retry-After, not a 500", async () => {
+  const { call, store } = setup();
+  store.startRun = () =>
+    Promise.reject(
+      new StoreUnavailableError("fb_start_run", "TypeError: fetch failed (connection refused)"),
+    );
+  for (const body of [{ days: 1 }, {}]) {
+    const res = await call(body);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "5");
+    const out = await res.json();
+    assert.equal(out.error.code, "database_unavailable");
+    assert.doesNotMatch(out.error.message, /connection refused/);
+  }
+});
+
+Deno.test("the store tells an unreachable database (no answer, 5xx, PGRST00x) from a refused call", async () => {
+  const client = (result: Record<string, unknown>) =>
+    ({ rpc: () => Promise.resolve({ data: null, ...result }) }) as unknown as SupabaseClient;
+  const down = [
+    { error: { message: "TypeError: fetch failed", code: "" }, status: 0 },
+    {
+      error: { message: "Database client error. Retrying the connection.", code: "PGRST001" },
+      status: 503,
+    },
+    { error: { message: "bad gateway" }, status: 502 },
+  ];
+  for (const r of down) {
+    await assert.rejects(supabaseStore(client(r)).targets(null), StoreUnavailableError);
+  }
+  const refused = { error: { message: "permission denied", code: "42501" }, status: 403 };
+  await assert.rejects(
+    supabaseStore(client(refused)).targets(null),
+    (err: Error) =>
+      !(err instanceof StoreUnavailableError) && /permission denied \(42501\)/.test(err.message),
+  );
 });

@@ -16,6 +16,7 @@ import type { EngineDeps } from "../../../supabase/functions/fb-ads-sync/sync.ts
 import type {
   AdsRow,
   HistoryRow,
+  RunStart,
   SyncStore,
   SyncTarget,
 } from "../../../supabase/functions/fb-ads-sync/store.ts";
@@ -116,9 +117,15 @@ export function memoryStore(targets: SyncTarget[] = []) {
       store.fanOutBodies.push(body);
       return Promise.resolve(store.queued);
     },
-    startRun(row: HistoryRow) {
+    startRun(run: RunStart) {
       const id = store.history.length + 1;
-      store.history.push({ ...row, id });
+      const { budget_ms: _budget, ...row } = run;
+      store.history.push({
+        sync_type: "facebook_ads",
+        started_at: new Date().toISOString(),
+        ...row,
+        id,
+      });
       return Promise.resolve(id);
     },
     finishRun(id: number, row: Partial<HistoryRow>) {

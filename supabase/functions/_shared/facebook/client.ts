@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Logger } from "../logger.ts";
+import { type Logger, rememberSecret } from "../logger.ts";
 import { DEFAULT_API_VERSION, DEFAULT_GRAPH_URL } from "./config.ts";
 import { DataTooLargeError, InvalidInputError, InvalidResponseError } from "./errors.ts";
 import { buildFiltering, DIGITS, INSIGHT_FIELDS, normalizeAccountId } from "./query.ts";
@@ -92,6 +92,8 @@ export function createFacebookClient(opts: FacebookClientOptions): FacebookClien
   async function* run(p: FetchInsightsParams, local: FetchStats): AsyncGenerator<InsightRow[]> {
     const { accountId, campaignIds } = checkParams(p);
     const proof = opts.appSecret ? await appSecretProof(p.token, opts.appSecret) : null;
+    // From here on no log line, error, stored row or answer of this process can carry them.
+    rememberSecret(p.token, proof, opts.appSecret);
     const auth = (u: URL) => {
       u.searchParams.set("access_token", p.token);
       if (proof) u.searchParams.set("appsecret_proof", proof);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { redact } from "../logger.ts";
+import { redactSecrets } from "../logger.ts";
 
 /** What the caller should do with a failure, as a discriminator for `switch`. */
 export type FacebookErrorKind =
@@ -106,13 +106,13 @@ export function isThrottleCode(code: number | undefined): boolean {
 }
 
 /**
- * Removes `secrets` (token, appsecret_proof) and anything shaped like a secret from `text`, and
- * trims it, so the result can go into a log line, an error message or a history row.
+ * Removes `secrets` (token, appsecret_proof) in every encoding (raw, URL-encoded, JSON-escaped,
+ * base64: `redactSecrets`) and anything shaped like a secret from `text`, and trims it, so the
+ * result can go into a log line, an error message or a history row. Redacted before trimming:
+ * a cut can never leave a recognisable head of a secret behind.
  */
 export function scrub(text: string, secrets: readonly string[] = [], max = 500): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
-  out = redact(out) as string;
+  const out = redactSecrets(text, secrets);
   return out.length > max ? `${out.slice(0, max)}…` : out;
 }
 
