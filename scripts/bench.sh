@@ -17,6 +17,9 @@ export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT 
 export AMOCRM_WEBHOOK_SECRET="${AMOCRM_WEBHOOK_SECRET:-test-webhook-secret}"
 export AMOCRM_ACCOUNT_ID="${AMOCRM_ACCOUNT_ID:-31555001}"
 export AMOCRM_SUBDOMAIN="${AMOCRM_SUBDOMAIN:-kaspiacademy}"
+# amocrm-sync reads the AmoCRM API here: bench/amocrm-sync.ts serves a fake account on this port.
+export AMOCRM_API_URL="http://127.0.0.1:$((STACK_PORT + 22))"
+export AMOCRM_ACCESS_TOKEN="${AMOCRM_ACCESS_TOKEN:-bench-amocrm-token}"
 DENO="$ROOT/node_modules/.bin/deno"
 
 bash scripts/ensure-deps.sh || exit 1

@@ -1,8 +1,9 @@
 /**
  * `npm run status`: the monitoring summary — the seed's troubleshooting section as one command.
  * Last runs per sync type, the cron jobs' last results (pg_cron and pg_net), Facebook tokens that
- * are invalid or expire within 7 days, webhook events that failed processing, and the age of the
- * freshest data per targetologist. Reads Postgres directly (SUPABASE_DB_URL).
+ * are invalid or expire within 7 days, webhook events that failed processing, the AmoCRM
+ * reconciliation (disabled webhooks, token expiry, deliveries the webhooks missed), and the age of
+ * the freshest data per targetologist. Reads Postgres directly (SUPABASE_DB_URL).
  *
  * Exits 0; with `--strict` it exits 1 when a problem is listed.
  */
@@ -115,6 +116,38 @@ try {
   }
   if (failed_events > 0) {
     problems.push(`${failed_events} webhook events failed (replay: npm run amocrm:replay)`);
+  }
+
+  // amocrm-sync (issue 13): the reconciliation with the CRM and what it says about the webhooks.
+  const amo = await sql`
+    select account, last_run_at, last_success_at, webhooks_total, webhooks_disabled,
+           array_to_string(disabled_destinations, ', ') as disabled_destinations,
+           token_expires_at, token_days_left, missed_last_run, missed_24h, missed_total,
+           left(last_error, 70) as last_error
+    from public.amocrm_sync_health()`;
+  section("AmoCRM reconciliation (amocrm-sync)", amo);
+  for (const a of amo) {
+    if (a.webhooks_disabled > 0) {
+      problems.push(
+        `AmoCRM ${a.account}: ${a.webhooks_disabled} of ${a.webhooks_total} webhook(s) disabled ` +
+          `(${a.disabled_destinations}); re-enable them in AmoCRM`,
+      );
+    }
+    if (a.token_days_left !== null && a.token_days_left < 30) {
+      problems.push(
+        a.token_days_left < 0
+          ? `AmoCRM ${a.account}: the access token has expired`
+          : `AmoCRM ${a.account}: the access token expires in ${a.token_days_left} day(s)`,
+      );
+    }
+    if (Number(a.missed_24h) > 0) {
+      problems.push(
+        `AmoCRM ${a.account}: the reconciliation restored ${a.missed_24h} lead(s) in the last ` +
+          `24 h that the webhooks missed (${a.missed_last_run} in the last run, ` +
+          `${a.missed_total} in total)`,
+      );
+    }
+    if (a.last_error) problems.push(`AmoCRM ${a.account}: last sync failed: ${a.last_error}`);
   }
 
   // "Synced" comes from the history: an ads row's synced_at only moves when its figures change.

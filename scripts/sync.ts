@@ -5,9 +5,11 @@
  * as `sync_type = 'full'`.
  *
  * Against the local stack by default (.stack/env); against a real project when SUPABASE_URL and a
- * service key (SUPABASE_SECRET_KEY, sb_secret_…, or the legacy SUPABASE_SERVICE_ROLE_KEY) are set. Exits 1 when any step failed, 2 on bad arguments.
+ * service key (SUPABASE_SECRET_KEY, sb_secret_…, or the legacy SUPABASE_SERVICE_ROLE_KEY) are set.
+ * Exits 1 when any step failed, 2 on bad arguments.
  *
- *   npm run sync -- [--days N] [--user <id or team name>] [--skip-facebook] [--skip-aggregation]
+ *   npm run sync -- [--days N] [--user <id or team name>] [--skip-facebook] [--skip-amocrm]
+ *                   [--skip-aggregation]
  */
 import { parseArgs } from "node:util";
 import { createServiceClient } from "../supabase/functions/_shared/supabase.ts";
@@ -16,9 +18,9 @@ import { invoke, type Invoked } from "./lib/invoke.ts";
 import { formatKzt, formatRoas, localToday, shiftDate } from "./lib/format.ts";
 
 const usage = "usage: npm run sync -- [--days N] [--user <id or team name>] " +
-  "[--skip-facebook] [--skip-aggregation]\n" +
-  "Runs fb-ads-sync per targetologist, then aggregate-metrics, and records a 'full' run.\n" +
-  "Local stack by default; a project with SUPABASE_URL and SUPABASE_SECRET_KEY (sb_secret_…)\n" +
+  "[--skip-facebook] [--skip-amocrm] [--skip-aggregation]\n" +
+  "Runs fb-ads-sync per targetologist, amocrm-sync, then aggregate-metrics, and records a 'full'\n" +
+  "run. Local stack by default; a project with SUPABASE_URL and SUPABASE_SECRET_KEY (sb_secret_…)\n" +
   "or the legacy SUPABASE_SERVICE_ROLE_KEY set.";
 
 let args;
@@ -29,6 +31,7 @@ try {
       days: { type: "string", default: "30" },
       user: { type: "string" },
       "skip-facebook": { type: "boolean", default: false },
+      "skip-amocrm": { type: "boolean", default: false },
       "skip-aggregation": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -145,6 +148,48 @@ if (!args["skip-facebook"]) {
       fbFailed ? "⚠️ Facebook Ads Sync finished with errors" : "✅ Facebook Ads Sync complete"
     }\n`,
   );
+}
+
+// The reconciliation with AmoCRM (issue 13) before the aggregation, so the numbers include
+// what the webhooks missed. One run covers the whole account (not per user).
+if (!args["skip-amocrm"]) {
+  console.log("[Manual] 🔁 AmoCRM reconciliation...");
+  const res = await invoke(supabase, "amocrm-sync", { triggered_by: "manual" });
+  const body = res.body as {
+    leads_read?: number;
+    events_read?: number;
+    leads_changed?: number;
+    sales_changed?: number;
+    missed?: number;
+    api_calls?: number;
+    partial?: boolean;
+    warnings?: string[];
+    error?: { code?: string; message?: string } | null;
+  } | null;
+  steps.push({
+    step: "amocrm",
+    status: res.status,
+    missed: body?.missed,
+    leads_changed: body?.leads_changed,
+    sales_changed: body?.sales_changed,
+  });
+  if (res.status === 503 && body?.error?.code === "not_configured") {
+    console.log("[AmoCRM] ⏭️ not configured (AMOCRM_ACCESS_TOKEN unset): skipped\n");
+  } else if (!res.ok || !body || body.error) {
+    const why = body?.error?.message ?? res.message;
+    failures.push(`AmoCRM reconciliation: ${why}`);
+    console.log(`[AmoCRM] ❌ ${why}\n`);
+  } else {
+    recordsSynced += (body.leads_read ?? 0) + (body.events_read ?? 0);
+    console.log(
+      `[AmoCRM] ✅ ${body.leads_read} changed leads and ${body.events_read} events read in ` +
+        `${body.api_calls} API calls: ${body.leads_changed} leads and ${body.sales_changed} ` +
+        `sales changed, ${body.missed} restored that the webhooks missed` +
+        (body.partial ? " (stopped at its deadline; the next run resumes)" : ""),
+    );
+    for (const w of body.warnings ?? []) console.log(`[AmoCRM] ⚠️ ${w}`);
+    console.log("");
+  }
 }
 
 if (!args["skip-aggregation"]) {

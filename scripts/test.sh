@@ -52,6 +52,14 @@ export AMOCRM_WEBHOOK_SECRET="${AMOCRM_WEBHOOK_SECRET:-test-webhook-secret}"
 export AMOCRM_ACCOUNT_ID="${AMOCRM_ACCOUNT_ID:-31555001}"
 export AMOCRM_SUBDOMAIN="${AMOCRM_SUBDOMAIN:-kaspiacademy}"
 
+# amocrm-sync reads the AmoCRM API here: tests/integration/amocrm-sync*.test.ts serve a fake AmoCRM
+# account on this loopback port. The token is a JWT-shaped long-lived token expiring in 20 days
+# (so the 30-day expiry warning shows); backoffs are short so 429/403 tests take milliseconds.
+export AMOCRM_API_URL="http://127.0.0.1:$((STACK_PORT + 22))"
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+AMOCRM_ACCESS_TOKEN="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '{"exp":%s,"jti":"test"}' "$(($(date +%s) + 20 * 86400))" | b64url).c2lnbmF0dXJl"
+export AMOCRM_ACCESS_TOKEN AMOCRM_BACKOFF_MS=20 AMOCRM_BLOCK_WAIT_MS=50
+
 stop_stack() { bash scripts/stack/stop.sh --quiet; }
 trap stop_stack EXIT
 stop_stack

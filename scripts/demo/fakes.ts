@@ -8,7 +8,10 @@
  * - the National Bank of Kazakhstan rates feed (`?fdate=DD.MM.YYYY`): data.ts's rates, an empty
  *   publication on Saturdays and Sundays.
  *
- * Usage: deno run -A scripts/demo/fakes.ts <graphPort|0> <nbkPort>   (0: no Graph API)
+ * - an AmoCRM account's API v4 (tests/fakes/amocrm-api.ts) serving the same simulated deals as
+ *   the webhooks (crm.ts, for DEMO_NOW_MS), for amocrm-sync to reconcile with.
+ *
+ * Usage: deno run -A scripts/demo/fakes.ts <graphPort|0> <nbkPort> [amocrmPort]   (0: no Graph API)
  */
 import {
   type FakeAccount,
@@ -18,8 +21,12 @@ import {
   serveGraphApi,
 } from "../../tests/fakes/graph-api.ts";
 import { adMetrics, allAccounts, type DemoAccount, nbkRates, TEAMS } from "./data.ts";
+import { serveFakeAmoApi } from "../../tests/fakes/amocrm-api.ts";
+import { localToday } from "../lib/format.ts";
+import { demoCrm } from "./amocrm.ts";
+import { demoLeads } from "./crm.ts";
 
-const [graphPort, nbkPort] = Deno.args.map(Number);
+const [graphPort, nbkPort, amocrmPort] = Deno.args.map(Number);
 
 /** Answers `${ad_id}|${day}` lookups with the demo's figures, for any day asked. */
 class DemoFigures extends Map<string, Partial<Metrics>> {
@@ -116,3 +123,14 @@ Deno.serve({ hostname: "127.0.0.1", port: nbkPort, onListen: () => {} }, (req) =
   return new Response(nbkXml(fdate), { headers: { "content-type": "text/xml; charset=utf-8" } });
 });
 console.log(`nbk: simulated rates feed on 127.0.0.1:${nbkPort}`);
+
+if (amocrmPort > 0) {
+  const nowMs = Number(Deno.env.get("DEMO_NOW_MS") || Date.now());
+  const today = localToday(Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty", new Date(nowMs));
+  const crm = demoCrm(demoLeads(today, nowMs), Deno.env.get("AMOCRM_ACCESS_TOKEN") ?? "");
+  crm.onRequest = (path) => console.log(`amocrm: GET ${path}`);
+  serveFakeAmoApi(crm, amocrmPort);
+  console.log(
+    `amocrm: simulated AmoCRM API v4 on 127.0.0.1:${amocrmPort} (${crm.leads.size} deals)`,
+  );
+}

@@ -2,6 +2,7 @@
  * The TypeScript steps of `npm run demo` (scripts/demo.sh runs them in order):
  *
  *   deno run -A scripts/demo/main.ts prepare   seed users + settings + pipelines, post webhooks
+ *   deno run -A scripts/demo/main.ts verify    the ledger equals the one with every webhook delivered
  *   deno run -A scripts/demo/main.ts report    the dashboard table and the commands to explore
  *   deno run -A scripts/demo/main.ts summary   what the demo data should add up to (no stack)
  *
@@ -15,7 +16,9 @@ import { userJwt } from "../lib/jwt.ts";
 import { loadStackEnv } from "../lib/stack-env.ts";
 import { formatTable } from "../lib/table.ts";
 import { ADMIN, TEAMS } from "./data.ts";
-import { demoLeads } from "./crm.ts";
+import { demoLeads, LEAD_ID_BASE } from "./crm.ts";
+import { dropped } from "./amocrm.ts";
+import { postgres } from "../lib/deps.ts";
 import { seedDemo } from "./seed.ts";
 import { postWebhooks } from "./webhooks.ts";
 import { METRICS_PATH, metricsTable, readMetrics } from "./report.ts";
@@ -23,7 +26,9 @@ import { expectedFigures } from "./summary.ts";
 import { explore } from "./explore.ts";
 
 const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
-const today = localToday(tz);
+// One instant for every step (and the fake AmoCRM API in fakes.ts): the same simulated deals.
+const nowMs = Number(Deno.env.get("DEMO_NOW_MS") || Date.now());
+const today = localToday(tz, new Date(nowMs));
 const realAccounts = (Deno.env.get("DEMO_FB_AD_ACCOUNTS") ?? "").split(",").map((s) => s.trim())
   .filter(Boolean);
 
@@ -38,9 +43,9 @@ switch (Deno.args[0]) {
         TEAMS.map((t) => t.team_name).join(", ")
       }), their settings and 3 AmoCRM pipelines`,
     );
-    const leads = demoLeads(today, Date.now());
+    const leads = demoLeads(today, nowMs);
     const started = Date.now();
-    const posted = await postWebhooks(env.SUPABASE_URL, secret, leads);
+    const posted = await postWebhooks(env.SUPABASE_URL, secret, leads, 4, dropped);
     const events = leads.reduce((n, l) => n + l.events.length, 0);
     console.log(
       `[demo] simulated AmoCRM: ${leads.length} leads, ${events} lead events in ${posted.bodies} ` +
@@ -48,6 +53,27 @@ switch (Deno.args[0]) {
           Object.entries(posted.events).map(([k, v]) => `${v} ${k}`).join(", ")
         }) in ${Date.now() - started} ms`,
     );
+    const ledger = await ledgerCheck(env.SUPABASE_DB_URL, leads);
+    console.log(
+      `[demo] the simulated AmoCRM dropped ${posted.dropped} of ${posted.bodies} webhooks: the ` +
+        `ledger has ${ledger.actual.sales} active sales / ${ledger.actual.revenue} KZT of ` +
+        `${ledger.expected.sales} / ${ledger.expected.revenue} KZT (${ledger.wrong} leads differ); ` +
+        `the sync's AmoCRM reconciliation restores them`,
+    );
+    break;
+  }
+  case "verify": {
+    const env = loadStackEnv(["SUPABASE_DB_URL"]);
+    const ledger = await ledgerCheck(env.SUPABASE_DB_URL, demoLeads(today, nowMs));
+    if (ledger.wrong === 0) {
+      console.log(
+        `[demo] ✅ after amocrm-sync the ledger equals the one with every webhook delivered: ` +
+          `${ledger.actual.sales} active sales, ${ledger.actual.revenue} KZT, ${ledger.actual.leads} leads`,
+      );
+    } else {
+      console.log(`[demo] ❌ ${ledger.wrong} leads still differ from every-webhook-delivered`);
+      Deno.exit(1);
+    }
     break;
   }
   case "report": {
@@ -65,7 +91,7 @@ switch (Deno.args[0]) {
     break;
   }
   case "summary": {
-    const rows = expectedFigures(today, demoLeads(today, Date.now())).map((e) => ({
+    const rows = expectedFigures(today, demoLeads(today, nowMs)).map((e) => ({
       team: e.team_name,
       period: e.period,
       spend: Object.entries(e.spend).map(([c, v]) => `${v} ${c}`).join(" + "),
@@ -78,8 +104,46 @@ switch (Deno.args[0]) {
     break;
   }
   default:
-    console.error("usage: main.ts prepare | report | summary");
+    console.error("usage: main.ts prepare | verify | report | summary");
     Deno.exit(2);
 }
+/**
+ * The demo leads' rows against what every webhook delivered gives: each lead present, not
+ * deleted, with its active sale's amount (0 when it has none).
+ */
+async function ledgerCheck(dbUrl: string, leads: ReturnType<typeof demoLeads>) {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`
+      select l.amocrm_lead_id::int as id, l.status_id::int as status,
+        coalesce(s.sale_amount, 0)::int as amount
+      from public.traffic_leads l
+      left join public.traffic_sales s on s.amocrm_lead_id = l.amocrm_lead_id and s.status = 'active'
+      where l.amocrm_lead_id between ${LEAD_ID_BASE} and ${LEAD_ID_BASE + 99_999}`;
+    const got = new Map(rows.map((r) => [r.id as number, r]));
+    let wrong = 0;
+    for (const l of leads) {
+      const row = got.get(l.id);
+      const status = l.events[l.events.length - 1].status;
+      if (!row || row.amount !== l.amount || row.status !== status) wrong++;
+    }
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    return {
+      wrong,
+      expected: {
+        sales: leads.filter((l) => l.amount > 0).length,
+        revenue: sum(leads.map((l) => l.amount)),
+      },
+      actual: {
+        leads: rows.length,
+        sales: rows.filter((r) => r.amount > 0).length,
+        revenue: sum(rows.map((r) => r.amount as number)),
+      },
+    };
+  } finally {
+    await sql.end();
+  }
+}
+
 // Nothing should be left running, but an open handle must not keep the demo waiting.
 Deno.exit(0);

@@ -1,7 +1,7 @@
 /**
  * The simulated AmoCRM: POSTs the demo's webhook bodies (crm.ts) to
  * `/functions/v1/amocrm-webhook?secret=…` over HTTP, oldest first, a few at a time, and counts
- * the answers. A body the function did not store (not 200) is an error.
+ * the answers; the bodies `drop` selects are never sent (AmoCRM gave up on them). A body the function did not store (not 200) is an error.
  *
  * @module
  */
@@ -9,6 +9,8 @@ import { crmBodies, type DemoLead } from "./crm.ts";
 
 export interface PostResult {
   bodies: number;
+  /** Bodies the simulated AmoCRM never delivered (`drop`). */
+  dropped: number;
   events: Record<string, number>;
 }
 
@@ -17,8 +19,10 @@ export async function postWebhooks(
   secret: string,
   leads: DemoLead[],
   concurrency = 4,
+  drop: (index: number) => boolean = () => false,
 ): Promise<PostResult> {
-  const bodies = crmBodies(leads);
+  const all = crmBodies(leads);
+  const bodies = all.filter((_, i) => !drop(i));
   const url = new URL(`${supabaseUrl}/functions/v1/amocrm-webhook`);
   url.searchParams.set("secret", secret);
   const events: Record<string, number> = {};
@@ -40,5 +44,5 @@ export async function postWebhooks(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { bodies: bodies.length, events };
+  return { bodies: all.length, dropped: all.length - bodies.length, events };
 }

@@ -11,7 +11,7 @@ POSTGREST_PORT=$((STACK_PORT + 2))
 PG_BIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v initdb 2>/dev/null || echo /usr/bin/x)")
 DENO="$ROOT/node_modules/.bin/deno"
 DB_URL="postgresql://postgres:postgres@127.0.0.1:$PG_PORT/postgres"
-FUNCTIONS=(fb-ads-sync aggregate-metrics amocrm-webhook traffic-api)
+FUNCTIONS=(fb-ads-sync aggregate-metrics amocrm-webhook amocrm-sync traffic-api)
 
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 log() { echo "[stack] $*"; }

@@ -1,0 +1,29 @@
+/**
+ * The request body of amocrm-sync, validated with zod: `{}` or `{ "triggered_by": "cron" }`
+ * (the scheduled run), `{ "triggered_by": "manual" }` (npm run sync). Nothing else: the run's
+ * window comes from the stored watermarks, never from the caller.
+ *
+ * @module
+ */
+import { z } from "../_shared/deps.ts";
+import { HttpError } from "../_shared/http.ts";
+
+const schema = z.strictObject({
+  triggered_by: z.string().regex(
+    /^[A-Za-z0-9_.:-]{1,40}$/,
+    "triggered_by must be 1-40 letters, digits or _ . : -",
+  ).optional(),
+});
+
+/** `{ triggeredBy }` from a parsed JSON body (null/empty body = `{}`); 400 otherwise. */
+export function parseSyncRequest(body: unknown): { triggeredBy: string } {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const message = issue.code === "unrecognized_keys"
+      ? `unknown field(s) ${issue.keys.join(", ")}; expected triggered_by`
+      : `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
+    throw new HttpError(400, "invalid_body", `Invalid request body: ${message}.`);
+  }
+  return { triggeredBy: parsed.data.triggered_by ?? "api" };
+}
