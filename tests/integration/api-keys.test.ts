@@ -187,6 +187,7 @@ test("manual sync: npm run sync works with SUPABASE_SECRET_KEY and with the lega
         team,
         "--days",
         "2",
+        "--skip-amocrm",
         "--skip-aggregation",
       );
       if (kind === "wrong") {
