@@ -1,117 +1,167 @@
 /**
- * `GET /functions/v1/traffic-api/metrics` under concurrent load on the local stack, over loopback
- * through the gateway, against a same-run baseline: the very query the function sends, straight
- * to PostgREST (`GET /rest/v1/traffic_aggregated_metrics`, same select list, filter and order)
- * with the same user JWT. The ratio is the function's cost: one more process hop, reading the
- * caller, validation, sorting, hashing the body for the ETag.
+ * traffic-api's four data routes under 16 connections (wrk), through the gateway, against the
+ * bench-only baseline `bare-read` (bench/functions/bare-read: gateway → Deno function →
+ * supabase-js → PostgREST, one `select=*` of a one-row table as the caller) — for a targetologist
+ * and for an admin over 1,000 teams, on small data and then at a year's volume
+ * (bench/lib/aggregate-data.ts: 50k ads, 2M ad-day rows, 300k leads, 30k sales).
  *
- * Two callers: a targetologist (their 3 rows) and an admin (every team's rows and the totals).
- * Environment: the stack's (`.stack/env` or `$STACK_DIR/env`), `BENCH_CONCURRENCY` (16),
- * `BENCH_SECONDS` (10, per run), `BENCH_TEAMS` (200). Writes `bench-results/traffic-api.json`.
- * Exits 1 when a request failed.
+ * Routes: `GET /metrics` (all three stored periods), `/metrics/range` and `/daily` over the last
+ * 30 days, `/campaigns?period=7d` (campaign level, first 100 rows), each right after a run of
+ * the baseline with the same JWT. Goal (issue 11): each ≥ 0.8× the baseline's rps with p99 ≤
+ * 1.25× its p99.
+ *
+ * Environment: the stack's, `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run). Writes
+ * `bench-results/traffic-api.json`. Exits 1 when a request did not answer 200.
  */
-import { metricsRow, selectFor } from "../supabase/functions/traffic-api/responses.ts";
-import { createUser, db, stackEnv } from "../tests/helpers/stack.ts";
-import { type LoadResult, printTable, runLoad } from "./lib/load.ts";
+import { addDays, localDate } from "../supabase/functions/_shared/dates.ts";
+import { userJwt } from "../scripts/lib/jwt.ts";
+import { db, stackEnv } from "../tests/helpers/stack.ts";
+import {
+  benchUserId,
+  clearData,
+  generateYear,
+  SMALL_DATA,
+  YEAR_VOLUME,
+  type YearScale,
+} from "./lib/aggregate-data.ts";
+import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
+import { printTable } from "./lib/load.ts";
+import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
 const env = stackEnv();
-const concurrency = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 16);
-const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
-const teams = Number(Deno.env.get("BENCH_TEAMS") ?? 200);
-
+const connections = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 16);
+const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 8);
 const sql = db();
-const user = await createUser(sql);
-const admin = await createUser(sql, { admin: true });
-// `teams` targetologists (the measured user among them), 3 stored periods each, plus the totals.
-const others = await sql`insert into auth.users (id, email)
-  select gen_random_uuid(), 'bench-' || g || '-' || ${user.id} || '@example.test'
-  from generate_series(1, ${teams - 1}) g
-  returning id`;
-const ids = [user.id, ...others.map((r) => r.id as string)];
-const [{ had_totals }] = await sql`select count(*)::int as had_totals
-  from public.traffic_aggregated_metrics where user_id is null`;
-await sql`insert into public.traffic_aggregated_metrics (user_id, team_name, period,
-    period_start, period_end, spend_usd, spend_kzt, impressions, clicks, leads, total_revenue,
-    total_sales, roas, cpa_usd, computed_at)
-  select u, 'Team ' || left(u::text, 8), p, current_date - 29, current_date,
-    round((random() * 1000)::numeric, 2), round((random() * 500000)::numeric, 2),
-    (random() * 1e6)::bigint, (random() * 1e4)::bigint, (random() * 100)::int,
-    round((random() * 1e6)::numeric, 2), (random() * 20)::int, random()::numeric, 12.5, now()
-  from unnest(${ids}::uuid[]) as u, unnest(array['today', '7d', '30d']) as p
-  union all
-  select null, 'All teams', p, current_date - 29, current_date, 1, 1, 1, 1, 1, 1, 1, 1, 1, now()
-  from unnest(array['today', '7d', '30d']) as p
-  on conflict on constraint traffic_aggregated_metrics_user_period_key do nothing`;
-const [{ rows: adminRows }] = await sql`select count(*)::int as rows
-  from public.traffic_aggregated_metrics`;
+await prepareBaselines(sql, env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
 
-const periods = "today,7d,30d";
-const apiUrl = `${env.SUPABASE_URL}/functions/v1/traffic-api/metrics?period=${periods}`;
-// What traffic-api itself sends (one page: fewer than 1000 rows here).
-const baseUrl = `${env.SUPABASE_URL}/rest/v1/traffic_aggregated_metrics?select=${
-  selectFor(metricsRow)
-}&period=in.(${periods})&order=user_id.nullsfirst,period&offset=0&limit=1000`;
-
-async function rows(url: string, headers: HeadersInit): Promise<number> {
-  const body = await (await fetch(url, { headers })).json();
-  return (Array.isArray(body) ? body : body.data)?.length ?? -1;
-}
-
-const scenarios = [
-  { name: "targetologist", jwt: user.jwt, rows: 3 },
-  { name: "admin", jwt: admin.jwt, rows: adminRows },
+const today = localDate(new Date(), "Asia/Almaty");
+const last30 = `from=${addDays(today, -29)}&to=${today}`;
+const ROUTES = [
+  "/metrics",
+  `/metrics/range?${last30}`,
+  `/daily?${last30}`,
+  "/campaigns?period=7d",
 ];
-const results: LoadResult[] = [];
-const ratios: Record<string, number> = {};
-for (const s of scenarios) {
-  const headers = { authorization: `Bearer ${s.jwt}`, apikey: env.SUPABASE_ANON_KEY };
-  const got = [await rows(apiUrl, headers), await rows(baseUrl, headers)];
-  if (got[0] !== s.rows || got[1] !== s.rows) {
-    throw new Error(`${s.name}: expected ${s.rows} rows, got ${got.join(" / ")}`);
+const fnUrl = (p: string) => `${env.SUPABASE_URL}/functions/v1/traffic-api${p}`;
+const baseUrl = `${env.SUPABASE_URL}/functions/v1/bare-read`;
+
+const target = {
+  name: "targetologist",
+  jwt: await userJwt(env.SUPABASE_JWT_SECRET, { id: benchUserId(1) }),
+};
+const admin = {
+  name: "admin",
+  jwt: await userJwt(env.SUPABASE_JWT_SECRET, {
+    id: crypto.randomUUID(),
+    appMetadata: { traffic_role: "admin" },
+  }),
+};
+
+interface Row {
+  phase: string;
+  caller: string;
+  route: string;
+  result: WrkResult;
+  base: WrkResult;
+  rps_ratio: number;
+  p99_ratio: number;
+  bytes: number;
+}
+const rows: Row[] = [];
+const baselines: WrkResult[] = [];
+
+async function measure(phase: string, scale: YearScale): Promise<void> {
+  await retryDeadlock(() => clearData(sql));
+  const t0 = performance.now();
+  await generateYear(sql, scale);
+  const [c] = await sql`select (select count(*) from private.traffic_ad_directory)::int as ads,
+    (select count(*) from public.traffic_facebook_ads_raw)::int as ad_days,
+    (select count(*) from public.traffic_leads)::int as leads,
+    (select count(*) from public.traffic_sales)::int as sales,
+    (select count(*) from public.traffic_targetologist_settings)::int as teams`;
+  console.log(
+    `${phase}: loaded ${c.teams} teams, ${c.ads} ads, ${c.ad_days} ad-day rows, ${c.leads} ` +
+      `leads, ${c.sales} sales in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  for (const caller of [target, admin]) {
+    const headers = { authorization: `Bearer ${caller.jwt}`, apikey: env.SUPABASE_ANON_KEY };
+    for (const route of ROUTES) {
+      const res = await fetch(fnUrl(route), { headers });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${route} as ${caller.name}: ${res.status} ${text}`);
+      // The baseline runs right before each route (the machine is shared: load drifts).
+      const base = await runWrk({
+        name: `${phase} ${caller.name} bare-read (for ${route.split("?")[0]})`,
+        url: baseUrl,
+        headers,
+        connections,
+        seconds,
+      });
+      baselines.push(base);
+      const result = await runWrk({
+        name: `${phase} ${caller.name} ${route.split("?")[0]}`,
+        url: fnUrl(route),
+        headers,
+        connections,
+        seconds,
+      });
+      rows.push({
+        phase,
+        caller: caller.name,
+        route,
+        result,
+        base,
+        rps_ratio: ratio(result.rps, base.rps),
+        p99_ratio: ratio(result.p99, base.p99),
+        bytes: text.length,
+      });
+    }
   }
-  const send = (url: string) => async () => {
-    const res = await fetch(url, { headers });
-    await res.arrayBuffer();
-    return res.status === 200;
-  };
-  const base = await runLoad({
-    name: `postgrest ${s.name} (${s.rows} rows)`,
-    concurrency,
-    seconds,
-    send: send(baseUrl),
-  });
-  const api = await runLoad({
-    name: `traffic-api ${s.name} (${s.rows} rows)`,
-    concurrency,
-    seconds,
-    send: send(apiUrl),
-  });
-  results.push(base, api);
-  const r = (x: number, y: number) => Math.round((x / y) * 100) / 100;
-  ratios[`${s.name}_rps_vs_postgrest`] = r(api.rps, base.rps);
-  ratios[`${s.name}_p50_vs_postgrest`] = r(api.p50, base.p50);
-  ratios[`${s.name}_p99_vs_postgrest`] = r(api.p99, base.p99);
 }
 
-await sql`delete from auth.users where id = any(${[...ids, admin.id]}::uuid[])`;
-if (had_totals === 0) {
-  await sql`delete from public.traffic_aggregated_metrics where user_id is null
-    and team_name = 'All teams' and spend_usd = 1`;
+try {
+  await measure("small", SMALL_DATA);
+  await measure("volume", YEAR_VOLUME);
+} finally {
+  await retryDeadlock(() => clearData(sql));
+  await sql.end();
 }
-await sql.end();
 
-console.log(`traffic-api bench: GET /metrics, ${concurrency} connections, ${seconds} s per run`);
-printTable(results);
 console.log(
-  "ratios (traffic-api / PostgREST): " +
-    Object.entries(ratios).map(([k, v]) => `${k} ${v}`).join(", "),
+  `\ntraffic-api bench: wrk, ${connections} connections, ${seconds} s per run; baseline bare-read`,
 );
+printTable(rows.flatMap((r) => [r.base, r.result]));
+console.log(
+  "\nroute (caller) | small rps× / p99× | volume rps× / p99× | body bytes (volume) | " +
+    "baseline small / volume (req/s, p99 ms)",
+);
+for (const r of rows.filter((r) => r.phase === "small")) {
+  const v = rows.find((x) => x.phase === "volume" && x.caller === r.caller && x.route === r.route);
+  const ok = (x?: Row) => x && x.rps_ratio >= 0.8 && x.p99_ratio <= 1.25 ? "ok" : "MISS";
+  console.log(
+    `${r.route.split("?")[0]} (${r.caller}) | ${r.rps_ratio} / ${r.p99_ratio} ${ok(r)} | ` +
+      `${v?.rps_ratio} / ${v?.p99_ratio} ${ok(v)} | ${v?.bytes} | ${r.base.rps}, ${r.base.p99} / ` +
+      `${v?.base.rps}, ${v?.base.p99}`,
+  );
+}
 await Deno.mkdir(new URL("../bench-results/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("../bench-results/traffic-api.json", import.meta.url),
-  JSON.stringify({ concurrency, seconds, teams, results, ratios }, null, 2) + "\n",
+  JSON.stringify(
+    {
+      connections,
+      seconds,
+      rows: rows.map(({ result: { okIds: _, ...r }, base: { okIds: __, ...b }, ...x }) => ({
+        ...x,
+        result: r,
+        base: b,
+      })),
+    },
+    null,
+    2,
+  ) + "\n",
 );
-if (results.some((r) => r.errors > 0)) {
+if ([...rows.map((r) => r.result), ...baselines].some((r) => r.errors > 0)) {
   console.error("FAIL: some requests did not answer 200");
   Deno.exit(1);
 }

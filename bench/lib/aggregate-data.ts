@@ -85,3 +85,123 @@ export async function generate(sql: Sql, s: Scale): Promise<void> {
   `);
   await sql.unsafe("vacuum analyze");
 }
+
+/**
+ * A year of a busy team's data, for the webhook and traffic-api benchmarks (issue 11): `users`
+ * targetologists (ids and emails as `generate`'s, so `clearData` removes them), `ads` distinct ads
+ * (each of its owner's `ads / users`) that each run `adDays / ads` consecutive days somewhere in
+ * the last `days`, `leads` leads attributed to an ad of their owner (utm_content = ad id), the
+ * first `sales` of them sold, weekday USD/EUR rates, and the stored dashboard rows (3 periods per
+ * targetologist plus the team totals) with long numeric fractions, as the aggregation writes them.
+ */
+export interface YearScale {
+  users: number;
+  ads: number;
+  adDays: number;
+  leads: number;
+  sales: number;
+  days: number;
+}
+
+/** The volume every webhook/API benchmark loads first (GUIDE: ≥ 50k ads, 2M ad-day rows, …). */
+export const YEAR_VOLUME: YearScale = {
+  users: 1000,
+  ads: 50_000,
+  adDays: 2_000_000,
+  leads: 300_000,
+  sales: 30_000,
+  days: 365,
+};
+
+/** The same teams with a week of small data: 1 ad each, 1,000 leads, 100 sales. */
+export const SMALL_DATA: YearScale = {
+  users: 1000,
+  ads: 1000,
+  adDays: 7000,
+  leads: 1000,
+  sales: 100,
+  days: 7,
+};
+
+/** The id `generate`/`generateYear` give bench user `i` (1-based). */
+export function benchUserId(i: number): string {
+  return `00000000-0000-4000-a000-${i.toString(16).padStart(12, "0")}`;
+}
+
+/** Generates `s` (after `clearData`), ending today in Asia/Almaty. */
+export async function generateYear(sql: Sql, s: YearScale): Promise<void> {
+  const perUser = Math.max(1, Math.round(s.ads / s.users));
+  const run = Math.max(1, Math.min(s.days, Math.round(s.adDays / (perUser * s.users))));
+  const today = `(now() at time zone 'Asia/Almaty')::date`;
+  await sql.unsafe(`
+    create temp table bench_users on commit drop as
+      select i, ('00000000-0000-4000-a000-' || lpad(to_hex(i), 12, '0'))::uuid as id,
+        'Team ' || lpad(i::text, 4, '0') as team
+      from generate_series(1, ${s.users}) as i;
+    insert into auth.users (id, email) select id, 'bench-' || i || '@bench.test' from bench_users;
+    insert into public.traffic_targetologist_settings (user_id, team_name, utm_sources)
+      select id, team, array['src_' || i] from bench_users;
+
+    -- The ad-day rows go in with triggers off, then the rollup and the ad directory are rebuilt
+    -- once (traffic_rebuild_rollups, the repair path): the same tables, in a fraction of the time.
+    set local session_replication_role = replica;
+    insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id, campaign_id,
+      campaign_name, adset_id, adset_name, ad_id, ad_name, stat_date, spend, account_currency,
+      impressions, clicks, reach)
+    select u.id, u.team, 'act_' || u.i, 'c_' || u.i || '_' || (a % 5), 'Campaign ' || (a % 5),
+      'as_' || u.i || '_' || (a % 10), 'Ad set ' || (a % 10), 'ad_' || u.i || '_' || a,
+      'Ad ' || a, ${today} - (st.start + d),
+      round((random() * 100)::numeric, 2),
+      case u.i % 10 when 0 then 'EUR' when 1 then 'KZT' else 'USD' end,
+      (random() * 10000)::int, (random() * 200)::int, (random() * 8000)::int
+    from bench_users u
+    cross join generate_series(1, ${perUser}) as a
+    cross join lateral (select ((u.i * 7 + a * 13) % ${s.days - run + 1}) as start) as st
+    cross join generate_series(0, ${run - 1}) as d;
+    set local session_replication_role = origin;
+    select public.traffic_rebuild_rollups();
+
+    insert into public.exchange_rates (rate_date, currency, rate_kzt, source)
+    select day::date, cur, case cur when 'USD' then 470 + (n % 13) else (470 + (n % 13)) * 1.1 end,
+      'bench'
+    from generate_series(${today} - ${s.days + 7}, ${today}, interval '1 day')
+      with ordinality as g(day, n)
+    cross join (values ('USD'), ('EUR')) as c(cur)
+    where extract(isodow from day) < 6
+    on conflict do nothing;
+
+    insert into public.traffic_leads (amocrm_lead_id, product, utm_source, utm_content, user_id,
+      attributed_by, attributed_at, created_at)
+    select k, (array['challenge3d', 'express', 'intensive1d'])[1 + k % 3], 'facebook',
+      'ad_' || pick.u || '_' || (1 + k % ${perUser}),
+      ('00000000-0000-4000-a000-' || lpad(to_hex(pick.u), 12, '0'))::uuid, 'ad', now(),
+      now() - random() * interval '${s.days} days'
+    from generate_series(1, ${s.leads}) as k
+    cross join lateral (select 1 + (k::bigint * 7919) % ${s.users} as u) as pick;
+
+    insert into public.traffic_sales (amocrm_lead_id, product, sale_type, sale_amount, sold_at,
+      status, utm_source, utm_content, user_id, attributed_by, attributed_at)
+    select l.amocrm_lead_id, l.product,
+      case when l.product = 'challenge3d' and l.amocrm_lead_id % 2 = 0 then 'prepayment'
+        else 'full' end,
+      (10000 + (l.amocrm_lead_id % 50) * 1000)::numeric,
+      least(now(), l.created_at + interval '1 hour'), 'active',
+      l.utm_source, l.utm_content, l.user_id, 'ad', now()
+    from public.traffic_leads l
+    where l.amocrm_lead_id <= ${s.sales};
+
+    insert into public.traffic_aggregated_metrics (user_id, team_name, period, period_start,
+      period_end, spend_usd, spend_kzt, exchange_rate, impressions, clicks, reach, leads,
+      challenge3d_leads, total_revenue, total_sales, roas, cpa_usd, ctr, cpc_usd, cpm_usd,
+      cost_per_lead_usd, lead_to_sale_rate, computed_at)
+    select u.id, u.team, p.period, ${today} - p.days + 1, ${today},
+      m.usd, m.usd * 478.123456789, 478.123456789, 100000, 2000, 80000, 40, 15,
+      m.usd * 1000 / 3, 4, (m.usd * 1000 / 3) / (m.usd * 478.123456789), m.usd / 4,
+      2000 / 100000.0, m.usd / 2000, m.usd * 1000 / 100000, m.usd / 40, 4 / 40.0, now()
+    from (select * from bench_users union all select 0, null, 'All teams') as u
+    cross join (values ('today', 1), ('7d', 7), ('30d', 30)) as p(period, days)
+    cross join lateral (select (random() * 1000 * p.days)::numeric / 7 as usd) as m
+    on conflict on constraint traffic_aggregated_metrics_user_period_key do nothing;
+  `);
+  await sql.unsafe("vacuum analyze");
+}

@@ -7,8 +7,9 @@
  * does — and, for functions whose `verify_jwt` is on in `supabase/config.toml`, a valid JWT.
  *
  * Environment: GATEWAY_PORT, POSTGREST_URL, FUNCTIONS_RUN_DIR (where each function process
- * writes `fn-<name>.port`), CONFIG_TOML, and the keys: SUPABASE_JWT_SECRET,
- * SUPABASE_PUBLISHABLE_KEY, SUPABASE_SECRET_KEY (each read from STACK_ENV_FILE when not set).
+ * writes `fn-<name>.port`), CONFIG_TOML (one path, or several joined by `:`), and the keys:
+ * SUPABASE_JWT_SECRET, SUPABASE_PUBLISHABLE_KEY, SUPABASE_SECRET_KEY (each read from
+ * STACK_ENV_FILE when not set).
  */
 import { readDotenv } from "../lib/stack-env.ts";
 import { createGatewayAuth } from "./gateway-auth.ts";
@@ -33,7 +34,13 @@ const jwks = (() => {
     return { keys: [] };
   }
 })();
-const verifyJwtByFunction = readVerifyJwt(Deno.readTextFileSync(Deno.env.get("CONFIG_TOML")!));
+// CONFIG_TOML may name several files separated by ":" (the bench adds bench/functions/config.toml).
+const verifyJwtByFunction: Record<string, boolean> = Object.assign(
+  {},
+  ...Deno.env.get("CONFIG_TOML")!.split(":").filter(Boolean).map((f) =>
+    readVerifyJwt(Deno.readTextFileSync(f))
+  ),
+);
 
 /** `[functions.<name>] verify_jwt = true|false` from config.toml (default true, as Supabase). */
 export function readVerifyJwt(toml: string): Record<string, boolean> {

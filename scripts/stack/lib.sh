@@ -12,6 +12,15 @@ PG_BIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v i
 DENO="$ROOT/node_modules/.bin/deno"
 DB_URL="postgresql://postgres:postgres@127.0.0.1:$PG_PORT/postgres"
 FUNCTIONS=(fb-ads-sync aggregate-metrics amocrm-webhook amocrm-sync traffic-api)
+# Bench-only functions (never deployed): `npm run bench` sets STACK_EXTRA_FUNCTIONS_DIR=bench/functions,
+# and the stack also serves every <dir>/<name>/index.ts there, with <dir>/config.toml's verify_jwt.
+EXTRA_FUNCTIONS_DIR="${STACK_EXTRA_FUNCTIONS_DIR:+$ROOT/${STACK_EXTRA_FUNCTIONS_DIR#"$ROOT/"}}"
+EXTRA_FUNCTIONS=()
+if [ -n "$EXTRA_FUNCTIONS_DIR" ]; then
+  for f in "$EXTRA_FUNCTIONS_DIR"/*/index.ts; do
+    [ -e "$f" ] && EXTRA_FUNCTIONS+=("$(basename "$(dirname "$f")")")
+  done
+fi
 
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 log() { echo "[stack] $*"; }
@@ -45,7 +54,8 @@ spawn() { # name logfile command... (own process group, so stop.sh can end it an
 
 start_gateway() {
   GATEWAY_PORT="$GATEWAY_PORT" POSTGREST_URL="http://127.0.0.1:$POSTGREST_PORT" \
-    FUNCTIONS_RUN_DIR="$STACK_DIR/run" CONFIG_TOML="$ROOT/supabase/config.toml" STACK_ENV_FILE="$STACK_DIR/env" \
+    FUNCTIONS_RUN_DIR="$STACK_DIR/run" STACK_ENV_FILE="$STACK_DIR/env" \
+    CONFIG_TOML="$ROOT/supabase/config.toml${EXTRA_FUNCTIONS_DIR:+:$EXTRA_FUNCTIONS_DIR/config.toml}" \
     SUPABASE_JWT_SECRET="$(sed -n 's/^SUPABASE_JWT_SECRET=//p' "$STACK_DIR/env")" \
     spawn gateway "$LOG_DIR/gateway.log" "$DENO" run -q -A "$ROOT/scripts/stack/gateway.ts"
   wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60

@@ -7,9 +7,10 @@
  * gateway and the start script read it: a fixed port could already be taken by one of the stack's
  * own outbound connections (ports above 32767 are the kernel's ephemeral range).
  *
- * Usage: deno run -A scripts/stack/serve-function.ts <name> <run dir>
+ * Usage: deno run -A scripts/stack/serve-function.ts <name> <run dir> [functions dir]
+ * (the functions dir defaults to supabase/functions; the bench passes bench/functions).
  */
-const [name, runDir] = Deno.args;
+const [name, runDir, functionsDir] = Deno.args;
 const realServe = Deno.serve;
 
 type AnyHandler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -51,4 +52,7 @@ const pending = new Set<Promise<unknown>>();
 };
 
 const root = new URL("../../", import.meta.url);
-await import(new URL(`supabase/functions/${name}/index.ts`, root).href);
+const dir = functionsDir
+  ? new URL(`${functionsDir.replace(/\/+$/, "")}/`, `file://${Deno.cwd()}/`)
+  : new URL("supabase/functions/", root);
+await import(new URL(`${name}/index.ts`, dir).href);

@@ -125,8 +125,12 @@ for fn in "${FUNCTIONS[@]}"; do
   spawn "fn-$fn" "$LOG_DIR/fn-$fn.log" "$DENO" run -q -A "$ROOT/scripts/stack/serve-function.ts" \
     "$fn" "$STACK_DIR/run"
 done
-for fn in "${FUNCTIONS[@]}"; do
-  [ -f "supabase/functions/$fn/index.ts" ] || continue
+for fn in "${EXTRA_FUNCTIONS[@]}"; do
+  spawn "fn-$fn" "$LOG_DIR/fn-$fn.log" "$DENO" run -q -A "$ROOT/scripts/stack/serve-function.ts" \
+    "$fn" "$STACK_DIR/run" "$EXTRA_FUNCTIONS_DIR"
+done
+for fn in "${FUNCTIONS[@]}" "${EXTRA_FUNCTIONS[@]}"; do
+  [ -f "supabase/functions/$fn/index.ts" ] || [ -f "$EXTRA_FUNCTIONS_DIR/$fn/index.ts" ] || continue
   # Listening once its port file exists and any HTTP answer comes back (routes decide the status).
   for ((t = 0; t < 600; t++)); do
     p=$(cat "$STACK_DIR/run/fn-$fn.port" 2>/dev/null || true)

@@ -75,7 +75,8 @@ test("user A never sees user B's rows on any route, and sees their own", async (
     "30d",
   ]);
   assert.ok(metrics.json.data.every((r: { user_id: string }) => r.user_id === a.id));
-  assert.equal(metrics.json.data[0].spend_usd, "10.123456789012345678", "numeric stays exact");
+  // 10.123456789012345678 stored; served rounded to the cent, once, as an exact string.
+  assert.equal(metrics.json.data[0].spend_usd, "10.12", "money rounded to its unit, exact");
   const campaigns = await api(`/campaigns?${range}`, { jwt: a.jwt });
   assert.deepEqual(campaigns.json.data.map((r: { campaign_id: string }) => r.campaign_id), [
     a.campaignId,
@@ -151,13 +152,13 @@ test("an admin sees every team and the team-wide total, and may filter by user_i
   // B: 20 EUR at 550 KZT/EUR, 500 KZT/USD; one lead; one active sale of 50000 (one reversed)
   assert.deepEqual(daily.json.data, [{
     date: DAY,
-    spend_usd: "22.0000000000000000",
-    spend_kzt: "11000",
+    spend_usd: "22.00",
+    spend_kzt: "11000.00",
     impressions: 1000,
     clicks: 50,
     leads: 1,
     sales: 1,
-    revenue: "50000",
+    revenue: "50000.00",
   }]);
   const sync = await api("/sync-status", { jwt: admin.jwt });
   const jobs = sync.json.cron.map((j: { jobname: string }) => j.jobname);

@@ -27,8 +27,8 @@
 import { bearerToken } from "../_shared/auth.ts";
 import type { SupabaseClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
-import { createUserClient } from "../_shared/supabase.ts";
-import { clientKeyOf, type Config } from "./config.ts";
+import type { Config } from "./config.ts";
+import { userDb } from "./db.ts";
 import type { Deps } from "./context.ts";
 
 /** The signed-in user behind a request. */
@@ -349,11 +349,6 @@ export function callerOf(req: Request, deps: Deps): Caller {
     throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
   }
   const appMetadata = v.claims.app_metadata as Record<string, unknown> | undefined;
-  const db = createUserClient(
-    deps.config.SUPABASE_URL,
-    clientKeyOf(deps.config),
-    v.token,
-    deps.fetch,
-  );
+  const db = userDb(deps, v.token);
   return { userId: v.claims.sub as string, isAdmin: appMetadata?.traffic_role === "admin", db };
 }

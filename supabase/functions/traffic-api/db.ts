@@ -5,11 +5,44 @@
  *
  * @module
  */
+import type { SupabaseClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
+import { createUserClient } from "../_shared/supabase.ts";
+import { clientKeyOf } from "./config.ts";
+import type { Deps } from "./context.ts";
 
 // The caller's verification lives in caller.ts; re-exported for the routes.
 export { type Caller, callerOf } from "./caller.ts";
 import type { Caller } from "./caller.ts";
+
+/** Clients kept per token, per deps (tests bring their own fetch), oldest dropped first. */
+const clients = new WeakMap<Deps, Map<string, SupabaseClient>>();
+const MAX_CLIENTS = 256;
+
+/**
+ * The supabase-js client acting as the holder of `token`. Building one costs more than the rest
+ * of a small request's own work (auth, realtime, storage sub-clients), and a dashboard sends the
+ * same token for an hour, so clients are reused per token. A client holds nothing but its
+ * headers (no session, no refresh), so reuse cannot carry one caller's state to another.
+ */
+export function userDb(deps: Deps, token: string): SupabaseClient {
+  let byToken = clients.get(deps);
+  if (!byToken) clients.set(deps, byToken = new Map());
+  let db = byToken.get(token);
+  if (db) {
+    byToken.delete(token);
+  } else {
+    db = createUserClient(
+      deps.config.SUPABASE_URL,
+      clientKeyOf(deps.config),
+      token,
+      deps.fetch,
+    );
+    if (byToken.size >= MAX_CLIENTS) byToken.delete(byToken.keys().next().value!);
+  }
+  byToken.set(token, db);
+  return db;
+}
 
 /**
  * A non-admin may filter only by their own id: another user's id is a 403 (RLS would answer

@@ -81,7 +81,10 @@ export function openApiDocument(serverUrl: string): Json {
       version: "1.0.0",
       description: "The Traffic Dashboard's read API. Every data route answers for the signed-in " +
         "user (Authorization: Bearer <user JWT>, apikey: <anon key>); RLS decides what each " +
-        `caller sees. Custom ranges cover at most ${v.MAX_RANGE_DAYS} days.`,
+        `caller sees. Custom ranges cover at most ${v.MAX_RANGE_DAYS} days (the SQL refuses more ` +
+        "too). Money arrives as exact decimal strings rounded once, at this edge, to its unit " +
+        "(2 places: cents of USD, tiyn of KZT); ratios (ROAS, CTR, rates) to 4 places; counts " +
+        "are numbers.",
     },
     servers: [{ url: serverUrl }],
     security: [{ bearerAuth: [], apiKey: [] }],

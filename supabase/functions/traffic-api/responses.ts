@@ -1,7 +1,10 @@
 /**
- * The shapes of the responses, as zod schemas: `openapi.ts` documents them, and the routes derive
- * their PostgREST column lists from them (`selectFor`), so the document and the queries cannot
- * drift apart. Money and ratios are `numeric` in SQL and travel as decimal strings, never floats.
+ * The shapes of the responses, as zod schemas: `openapi.ts` documents them. The data routes read
+ * rows SQL has already shaped to exactly these (migration 20261202200300: the view
+ * `traffic_api_metrics` and the functions `traffic_api_metrics_range`, `traffic_api_daily`,
+ * `traffic_api_campaigns`), so PostgREST serves `select=*` cheaply. Money and ratios are `numeric`
+ * in SQL and travel as decimal strings, never floats, rounded once at that edge: money to its unit
+ * (2 places: cents, tiyn), ratios to 4 places.
  *
  * @module
  */
@@ -9,9 +12,21 @@ import { z } from "../_shared/deps.ts";
 
 /** A `numeric` value as a decimal string (exact), or null (e.g. ROAS without spend). */
 export const decimal = z.string().nullable().meta({
-  description: "Decimal string of a SQL numeric (exact; round only for display). Null when the " +
-    "divisor of a ratio is zero.",
+  description: "Decimal string of a SQL numeric (exact). Null when the divisor of a ratio is zero.",
   examples: ["1234.56"],
+});
+/** Money rounded to its unit (cents of USD, tiyn of KZT): exactly 2 decimal places. */
+export const money = z.string().regex(/^-?\d+\.\d{2}$/).nullable().meta({
+  description: "Money as an exact decimal string rounded to its unit (2 places: cents of USD, " +
+    "tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor " +
+    "of a per-unit cost is zero.",
+  examples: ["1234.56"],
+});
+/** A ratio (ROAS, CTR, a rate) rounded to 4 decimal places. */
+export const ratio = z.string().regex(/^-?\d+\.\d{4}$/).nullable().meta({
+  description: "Ratio as an exact decimal string rounded to 4 places, half away from zero. Null " +
+    "when its divisor is zero.",
+  examples: ["2.1734"],
 });
 const count = z.number().int();
 const date = z.iso.date();
@@ -23,9 +38,9 @@ export const metricsRow = z.object({
   period: z.string(),
   period_start: date,
   period_end: date,
-  spend_usd: decimal,
-  spend_kzt: decimal,
-  exchange_rate: decimal,
+  spend_usd: money,
+  spend_kzt: money,
+  exchange_rate: ratio,
   impressions: count,
   clicks: count,
   reach: count,
@@ -34,23 +49,23 @@ export const metricsRow = z.object({
   express_leads: count,
   intensive1d_leads: count,
   challenge3d_prepayments: count,
-  challenge3d_prepayment_revenue: decimal,
+  challenge3d_prepayment_revenue: money,
   challenge3d_full_payments: count,
-  challenge3d_full_revenue: decimal,
-  challenge3d_revenue: decimal,
+  challenge3d_full_revenue: money,
+  challenge3d_revenue: money,
   express_sales: count,
-  express_revenue: decimal,
+  express_revenue: money,
   intensive1d_sales: count,
-  intensive1d_revenue: decimal,
-  total_revenue: decimal,
+  intensive1d_revenue: money,
+  total_revenue: money,
   total_sales: count,
-  roas: decimal,
-  cpa_usd: decimal,
-  ctr: decimal,
-  cpc_usd: decimal,
-  cpm_usd: decimal,
-  cost_per_lead_usd: decimal,
-  lead_to_sale_rate: decimal,
+  roas: ratio,
+  cpa_usd: money,
+  ctr: ratio,
+  cpc_usd: money,
+  cpm_usd: money,
+  cost_per_lead_usd: money,
+  lead_to_sale_rate: ratio,
   unattributed_leads: count.nullable(),
   computed_at: timestamp.nullable(),
   updated_at: timestamp.nullable(),
@@ -58,13 +73,13 @@ export const metricsRow = z.object({
 
 export const dailyRow = z.object({
   date,
-  spend_usd: decimal,
-  spend_kzt: decimal,
+  spend_usd: money,
+  spend_kzt: money,
   impressions: count,
   clicks: count,
   leads: count,
   sales: count,
-  revenue: decimal,
+  revenue: money,
 });
 
 export const campaignRow = z.object({
@@ -76,15 +91,15 @@ export const campaignRow = z.object({
   adset_name: z.string().nullable(),
   ad_id: z.string().nullable().meta({ description: "Set at level=ad only." }),
   ad_name: z.string().nullable(),
-  spend_usd: decimal,
-  spend_kzt: decimal,
+  spend_usd: money,
+  spend_kzt: money,
   impressions: count,
   clicks: count,
   leads: count,
   sales: count,
-  revenue: decimal,
-  roas: decimal,
-  cpa_usd: decimal,
+  revenue: money,
+  roas: ratio,
+  cpa_usd: money,
 });
 
 export const syncRun = z.object({
@@ -161,5 +176,6 @@ export const syncStatusResponse = z.object({
 
 /** The PostgREST `select` list of a row schema: decimals are cast to text so they stay exact. */
 export function selectFor(row: z.ZodObject): string {
-  return Object.entries(row.shape).map(([k, s]) => s === decimal ? `${k}::text` : k).join(",");
+  const numeric = new Set<unknown>([decimal, money, ratio]);
+  return Object.entries(row.shape).map(([k, s]) => numeric.has(s) ? `${k}::text` : k).join(",");
 }

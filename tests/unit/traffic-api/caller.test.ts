@@ -125,7 +125,8 @@ Deno.test("ES256 tokens verify with the inline SUPABASE_JWKS, no network", async
   const res = await handler(request("/metrics", await key.sign(user)));
   assert.equal(res.status, 200);
   await res.body?.cancel();
-  assert.deepEqual(sent.map((s) => s.url.pathname), ["/rest/v1/traffic_aggregated_metrics"]);
+  assert.equal(sent.length, 1, "one query, no JWKS fetch");
+  assert.match(sent[0].url.pathname, /^\/rest\/v1\//);
   const other = await signingKey("ES256", "es-1"); // same kid, another key: bad signature
   assert.equal((await statusOf(handler, "/metrics", await other.sign(user))).status, 401);
 });

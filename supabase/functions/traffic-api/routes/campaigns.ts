@@ -1,7 +1,8 @@
 /**
  * `GET /campaigns`: spend, leads, sales, revenue, ROAS and CPA per campaign, adset or ad over a
  * period or a custom range, from the attributed leads and sales. SQL:
- * `public.traffic_campaign_metrics`. Rows come by spend, highest first, a page at a time.
+ * `public.traffic_api_campaigns` (money rounded to its unit) over `public.traffic_campaign_metrics`.
+ * Rows come by spend, highest first, a page at a time.
  *
  * @module
  */
@@ -10,10 +11,7 @@ import type { RouteContext } from "../context.ts";
 import { periodRange } from "../dates.ts";
 import { callerOf, checkUserFilter, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { campaignRow, selectFor } from "../responses.ts";
 import { campaignsQuery, checkRange, parseQuery } from "../validation.ts";
-
-const COLUMNS = selectFor(campaignRow);
 
 function resolveRange(
   q: { period?: "today" | "7d" | "30d"; from?: string; to?: string },
@@ -41,13 +39,13 @@ export async function getCampaigns({ req, url, deps }: RouteContext): Promise<Re
   const { from, to } = resolveRange(q, timezone, deps.now?.() ?? new Date());
   // One row more than asked says whether another page follows.
   const rows = unwrap(
-    await caller.db.rpc("traffic_campaign_metrics", {
+    await caller.db.rpc("traffic_api_campaigns", {
       p_from: from,
       p_to: to,
       p_tz: timezone,
       p_level: q.level,
       p_user_id: q.user_id ?? null,
-    }).select(COLUMNS).range(q.offset, q.offset + q.limit),
+    }).range(q.offset, q.offset + q.limit),
   ) as unknown[];
   const more = rows.length > q.limit;
   return await conditionalJson(req, {

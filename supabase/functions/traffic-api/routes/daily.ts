@@ -1,17 +1,15 @@
 /**
  * `GET /daily?from&to`: one row per calendar day of the range (days without data are zeros), for
  * charts. Summed over what the caller may see: their own data, or every team for an admin
- * (`user_id` narrows it to one targetologist). SQL: `public.traffic_daily_series`.
+ * (`user_id` narrows it to one targetologist). SQL: `public.traffic_api_daily` (money rounded to
+ * its unit) over `public.traffic_daily_series`.
  *
  * @module
  */
 import type { RouteContext } from "../context.ts";
 import { callerOf, checkUserFilter, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { dailyRow, selectFor } from "../responses.ts";
 import { checkRange, parseQuery, rangeQuery } from "../validation.ts";
-
-const COLUMNS = selectFor(dailyRow);
 
 export async function getDaily({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
@@ -21,12 +19,12 @@ export async function getDaily({ req, url, deps }: RouteContext): Promise<Respon
   const timezone = deps.config.TRAFFIC_TIMEZONE;
   // At most MAX_RANGE_DAYS rows: one page.
   const data = unwrap(
-    await caller.db.rpc("traffic_daily_series", {
+    await caller.db.rpc("traffic_api_daily", {
       p_from: q.from,
       p_to: q.to,
       p_tz: timezone,
       p_user_id: q.user_id ?? null,
-    }).select(COLUMNS).order("date"),
+    }),
   );
   return await conditionalJson(req, {
     from: q.from,

@@ -1,16 +1,18 @@
 /**
- * `GET /metrics` (the stored periods) and `GET /metrics/range` (any range up to MAX_RANGE_DAYS,
- * computed on demand by the aggregation's own SQL, `traffic_metrics_for_range`).
+ * `GET /metrics` (the stored periods, view `traffic_api_metrics`) and `GET /metrics/range` (any
+ * range up to MAX_RANGE_DAYS, computed on demand by the aggregation's own SQL,
+ * `traffic_metrics_for_range`, shaped by `traffic_api_metrics_range`). Both read rows SQL has
+ * shaped already (money rounded to its unit, as text), with `select=*`.
  *
  * @module
  */
 import type { RouteContext } from "../context.ts";
 import { callerOf, checkUserFilter, fetchAll } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { metricsRow, selectFor } from "../responses.ts";
 import { checkRange, metricsQuery, parseQuery, PERIODS, rangeQuery } from "../validation.ts";
 
-const COLUMNS = selectFor(metricsRow);
+/** One collator for every sort (String#localeCompare builds its comparison state per call). */
+const collator = new Intl.Collator();
 
 interface Row {
   user_id: string | null;
@@ -24,8 +26,8 @@ function sortRows<T extends Row>(rows: T[], periods: readonly string[]): T[] {
   return rows.sort((a, b) =>
     rank(a.period) - rank(b.period) ||
     Number(a.user_id === null) - Number(b.user_id === null) ||
-    (a.team_name ?? "").localeCompare(b.team_name ?? "") ||
-    (a.user_id ?? "").localeCompare(b.user_id ?? "")
+    collator.compare(a.team_name ?? "", b.team_name ?? "") ||
+    collator.compare(a.user_id ?? "", b.user_id ?? "")
   );
 }
 
@@ -35,7 +37,7 @@ export async function getMetrics({ req, url, deps }: RouteContext): Promise<Resp
   checkUserFilter(caller, q.user_id);
   const periods = q.period ?? [...PERIODS];
   const rows = await fetchAll<Row>((from, to) => {
-    let query = caller.db.from("traffic_aggregated_metrics").select(COLUMNS)
+    let query = caller.db.from("traffic_api_metrics").select("*")
       .in("period", periods);
     if (q.user_id) query = query.eq("user_id", q.user_id);
     return query.order("user_id", { nullsFirst: true }).order("period").range(from, to);
@@ -51,8 +53,7 @@ export async function getMetricsRange({ req, url, deps }: RouteContext): Promise
   const timezone = deps.config.TRAFFIC_TIMEZONE;
   const rows = await fetchAll<Row>((from, to) => {
     let query = caller.db
-      .rpc("traffic_metrics_for_range", { p_from: q.from, p_to: q.to, p_tz: timezone })
-      .select(COLUMNS);
+      .rpc("traffic_api_metrics_range", { p_from: q.from, p_to: q.to, p_tz: timezone });
     if (q.user_id) query = query.eq("user_id", q.user_id);
     return query.order("user_id", { nullsFirst: true }).range(from, to);
   });
