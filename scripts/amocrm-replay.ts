@@ -3,11 +3,20 @@
  * failed (and pending ones older than five minutes) by calling `public.amocrm_replay_failed`
  * through PostgREST with the service-role key.
  *
- * Reads SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY from the environment, else from the local
+ * Reads SUPABASE_URL and a service key (SUPABASE_SECRET_KEY, sb_secret_…, else the legacy
+ * SUPABASE_SERVICE_ROLE_KEY) from the environment, else from the local
  * stack's `.stack/env` (or `$STACK_DIR/env`). Prints the summary as JSON; exits 1 when the call
  * fails, 0 otherwise (events that still fail are listed and stay `failed` for the next run).
  */
-import { loadStackEnv } from "./lib/stack-env.ts";
+import { loadStackEnv, serviceKeyFromEnv } from "./lib/stack-env.ts";
+
+const usage = "usage: npm run amocrm:replay -- [--limit N]   (N: 1..10000, default 100)\n" +
+  "Reprocesses failed and stale pending AmoCRM webhook bodies. Local stack by default; a hosted\n" +
+  "project with SUPABASE_URL and SUPABASE_SECRET_KEY (or SUPABASE_SERVICE_ROLE_KEY) set.";
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(usage);
+  Deno.exit(0);
+}
 
 function limitArg(args: string[]): number {
   const i = args.indexOf("--limit");
@@ -20,15 +29,14 @@ function limitArg(args: string[]): number {
   return n;
 }
 
-let env: { SUPABASE_URL: string; SUPABASE_SERVICE_ROLE_KEY: string };
+let url: string, key: string;
 try {
-  env = loadStackEnv(["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"]);
+  url = loadStackEnv(["SUPABASE_URL"]).SUPABASE_URL;
+  key = serviceKeyFromEnv().key;
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   Deno.exit(2);
 }
-const url = env.SUPABASE_URL;
-const key = env.SUPABASE_SERVICE_ROLE_KEY;
 
 const res = await fetch(`${url.replace(/\/+$/, "")}/rest/v1/rpc/amocrm_replay_failed`, {
   method: "POST",

@@ -6,6 +6,7 @@
 # it. Installs `wrk` from Debian when missing. Each benchmark prints its figures as ratios against a
 # same-run baseline and writes bench-results/<name>.json. Exits non-zero when one failed.
 set -uo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 # Below 32768 (outside the kernel's ephemeral port range), like the test stack.

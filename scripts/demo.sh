@@ -14,6 +14,7 @@
 # feed and fb-ads-sync calls the real Graph API. docs/demo.md describes the data.
 # Honours STACK_PORT (default 54321); the simulated services listen on STACK_PORT+30, +31, +32.
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 source "$(dirname "$0")/stack/lib.sh"
 cd "$ROOT"
 t0=$(date +%s)

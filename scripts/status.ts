@@ -8,13 +8,33 @@
  *
  * Exits 0; with `--strict` it exits 1 when a problem is listed.
  */
+import { connectionHint, fail, helpIfAsked } from "./lib/cli.ts";
 import { postgres } from "./lib/deps.ts";
 import { loadStackEnv } from "./lib/stack-env.ts";
 import { formatTable } from "./lib/table.ts";
 
+helpIfAsked(`usage: npm run status [-- --strict]
+Prints the monitoring summary: last runs per sync type, the cron jobs' last results, pg_net
+failures, Facebook tokens that are invalid or expiring, failed webhook events, data freshness.
+Reads Postgres at SUPABASE_DB_URL (the local stack's .stack/env by default).
+  --strict   exit 1 when a problem is listed (for CI or a health check)`);
 const strict = Deno.args.includes("--strict");
-const { SUPABASE_DB_URL } = loadStackEnv(["SUPABASE_DB_URL"]);
-const sql = postgres(SUPABASE_DB_URL, { max: 1, onnotice: () => {} });
+let SUPABASE_DB_URL: string;
+try {
+  ({ SUPABASE_DB_URL } = loadStackEnv(["SUPABASE_DB_URL"]));
+} catch (err) {
+  fail(err instanceof Error ? err.message : String(err));
+}
+const sql = postgres(SUPABASE_DB_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+try {
+  await sql`select 1`;
+} catch (err) {
+  await sql.end({ timeout: 0 }).catch(() => {});
+  fail(
+    connectionHint(err, `Postgres at ${new URL(SUPABASE_DB_URL).host}`) ??
+      `cannot query Postgres: ${err instanceof Error ? err.message : err}`,
+  );
+}
 const problems: string[] = [];
 
 function section(title: string, rows: Record<string, unknown>[], columns?: string[]) {

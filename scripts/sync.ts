@@ -4,20 +4,24 @@
  * `functions.invoke` with the service key, and records the whole run in `traffic_sync_history`
  * as `sync_type = 'full'`.
  *
- * Against the local stack by default (.stack/env); against a real project when SUPABASE_URL and
- * SUPABASE_SERVICE_ROLE_KEY are set. Exits 1 when any step failed, 2 on bad arguments.
+ * Against the local stack by default (.stack/env); against a real project when SUPABASE_URL and a
+ * service key (SUPABASE_SECRET_KEY, sb_secret_…, or the legacy SUPABASE_SERVICE_ROLE_KEY) are set.
+ * Exits 1 when any step failed, 2 on bad arguments.
  *
  *   npm run sync -- [--days N] [--user <id or team name>] [--skip-facebook] [--skip-amocrm]
  *                   [--skip-aggregation]
  */
 import { parseArgs } from "node:util";
 import { createServiceClient } from "../supabase/functions/_shared/supabase.ts";
-import { loadStackEnv } from "./lib/stack-env.ts";
+import { loadStackEnv, serviceKeyFromEnv } from "./lib/stack-env.ts";
 import { invoke, type Invoked } from "./lib/invoke.ts";
 import { formatKzt, formatRoas, localToday, shiftDate } from "./lib/format.ts";
 
 const usage = "usage: npm run sync -- [--days N] [--user <id or team name>] " +
-  "[--skip-facebook] [--skip-amocrm] [--skip-aggregation]";
+  "[--skip-facebook] [--skip-amocrm] [--skip-aggregation]\n" +
+  "Runs fb-ads-sync per targetologist, amocrm-sync, then aggregate-metrics, and records a 'full'\n" +
+  "run. Local stack by default; a project with SUPABASE_URL and SUPABASE_SECRET_KEY (sb_secret_…)\n" +
+  "or the legacy SUPABASE_SERVICE_ROLE_KEY set.";
 
 let args;
 try {
@@ -54,9 +58,16 @@ if (!Number.isInteger(days) || days < 1 || days > 93) {
   Deno.exit(2);
 }
 
-const env = loadStackEnv(["SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY"]);
+let env, serviceKey;
+try {
+  env = loadStackEnv(["SUPABASE_URL"]);
+  serviceKey = serviceKeyFromEnv();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  Deno.exit(2);
+}
 const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
-const supabase = createServiceClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+const supabase = createServiceClient(env.SUPABASE_URL, serviceKey.key);
 const line = "═".repeat(59);
 const started = Date.now();
 const failures: string[] = [];

@@ -7,6 +7,7 @@
 # Arguments are passed to `deno test` (e.g. `npm test -- tests/unit/`); pgTAP runs only when no
 # argument is given or PGTAP=1.
 set -uo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 # Below 32768: outside the kernel's ephemeral port range, so no outbound connection of the run

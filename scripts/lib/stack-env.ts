@@ -10,6 +10,9 @@ export interface StackEnv {
   SUPABASE_URL: string;
   SUPABASE_ANON_KEY: string;
   SUPABASE_SERVICE_ROLE_KEY: string;
+  /** The new-generation keys (`sb_publishable_…`, `sb_secret_…`); the local stack mints both. */
+  SUPABASE_PUBLISHABLE_KEY: string;
+  SUPABASE_SECRET_KEY: string;
   SUPABASE_DB_URL: string;
   SUPABASE_JWT_SECRET: string;
 }
@@ -36,7 +39,9 @@ export function stackEnvFile(): string | URL {
 
 /**
  * Loads the environment; `required` names the variables the caller needs, and a missing one is
- * reported with a hint to start the local stack.
+ * reported with a hint to start the local stack. A variable set in the process environment wins,
+ * even when empty (an empty value means "not this one", e.g. `SUPABASE_SECRET_KEY=` to use the
+ * legacy key of a stack that has both).
  */
 export function loadStackEnv<K extends keyof StackEnv>(required: readonly K[]): Pick<StackEnv, K> {
   const file = readDotenv(stackEnvFile());
@@ -54,4 +59,22 @@ export function loadStackEnv<K extends keyof StackEnv>(required: readonly K[]): 
     );
   }
   return out as Pick<StackEnv, K>;
+}
+
+/**
+ * The service key a script uses: a secret key (`SUPABASE_SECRET_KEY`) when one is set, else the
+ * legacy `SUPABASE_SERVICE_ROLE_KEY`; from the process environment first, then the local stack's
+ * env file. An empty variable in the environment skips that kind.
+ */
+export function serviceKeyFromEnv(): { key: string; kind: "secret" | "legacy" } {
+  const file = readDotenv(stackEnvFile());
+  const pick = (k: string) => Deno.env.get(k) ?? file[k] ?? "";
+  const secret = pick("SUPABASE_SECRET_KEY");
+  if (secret) return { key: secret, kind: "secret" };
+  const legacy = pick("SUPABASE_SERVICE_ROLE_KEY");
+  if (legacy) return { key: legacy, kind: "legacy" };
+  throw new Error(
+    "no service key: set SUPABASE_SECRET_KEY (sb_secret_…) or SUPABASE_SERVICE_ROLE_KEY, " +
+      "or start the local stack (npm run stack:start)",
+  );
 }

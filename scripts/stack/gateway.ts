@@ -1,18 +1,39 @@
 /**
  * The local stack's API gateway: one port serving `/rest/v1/*` (PostgREST) and
  * `/functions/v1/<name>/*` (the project's functions, each in its own Deno process), with the
- * checks Supabase's gateway makes: an API key for the REST API, and a valid JWT for functions whose
- * `verify_jwt` is on in `supabase/config.toml`.
+ * checks Supabase's gateway makes (see apiKeyAuth and functionAuth below for the documented rules):
+ * an API key for the REST API — the legacy anon / service_role JWTs, or the new publishable and
+ * secret keys, which it turns into a short-lived role JWT for PostgREST, as the hosted platform
+ * does — and, for functions whose `verify_jwt` is on in `supabase/config.toml`, a valid JWT.
  *
  * Environment: GATEWAY_PORT, POSTGREST_URL, FUNCTIONS_RUN_DIR (where each function process
- * writes `fn-<name>.port`), SUPABASE_JWT_SECRET, CONFIG_TOML (one path, or several joined by `:`).
+ * writes `fn-<name>.port`), CONFIG_TOML (one path, or several joined by `:`), and the keys:
+ * SUPABASE_JWT_SECRET, SUPABASE_PUBLISHABLE_KEY, SUPABASE_SECRET_KEY (each read from
+ * STACK_ENV_FILE when not set).
  */
-import { verifyJwt } from "../lib/jwt.ts";
+import { readDotenv } from "../lib/stack-env.ts";
+import { createGatewayAuth } from "./gateway-auth.ts";
 
 const port = Number(Deno.env.get("GATEWAY_PORT"));
 const postgrest = Deno.env.get("POSTGREST_URL")!;
 const runDir = Deno.env.get("FUNCTIONS_RUN_DIR")!;
-const secret = Deno.env.get("SUPABASE_JWT_SECRET")!;
+const envFile = Deno.env.get("STACK_ENV_FILE");
+const fileEnv = envFile ? readDotenv(envFile) : {};
+const setting = (k: string) => Deno.env.get(k) || fileEnv[k] || "";
+const secret = setting("SUPABASE_JWT_SECRET");
+/** The key checks of the hosted gateway, for the keys the stack minted (scripts/stack/keys.ts). */
+const { apiKeyAuth, functionAuth } = createGatewayAuth({
+  jwtSecret: secret,
+  publishableKey: setting("SUPABASE_PUBLISHABLE_KEY"),
+  secretKey: setting("SUPABASE_SECRET_KEY"),
+});
+const jwks = (() => {
+  try {
+    return JSON.parse(Deno.readTextFileSync(`${envFile?.replace(/\/env$/, "")}/jwks.json`));
+  } catch {
+    return { keys: [] };
+  }
+})();
 // CONFIG_TOML may name several files separated by ":" (the bench adds bench/functions/config.toml).
 const verifyJwtByFunction: Record<string, boolean> = Object.assign(
   {},
@@ -82,24 +103,17 @@ async function forward(req: Request, target: string, headers: Headers): Promise<
   }
 }
 
-function bearer(req: Request): string | null {
-  const auth = req.headers.get("authorization");
-  const m = auth?.match(/^Bearer\s+(.+)$/i);
-  return m ? m[1].trim() : null;
-}
-
 async function handle(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname === "/_stack/health") return Response.json({ ok: true });
 
+  // The project's public JWT signing keys (scripts/stack/keys.ts wrote them), as the Auth server
+  // serves them (supabase.com/docs/guides/auth/jwts); none without the file.
+  if (url.pathname === "/auth/v1/.well-known/jwks.json") return Response.json(jwks);
+
   if (url.pathname === "/rest/v1" || url.pathname.startsWith("/rest/v1/")) {
-    // Supabase's gateway wants an API key; a request without a user token runs as that key's role.
-    const apikey = req.headers.get("apikey") ?? bearer(req);
-    if (!apikey || !(await verifyJwt(apikey, secret))) {
-      return errorJson(401, "Invalid API key");
-    }
-    const headers = new Headers(req.headers);
-    if (!bearer(req)) headers.set("authorization", `Bearer ${apikey}`);
+    const headers = await apiKeyAuth(req);
+    if (headers instanceof Response) return headers;
     const rest = url.pathname.slice("/rest/v1".length) || "/";
     return await forward(req, `${postgrest}${rest}${url.search}`, headers);
   }
@@ -110,9 +124,8 @@ async function handle(req: Request): Promise<Response> {
     const fnPort = functionPort(name);
     if (!fnPort) return errorJson(404, "Requested function was not found");
     if ((verifyJwtByFunction[name] ?? true) && req.method !== "OPTIONS") {
-      const token = bearer(req);
-      if (!token) return errorJson(401, "Missing authorization header");
-      if (!(await verifyJwt(token, secret))) return errorJson(401, "Invalid JWT");
+      const refused = await functionAuth(req);
+      if (refused) return refused;
     }
     // Functions see their own name as the first path segment, as on Supabase.
     return await forward(

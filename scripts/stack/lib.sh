@@ -54,7 +54,7 @@ spawn() { # name logfile command... (own process group, so stop.sh can end it an
 
 start_gateway() {
   GATEWAY_PORT="$GATEWAY_PORT" POSTGREST_URL="http://127.0.0.1:$POSTGREST_PORT" \
-    FUNCTIONS_RUN_DIR="$STACK_DIR/run" \
+    FUNCTIONS_RUN_DIR="$STACK_DIR/run" STACK_ENV_FILE="$STACK_DIR/env" \
     CONFIG_TOML="$ROOT/supabase/config.toml${EXTRA_FUNCTIONS_DIR:+:$EXTRA_FUNCTIONS_DIR/config.toml}" \
     SUPABASE_JWT_SECRET="$(sed -n 's/^SUPABASE_JWT_SECRET=//p' "$STACK_DIR/env")" \
     spawn gateway "$LOG_DIR/gateway.log" "$DENO" run -q -A "$ROOT/scripts/stack/gateway.ts"

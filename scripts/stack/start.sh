@@ -4,6 +4,7 @@
 # migrations and seed, PostgREST 12, the pg_net worker, the functions, and the gateway.
 # Writes .stack/env. Variables in this script's environment reach the functions.
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -70,13 +71,20 @@ psql_q() { psql "$DB_URL" -v ON_ERROR_STOP=1 -q -X "$@"; }
 log "postgres: applying the Supabase compatibility layer"
 psql_q -f "$ROOT/scripts/stack/sql/compat.sql" >"$LOG_DIR/compat.log" 2>&1 ||
   fail "compatibility layer failed; read $LOG_DIR/compat.log"
-"$DENO" run -q -A "$ROOT/scripts/stack/keys.ts" "http://127.0.0.1:$GATEWAY_PORT" "$DB_URL" >"$STACK_DIR/env"
+"$DENO" run -q -A "$ROOT/scripts/stack/keys.ts" "http://127.0.0.1:$GATEWAY_PORT" "$DB_URL" "$STACK_DIR" >"$STACK_DIR/env"
 set -a
 source "$STACK_DIR/env"
 set +a
-psql_q -v url="$SUPABASE_URL" -v key="$SUPABASE_SERVICE_ROLE_KEY" >/dev/null <<'SQL'
+# The functions see the project's keys as the hosted runtime provides them: JSON dictionaries of
+# the new keys (supabase.com/docs/guides/functions/secrets) next to the legacy JWT keys.
+export SUPABASE_PUBLISHABLE_KEYS="{\"default\":\"$SUPABASE_PUBLISHABLE_KEY\"}"
+export SUPABASE_SECRET_KEYS="{\"default\":\"$SUPABASE_SECRET_KEY\"}"
+# Both Vault secrets the jobs may use: private.invoke_function() prefers secret_key (sent as
+# `apikey`), and falls back to the legacy service_role_key (sent as bearer and apikey).
+psql_q -v url="$SUPABASE_URL" -v key="$SUPABASE_SERVICE_ROLE_KEY" -v skey="$SUPABASE_SECRET_KEY" >/dev/null <<'SQL'
 select vault.create_secret(:'url', 'project_url', 'Base URL the pg_cron jobs call');
-select vault.create_secret(:'key', 'service_role_key', 'Key the pg_cron jobs send to the functions');
+select vault.create_secret(:'key', 'service_role_key', 'Legacy key the pg_cron jobs may send');
+select vault.create_secret(:'skey', 'secret_key', 'Secret key the pg_cron jobs send to the functions');
 SQL
 
 # The gateway binds its fixed port now, before the stack opens many outbound connections (a
@@ -104,7 +112,7 @@ db-extra-search-path = "public, extensions"
 db-max-rows = 1000
 db-pool = 20
 db-channel-enabled = true
-jwt-secret = "$SUPABASE_JWT_SECRET"
+jwt-secret = "@$STACK_DIR/postgrest-jwks.json"
 server-host = "127.0.0.1"
 server-port = $POSTGREST_PORT
 admin-server-port = $POSTGREST_ADMIN_PORT

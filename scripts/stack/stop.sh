@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops every process the local stack started and removes its cluster. Logs stay in .stack/logs.
 set -uo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 source "$(dirname "$0")/lib.sh"
 quiet=${1:-}
 say() { [ "$quiet" = "--quiet" ] || log "$@"; }

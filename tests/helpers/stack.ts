@@ -23,6 +23,8 @@ export function stackEnv(): StackEnv {
     "SUPABASE_URL",
     "SUPABASE_ANON_KEY",
     "SUPABASE_SERVICE_ROLE_KEY",
+    "SUPABASE_PUBLISHABLE_KEY",
+    "SUPABASE_SECRET_KEY",
     "SUPABASE_DB_URL",
     "SUPABASE_JWT_SECRET",
   ]);

@@ -1,11 +1,11 @@
 /** aggregate-metrics' environment, parsed once with zod. */
 import { isTimeZone } from "../_shared/dates.ts";
+import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
 import { DEFAULT_EXCHANGE_RATES_URL } from "../_shared/exchange-rates/mod.ts";
 
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "SUPABASE_SERVICE_ROLE_KEY must be set"),
   /** The National Bank of Kazakhstan's daily rates feed (tests point it at a fake). */
   EXCHANGE_RATES_URL: z.url({ message: "EXCHANGE_RATES_URL must be a URL" })
     .default(DEFAULT_EXCHANGE_RATES_URL),
@@ -19,7 +19,7 @@ const schema = z.object({
    */
   AGGREGATE_METRICS_ALLOW_WHAT_IF: z.enum(["true", "false", "1", "0", ""]).default("false")
     .transform((v) => v === "true" || v === "1"),
-});
+}).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
 
 export type Config = z.infer<typeof schema>;
 

@@ -59,7 +59,7 @@ function refuseWhatIf(today: string | undefined, nowMs: number, config: Config):
 export function createHandler(deps: Deps): Handler {
   const now = deps.now ?? Date.now;
   return withErrors(deps.logger, async (req) => {
-    requireServiceCaller(req, deps.config.SUPABASE_SERVICE_ROLE_KEY);
+    requireServiceCaller(req, deps.config);
     if (req.method !== "POST") {
       return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
     }

@@ -1,3 +1,4 @@
+import { serviceClientKey } from "../_shared/auth.ts";
 import { createServiceClient } from "../_shared/supabase.ts";
 import { createNbkClient } from "../_shared/exchange-rates/mod.ts";
 import { createLogger } from "../_shared/logger.ts";
@@ -7,6 +8,6 @@ import { createSupabaseStore } from "./store.ts";
 
 const config = loadConfig(Deno.env.toObject());
 const logger = createLogger({ fn: "aggregate-metrics" });
-const db = createServiceClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY);
+const db = createServiceClient(config.SUPABASE_URL, serviceClientKey(config));
 const nbk = createNbkClient({ baseUrl: config.EXCHANGE_RATES_URL, logger });
 Deno.serve(createHandler({ config, logger, store: createSupabaseStore(db), nbk }));

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
 
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -12,7 +13,6 @@ const int = (min: number, max: number, fallback: number) =>
 
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "SUPABASE_SERVICE_ROLE_KEY must be set"),
   /** The long-lived token of the private integration (Bearer). Unset: runs answer 503. */
   AMOCRM_ACCESS_TOKEN: z.preprocess(blank, z.string().max(10_000).optional()),
   /** `<subdomain>` of `<subdomain>.amocrm.ru`; also the bookkeeping key of the account. */
@@ -35,7 +35,7 @@ const schema = z.object({
   AMOCRM_BLOCK_WAIT_MS: int(10, 120_000, 30_000),
   /** Warn this many days before the token expires. */
   AMOCRM_TOKEN_WARN_DAYS: int(1, 365, 30),
-});
+}).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
 
 export type Config = z.infer<typeof schema> & { apiUrl: string | null; account: string };
 

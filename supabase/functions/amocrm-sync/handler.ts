@@ -42,7 +42,7 @@ export function createHandler(deps: Deps): Handler {
     if (req.method !== "POST") {
       return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
     }
-    requireServiceCaller(req, deps.config.SUPABASE_SERVICE_ROLE_KEY);
+    requireServiceCaller(req, deps.config);
     const { triggeredBy } = parseSyncRequest(await readJson(req));
     const token = deps.config.AMOCRM_ACCESS_TOKEN;
     const apiUrl = deps.config.apiUrl;

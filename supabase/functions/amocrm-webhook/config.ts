@@ -1,4 +1,5 @@
 /** amocrm-webhook's environment, parsed once with zod. */
+import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
 
 /** Unset and empty mean the same: not configured. */
@@ -9,7 +10,6 @@ const positiveInt = (fallback: number, max: number) =>
 
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "SUPABASE_SERVICE_ROLE_KEY must be set"),
   /**
    * The `secret` query parameter AmoCRM's webhook URL carries. Optional here so the function
    * still starts without it; the handler then refuses every webhook with a 500 and a log line.
@@ -27,7 +27,7 @@ const schema = z.object({
   AMOCRM_PROCESS_BUDGET_MS: positiveInt(1_000, 1_800),
   /** How long storing the raw body may take before the function answers 503. */
   AMOCRM_STORE_TIMEOUT_MS: positiveInt(1_500, 1_800),
-});
+}).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
 
 export type Config = z.infer<typeof schema>;
 

@@ -1,3 +1,4 @@
+import { serviceClientKey } from "../_shared/auth.ts";
 import { createServiceClient } from "../_shared/supabase.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
@@ -5,7 +6,7 @@ import { createHandler } from "./handler.ts";
 import { createStore } from "./store.ts";
 
 const config = loadConfig(Deno.env.toObject());
-const db = createServiceClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY);
+const db = createServiceClient(config.SUPABASE_URL, serviceClientKey(config));
 // deno-lint-ignore no-explicit-any
 const edge = (globalThis as any).EdgeRuntime as
   | { waitUntil(task: Promise<unknown>): void }

@@ -29,7 +29,7 @@ export function isReplayCall(req: Request, url: URL): boolean {
 
 /** Runs `amocrm_replay_failed` for a service caller. */
 export async function replay(req: Request, url: URL, deps: Deps): Promise<Response> {
-  requireServiceCaller(req, deps.config.SUPABASE_SERVICE_ROLE_KEY);
+  requireServiceCaller(req, deps.config);
   const isJson = (req.headers.get("content-type") ?? "").toLowerCase()
     .startsWith("application/json");
   const body = isJson ? await readJson(req, 64 * 1024) : {};

@@ -5,6 +5,7 @@
  * @module
  */
 import { isTimeZone } from "../_shared/dates.ts";
+import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
 import { type FacebookEnv, parseFacebookEnv } from "../_shared/facebook/mod.ts";
 
@@ -14,7 +15,6 @@ const int = (min: number, max: number, fallback: number) =>
 
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1, "SUPABASE_SERVICE_ROLE_KEY must be set"),
   /** Zone of "today" for the sync window (the team's accounts report in Almaty time). */
   TRAFFIC_TIMEZONE: z.preprocess(
     blank,
@@ -30,7 +30,7 @@ const schema = z.object({
   FB_SYNC_PAGE_SIZE: int(25, 500, 500),
   /** Shortest first wait after a throttle (ms; doubles per retry, Meta's regain hint wins). */
   FB_SYNC_THROTTLE_BASE_MS: int(100, 600_000, 30_000),
-});
+}).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
 
 export type Config = z.infer<typeof schema> & { facebook: FacebookEnv };
 

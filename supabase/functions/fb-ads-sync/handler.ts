@@ -46,7 +46,7 @@ export function createHandler(deps: Deps): Handler {
     if (req.method !== "POST") {
       return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
     }
-    requireServiceCaller(req, deps.config.SUPABASE_SERVICE_ROLE_KEY);
+    requireServiceCaller(req, deps.config);
     const request = parseSyncRequest(await readJson(req));
     const run = {
       config: deps.config,

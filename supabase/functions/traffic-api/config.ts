@@ -3,9 +3,58 @@ import { isTimeZone } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import { invalidOrigins } from "./cors.ts";
 
+/** Unset and empty mean the same: not configured. */
+const optionalText = z.string().trim().optional().transform((s) => s || undefined);
+
+/** A `{"name": "key", …}` dictionary as the platform injects keys; its values, in order. */
+const keyDictionary = z.string().trim().optional().transform((s, ctx) => {
+  if (!s) return undefined;
+  try {
+    return Object.values(z.record(z.string(), z.string().min(1)).parse(JSON.parse(s)));
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'must be a JSON object like {"default":"sb_…"}' });
+    return z.NEVER;
+  }
+});
+
+/**
+ * The key traffic-api sends as `apikey` to PostgREST (with the user's JWT as bearer) and how it
+ * verifies users' JWTs. Checked on its own (an intersection), so its issue is reported together
+ * with the others'.
+ */
+const keySchema = z.object({
+  /** Publishable keys, as the platform injects them (`{"default":"sb_publishable_…"}`). */
+  SUPABASE_PUBLISHABLE_KEYS: keyDictionary,
+  /** One publishable key (the local stack, self-hosted). */
+  SUPABASE_PUBLISHABLE_KEY: optionalText,
+  /** The legacy anon JWT (used when no publishable key is configured). */
+  SUPABASE_ANON_KEY: optionalText,
+  /**
+   * HS256 secret(s) user tokens may be signed with: the legacy JWT secret. The local stack sets
+   * SUPABASE_JWT_SECRET; on a hosted project still signing with the legacy secret, set
+   * TRAFFIC_JWT_SECRET (`supabase secrets set` refuses names starting with SUPABASE_).
+   */
+  SUPABASE_JWT_SECRET: optionalText,
+  TRAFFIC_JWT_SECRET: optionalText,
+  /** The project's JSON Web Key Set, inline (the platform provides it to Edge Functions). */
+  SUPABASE_JWKS: optionalText,
+  /** Where to fetch the JWKS when a token's key is not known yet (default: the Auth server's). */
+  TRAFFIC_JWKS_URL: optionalText.pipe(
+    z.url({ message: "TRAFFIC_JWKS_URL must be a URL" }).optional(),
+  ),
+}).superRefine((c, ctx) => {
+  if (!c.SUPABASE_PUBLISHABLE_KEYS?.length && !c.SUPABASE_PUBLISHABLE_KEY && !c.SUPABASE_ANON_KEY) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SUPABASE_ANON_KEY"],
+      message: "this or a publishable key (SUPABASE_PUBLISHABLE_KEYS / SUPABASE_PUBLISHABLE_KEY) " +
+        "must be set",
+    });
+  }
+});
+
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  SUPABASE_ANON_KEY: z.string().min(1, "SUPABASE_ANON_KEY must be set"),
   /** IANA time zone whose calendar days the periods and date ranges are counted in. */
   TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty").refine(isTimeZone, {
     message: "TRAFFIC_TIMEZONE must be an IANA time zone such as Asia/Almaty",
@@ -18,7 +67,7 @@ const schema = z.object({
     message:
       "CORS_ALLOWED_ORIGINS must be *, or origins like https://dash.example, comma-separated",
   }),
-});
+}).and(keySchema);
 
 export type Config = z.infer<typeof schema>;
 
@@ -30,4 +79,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`traffic-api configuration is invalid: ${issues.join("; ")}`);
   }
   return parsed.data;
+}
+
+/** The API key sent to PostgREST: a publishable key when the project has one, else the anon key. */
+export function clientKeyOf(config: Config): string {
+  return config.SUPABASE_PUBLISHABLE_KEYS?.[0] ?? config.SUPABASE_PUBLISHABLE_KEY ??
+    config.SUPABASE_ANON_KEY!;
 }

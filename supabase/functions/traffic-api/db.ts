@@ -6,34 +6,14 @@
  * @module
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
-import { createUserClient } from "../_shared/supabase.ts";
-import { bearerToken, jwtClaims } from "../_shared/auth.ts";
 import { HttpError } from "../_shared/http.ts";
+import { createUserClient } from "../_shared/supabase.ts";
+import { clientKeyOf } from "./config.ts";
 import type { Deps } from "./context.ts";
 
-/** The signed-in user behind a request. */
-export interface Caller {
-  userId: string;
-  /** From the JWT's `app_metadata.traffic_role`; RLS enforces the same rule in SQL. */
-  isAdmin: boolean;
-  db: SupabaseClient;
-}
-
-/**
- * The caller of a data route. The gateway (`verify_jwt`) has verified the JWT's signature, and
- * PostgREST verifies it again; here a token without a user (the anon key, a service key) is a
- * 401, because these routes answer only for a signed-in user.
- */
-export function callerOf(req: Request, deps: Deps): Caller {
-  const token = bearerToken(req);
-  const claims = token ? jwtClaims(token) : null;
-  const sub = claims?.sub;
-  if (!token || claims?.role !== "authenticated" || typeof sub !== "string" || !sub) {
-    throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
-  }
-  const appMetadata = claims.app_metadata as Record<string, unknown> | undefined;
-  return { userId: sub, isAdmin: appMetadata?.traffic_role === "admin", db: userDb(deps, token) };
-}
+// The caller's verification lives in caller.ts; re-exported for the routes.
+export { type Caller, callerOf } from "./caller.ts";
+import type { Caller } from "./caller.ts";
 
 /** Clients kept per token, per deps (tests bring their own fetch), oldest dropped first. */
 const clients = new WeakMap<Deps, Map<string, SupabaseClient>>();
@@ -54,7 +34,7 @@ export function userDb(deps: Deps, token: string): SupabaseClient {
   } else {
     db = createUserClient(
       deps.config.SUPABASE_URL,
-      deps.config.SUPABASE_ANON_KEY,
+      clientKeyOf(deps.config),
       token,
       deps.fetch,
     );

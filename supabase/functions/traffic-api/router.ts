@@ -5,6 +5,7 @@
  * @module
  */
 import { HttpError } from "../_shared/http.ts";
+import { authenticate } from "./caller.ts";
 import type { RouteContext, RouteHandler } from "./context.ts";
 import { getCampaigns } from "./routes/campaigns.ts";
 import { getDaily } from "./routes/daily.ts";
@@ -27,6 +28,9 @@ export const routes: Record<string, Partial<Record<Method, RouteHandler>>> = {
   "/openapi.json": { GET: getOpenApi },
 };
 
+/** Routes that need no user (the rest need a verified access token). */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(["/health", "/openapi.json"]);
+
 /** The route part of a path as the function sees it: `/traffic-api/metrics/` → `/metrics`. */
 export function routeOf(pathname: string): string {
   return pathname.replace(/^\/traffic-api(?=\/|$)/, "").replace(/\/+$/, "") || "/";
@@ -42,5 +46,7 @@ export async function dispatch(ctx: RouteContext): Promise<Response> {
     const allow = [...Object.keys(methods), "OPTIONS"].join(", ");
     throw new HttpError(405, "method_not_allowed", `Use ${allow} on ${path}.`, { allow });
   }
+  // Every route but these answers for a signed-in user: verify the token once (caller.ts).
+  if (!PUBLIC_ROUTES.has(path)) await authenticate(ctx.req, ctx.deps);
   return await handler(ctx);
 }

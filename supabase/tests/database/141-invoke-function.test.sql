@@ -1,8 +1,10 @@
 -- private.invoke_function() queues a pg_net POST to <project_url>/functions/v1/<name> with the
 -- service-role key from Vault, and fails clearly when a secret is missing. (Rolled back: the
--- net worker only sees committed requests, so nothing is sent.)
+-- net worker only sees committed requests, so nothing is sent.) This file pins the legacy key
+-- (no secret_key in Vault); 280-invoke-function-secret-key pins the new secret key.
 begin;
 select plan(11);
+delete from vault.secrets where name = 'secret_key';
 
 select set_config('pgtap.req', private.invoke_function('traffic-api', '{"days": 3}')::text, true);
 select isnt(nullif(current_setting('pgtap.req'), ''), null, 'returns the request id');
@@ -39,7 +41,8 @@ select throws_ok($$select private.invoke_function('../rest/v1/x')$$, '22023', nu
 savepoint no_key;
 delete from vault.secrets where name = 'service_role_key';
 select throws_ok($$select private.invoke_function('fb-ads-sync')$$, 'P0002',
-  'invoke_function: vault secret "service_role_key" is missing', 'a missing key is named');
+  'invoke_function: vault secret "secret_key" (or the legacy "service_role_key") is missing',
+  'a missing key is named');
 rollback to savepoint no_key;
 delete from vault.secrets where name = 'project_url';
 select throws_ok($$select private.invoke_function('fb-ads-sync')$$, 'P0002',

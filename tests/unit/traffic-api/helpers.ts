@@ -1,16 +1,21 @@
 /**
  * Unit-test helpers for traffic-api: a handler with a stubbed `fetch` (what supabase-js would send
- * to PostgREST is recorded and answered from a function), and unsigned JWT look-alikes (the
- * gateway verifies signatures, so the function only reads the claims).
+ * to PostgREST is recorded and answered from a function), and user access tokens signed with the
+ * test config's JWT secret (traffic-api verifies them itself: caller.ts).
  *
  * @module
  */
+import { createHmac } from "node:crypto";
 import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
 import { loadConfig } from "../../../supabase/functions/traffic-api/config.ts";
 import { createHandler } from "../../../supabase/functions/traffic-api/handler.ts";
 
 export const BASE = "http://fn.local/traffic-api";
 export const ANON_KEY = "anon-key-for-tests";
+/** The HS256 secret the test config verifies tokens with. */
+export const JWT_SECRET = "jwt-secret-for-traffic-api-unit-tests";
+/** Far in the future (2100-01-01), so test tokens never expire. */
+export const FAR_EXP = 4_102_444_800;
 export const USER_ID = "11111111-1111-4111-8111-111111111111";
 export const OTHER_ID = "22222222-2222-4222-8222-222222222222";
 
@@ -18,9 +23,15 @@ function b64url(s: string): string {
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** A JWT-shaped token with `claims` (not signed: the gateway checked the signature). */
-export function fakeJwt(claims: Record<string, unknown>): string {
-  return `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url(JSON.stringify(claims))}.sig`;
+/**
+ * An HS256 token with `claims`, signed with {@link JWT_SECRET} (or `secret`). `aud` and `exp`
+ * default to a valid user token's; pass `exp: undefined` to leave one out.
+ */
+export function fakeJwt(claims: Record<string, unknown>, secret = JWT_SECRET): string {
+  const body = b64url(JSON.stringify({ aud: "authenticated", exp: FAR_EXP, ...claims }));
+  const head = b64url('{"alg":"HS256","typ":"JWT"}');
+  const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
+  return `${head}.${body}.${sig}`;
 }
 
 export const userJwt = fakeJwt({ role: "authenticated", sub: USER_ID });
@@ -61,6 +72,7 @@ export function testHandler(
   const config = loadConfig({
     SUPABASE_URL: "http://db.local",
     SUPABASE_ANON_KEY: ANON_KEY,
+    SUPABASE_JWT_SECRET: JWT_SECRET,
     ...env,
   });
   const handler = createHandler({
