@@ -204,7 +204,14 @@ if (!args["skip-aggregation"]) {
   console.log("[Manual] 2️⃣ Metrics Aggregation...");
   console.log("[Aggregation] 🔄 Starting metrics aggregation...");
   const aggStarted = Date.now();
-  const res = await invoke(supabase, "aggregate-metrics", { triggered_by: "manual" });
+  // A scheduled run may hold the aggregation's lease (409 run_in_progress): it finishes in
+  // seconds, so wait for it rather than fail the manual sync (at most ~60 s).
+  let res = await invoke(supabase, "aggregate-metrics", { triggered_by: "manual" });
+  for (let waited = 0; isRunInProgress(res) && waited < 60_000; waited += 3_000) {
+    if (waited === 0) console.log("[Aggregation] ⏳ another run is in progress; waiting for it...");
+    await new Promise((r) => setTimeout(r, 3_000));
+    res = await invoke(supabase, "aggregate-metrics", { triggered_by: "manual" });
+  }
   steps.push({ step: "aggregation", status: res.status, body: res.body });
   if (!res.ok) {
     failures.push(`aggregation: ${res.message}`);
@@ -275,4 +282,10 @@ type FbUser = {
 function fbUser(res: Invoked): FbUser | undefined {
   const users = (res.body as { users?: FbUser[] } | null)?.users;
   return Array.isArray(users) ? users[0] : undefined;
+}
+
+/** The aggregation answered that another run holds its lease. */
+function isRunInProgress(res: { status: number; body: unknown }): boolean {
+  return res.status === 409 &&
+    (res.body as { error?: { code?: string } } | null)?.error?.code === "run_in_progress";
 }
