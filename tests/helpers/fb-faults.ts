@@ -2,7 +2,7 @@
  * Faults for fb-ads-sync's crash tests, on the running local stack: kill Postgres (SIGKILL of
  * the postmaster and its backends, as a crash would) and start it again with the stack's own
  * script (scripts/stack/part.sh), wait until PostgREST answers again, and read `npm run status`.
- * (H3's tests/helpers/faults.ts does the same for the webhook faults; the two may be unified.)
+ * (tests/helpers/faults.ts does the same for the webhook faults; the two may be unified.)
  *
  * @module
  */

@@ -1,6 +1,6 @@
 -- Issue 12 item 3: the SQL a signed-in user may call directly refuses ranges over 366 days (and a
--- reversed range) with SQLSTATE 22023 before any work, as traffic-api does with a 400. (H1's
--- private.traffic_assert_date_range also bounds dates to 2000..2099, which pgTAP 160's 1999 days
+-- reversed range) with SQLSTATE 22023 before any work, as traffic-api does with a 400.
+-- (private.traffic_assert_date_range also bounds dates to 2000..2099, which pgTAP 160's 1999 days
 -- would fail, so these two keep the 366-day rule of private.traffic_check_range.)
 begin;
 select plan(8);
