@@ -1,9 +1,10 @@
 /**
  * `npm run status`: the monitoring summary — the seed's troubleshooting section as one command.
  * Last runs per sync type, the cron jobs' last results (pg_cron and pg_net), Facebook tokens that
- * are invalid or expire within 7 days, webhook events that failed processing, the AmoCRM
- * reconciliation (disabled webhooks, token expiry, deliveries the webhooks missed), and the age of
- * the freshest data per targetologist. Reads Postgres directly (SUPABASE_DB_URL).
+ * are invalid or expire within 7 days, webhook events that failed processing or stayed pending
+ * longer than a processor takes (5 minutes), the AmoCRM reconciliation (disabled webhooks, token
+ * expiry, deliveries the webhooks missed), and the age of the freshest data per targetologist.
+ * Reads Postgres directly (SUPABASE_DB_URL).
  *
  * Exits 0; with `--strict` it exits 1 when a problem is listed.
  */
@@ -81,21 +82,38 @@ try {
   section("Facebook tokens that are missing, invalid or expire within 7 days", tokens);
   for (const t of tokens) problems.push(`token of ${t.team_name} needs attention`);
 
+  // Failed, and pending for longer than a live processor takes (private.amocrm_stale_pending_age,
+  // the same age the amocrm-replay job and npm run amocrm:replay use): both wait for a replay.
   const events = await sql`
-    select id, received_at, attempts, left(error, 70) as error
-    from public.traffic_amocrm_events where status = 'failed'
+    select id, status, received_at, attempts, left(error, 70) as error
+    from public.traffic_amocrm_events
+    where status = 'failed'
+       or (status = 'pending' and received_at < now() - private.amocrm_stale_pending_age())
     order by received_at desc limit 10`;
-  const [{ failed_events, rejected_events }] = await sql`
+  const [{ failed_events, rejected_events, stale_pending, stale_age }] = await sql`
     select count(*) filter (where status = 'failed')::int as failed_events,
            count(*) filter (where status = 'rejected' and received_at > now() - interval '1 day')::int
-             as rejected_events
-    from public.traffic_amocrm_events where status in ('failed', 'rejected')`;
-  section(`AmoCRM webhook events that failed processing (${failed_events})`, events);
+             as rejected_events,
+           count(*) filter (where status = 'pending'
+             and received_at < now() - private.amocrm_stale_pending_age())::int as stale_pending,
+           (select extract(epoch from private.amocrm_stale_pending_age()) / 60)::int as stale_age
+    from public.traffic_amocrm_events where status in ('failed', 'rejected', 'pending')`;
+  section(
+    `AmoCRM webhook events that failed processing (${failed_events}) or are pending for more ` +
+      `than ${stale_age} minutes (${stale_pending})`,
+    events,
+  );
   if (rejected_events > 0) {
     problems.push(`${rejected_events} webhook bodies rejected as invalid in the last 24 h`);
   }
   if (failed_events > 0) {
     problems.push(`${failed_events} webhook events failed (replay: npm run amocrm:replay)`);
+  }
+  if (stale_pending > 0) {
+    problems.push(
+      `${stale_pending} webhook events pending for more than ${stale_age} minutes (the ` +
+        "amocrm-replay job takes them each minute; npm run amocrm:replay does it now)",
+    );
   }
 
   // amocrm-sync (issue 13): the reconciliation with the CRM and what it says about the webhooks.

@@ -40,6 +40,14 @@ if (args.help) {
   console.log(usage);
   Deno.exit(0);
 }
+if (args["skip-facebook"] && args["skip-amocrm"] && args["skip-aggregation"]) {
+  // Every step skipped: a run would do nothing and still be recorded as a successful `full` sync.
+  console.error(
+    "Nothing to do: --skip-facebook, --skip-amocrm and --skip-aggregation skip every step " +
+      `(no run recorded).\n${usage}`,
+  );
+  Deno.exit(2);
+}
 const days = Number(args.days);
 if (!Number.isInteger(days) || days < 1 || days > 93) {
   console.error(`--days must be a whole number from 1 to 93 (got ${args.days})\n${usage}`);

@@ -18,6 +18,11 @@ export FACEBOOK_GRAPH_URL="${FACEBOOK_GRAPH_URL:-http://127.0.0.1:$((STACK_PORT 
 # aggregate-metrics reads official rates from here: tests/integration/aggregate-metrics.test.ts
 # serves a fake National Bank feed on this loopback port (the function runs in its own process).
 export EXCHANGE_RATES_URL="http://127.0.0.1:$((STACK_PORT + 20))/rss/get_rates.cfm"
+# The aggregation fixtures sit on fixed days: the test stack's numbers are throwaway, so a run as
+# of another day (refused by default, it would replace live numbers) is allowed here.
+export AGGREGATE_METRICS_ALLOW_WHAT_IF=true
+# traffic-api allows no cross-origin caller by default; the CORS tests use this one origin.
+export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-https://dash.example}"
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"
 passed=0

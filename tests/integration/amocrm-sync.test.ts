@@ -314,8 +314,11 @@ Deno.test("npm run sync runs the reconciliation and prints what it restored; --s
       const dec = new TextDecoder();
       return { code: out.code, text: dec.decode(out.stdout) + dec.decode(out.stderr) };
     };
+    // With facebook and aggregation skipped too, --skip-amocrm leaves nothing to do: refused
+    // (exit 2, no run recorded; issue 12), and the reconciliation does not run.
     const skipped = await run("--skip-amocrm");
-    assert.equal(skipped.code, 0, skipped.text);
+    assert.equal(skipped.code, 2, skipped.text);
+    assert.match(skipped.text, /Nothing to do/);
     assert.ok(!skipped.text.includes("[AmoCRM]"), skipped.text);
     assert.equal(await sale(sql, id), undefined);
 

@@ -36,7 +36,7 @@ Deno.test({
 
 Deno.test({
   ...opts,
-  name: "amocrm-webhook: a body from another account is 403 and stores nothing",
+  name: "amocrm-webhook: a body from another account is 403, kept as rejected, never applied",
   fn: async () => {
     const id = uniqueId();
     for (
@@ -49,7 +49,9 @@ Deno.test({
       const res = await send(body);
       assert.equal(res.status, 403);
       assert.equal((res.json.error as { code: string }).code, "foreign_account");
-      assert.equal(await eventOf(sql, body), undefined);
+      const kept = await eventOf(sql, body);
+      assert.equal(kept?.status, "rejected", "kept for a person to look at");
+      assert.match(kept?.error, /^foreign account/);
     }
     assert.equal(await lead(sql, id), undefined);
   },

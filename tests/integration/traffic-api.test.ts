@@ -221,7 +221,8 @@ test("ETag through the gateway: If-None-Match answers 304 with no body", async (
   assert.equal(asB.status, 200, "another user's body has another tag");
 });
 
-test("CORS preflight through the gateway needs no JWT", async () => {
+test("CORS preflight through the gateway needs no JWT; only a configured origin is allowed", async () => {
+  // scripts/test.sh starts the stack with CORS_ALLOWED_ORIGINS=https://dash.example.
   const res = await invokeFunction("traffic-api", {
     path: "/metrics",
     method: "OPTIONS",
@@ -230,6 +231,14 @@ test("CORS preflight through the gateway needs no JWT", async () => {
   assert.equal(res.status, 204);
   assert.equal(res.headers.get("access-control-allow-origin"), "https://dash.example");
   await res.body?.cancel();
+  const other = await invokeFunction("traffic-api", {
+    path: "/metrics",
+    method: "OPTIONS",
+    headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+  });
+  assert.equal(other.status, 403);
+  assert.equal(other.headers.get("access-control-allow-origin"), null);
+  await other.body?.cancel();
 });
 
 test("PUT /settings writes the token; GET shows only that one is set", async () => {

@@ -21,10 +21,11 @@ import {
 import { memoryLogger } from "../../supabase/functions/_shared/logger.ts";
 
 const SERVICE_KEY = "service-role-key-for-tests";
-const config = loadConfig({
+const baseEnv = {
   SUPABASE_URL: "http://127.0.0.1:1",
   SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY,
-});
+};
+const config = loadConfig(baseEnv);
 const fakeJwt = (role: string) =>
   `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify({ role })).replaceAll("=", "")}.c2ln`;
 
@@ -91,9 +92,14 @@ const usdDay = (day: string, rate = "470.15"): NbkDay => ({
   ],
 });
 
-function setup(store: AggregationStore, nbk: NbkClient, nowIso = "2026-11-08T19:30:00Z") {
+function setup(
+  store: AggregationStore,
+  nbk: NbkClient,
+  nowIso = "2026-11-08T19:30:00Z",
+  env: Record<string, string> = {},
+) {
   return createHandler({
-    config,
+    config: { ...config, ...loadConfig({ ...baseEnv, ...env }) },
     logger: memoryLogger(),
     store,
     nbk,
@@ -167,9 +173,28 @@ Deno.test("aggregate-metrics: fetches only the missing days, aggregates, records
   assert.equal(calls.released, 1);
 });
 
-Deno.test("aggregate-metrics: today and sync_type from the body", async () => {
+Deno.test("aggregate-metrics: a what-if today is refused (400) and nothing is written", async () => {
   const { store, calls } = fakeStore();
-  const res = await setup(store, fakeNbk(usdDay).nbk)(
+  // now is 2026-11-09 00:30 in Almaty
+  const handler = setup(store, fakeNbk(usdDay).nbk);
+  const res = await handler(post({ today: "2026-11-01" }));
+  assert.equal(res.status, 400);
+  const { error } = await res.json();
+  assert.equal(error.code, "what_if_not_allowed");
+  assert.match(error.message, /2026-11-01 is not today in Asia\/Almaty \(2026-11-09\)/);
+  assert.deepEqual(calls.aggregate, [], "the live rows are not touched");
+  assert.equal(calls.history.length, 0);
+  const real = await handler(post({ today: "2026-11-09" }));
+  assert.equal(real.status, 200, "naming the real today is an ordinary run");
+  await real.body?.cancel();
+  assert.deepEqual(calls.aggregate, [["Asia/Almaty", "2026-11-09"]]);
+});
+
+Deno.test("aggregate-metrics: today and sync_type from the body (what-if allowed)", async () => {
+  const { store, calls } = fakeStore();
+  const res = await setup(store, fakeNbk(usdDay).nbk, undefined, {
+    AGGREGATE_METRICS_ALLOW_WHAT_IF: "true",
+  })(
     post({ today: "2026-11-01", sync_type: "full" }),
   );
   assert.equal(res.status, 200);

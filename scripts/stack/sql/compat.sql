@@ -44,7 +44,10 @@ alter database postgres set search_path = "$user", public, extensions;
 
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists pgtap with schema extensions;
-create extension if not exists plpgsql_check;
+-- In `extensions`, as on Supabase: PostgREST exposes only `public`, so no API role reaches its
+-- functions (in `public` anon could call all of them through /rest/v1/rpc). `supabase db lint`
+-- finds it through the database search_path set above.
+create extension if not exists plpgsql_check with schema extensions;
 create extension if not exists pg_cron;
 grant usage on schema cron to postgres;
 

@@ -44,7 +44,7 @@ export type Handler = (req: Request) => Promise<Response>;
  */
 export function withErrors(logger: Logger, handler: Handler): Handler {
   return async (req) => {
-    const requestId = req.headers.get("x-request-id") ?? crypto.randomUUID();
+    const requestId = requestIdOf(req);
     let res: Response;
     try {
       res = await handler(req);
@@ -62,6 +62,18 @@ export function withErrors(logger: Logger, handler: Handler): Handler {
   };
 }
 
+/** A request id a client may choose: short, and safe in a header, a log line and HTML. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request's id: the client's `x-request-id` when it is a short safe token (at most 128 of
+ * `A-Z a-z 0-9 . _ : -`), else a new UUID — a client's header is never echoed unchecked.
+ */
+export function requestIdOf(req: Request): string {
+  const given = req.headers.get("x-request-id");
+  return given !== null && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
 /** A short description of an unknown thrown value, for logs. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
@@ -72,10 +84,58 @@ export function describeError(err: unknown): string {
   }
 }
 
-/** Reads a JSON body, answering 400 on malformed JSON; an empty body reads as `{}`. */
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, "payload_too_large", `Body is larger than ${maxBytes} bytes.`);
+}
+
+/**
+ * Reads a body of at most `maxBytes` bytes. A `Content-Length` above the limit is refused before
+ * a byte is read; otherwise the bytes are counted as they arrive and reading stops (the stream
+ * is cancelled) as soon as they pass the limit. Either way: 413, and never more than the limit
+ * plus one chunk in memory.
+ */
+export async function readLimitedBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
+    await req.body?.cancel().catch(() => {});
+    throw tooLarge(maxBytes);
+  }
+  if (!req.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Reads a JSON body of at most `maxBytes` bytes (413 above, see {@link readLimitedBytes}),
+ * answering 400 on malformed JSON or bytes that are not UTF-8; an empty body reads as `{}`.
+ */
 export async function readJson(req: Request, maxBytes = 1_000_000): Promise<unknown> {
-  const text = await req.text();
-  if (text.length > maxBytes) throw new HttpError(413, "payload_too_large", "Body is too large.");
+  const bytes = await readLimitedBytes(req, maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "invalid_json", "Body is not valid UTF-8.");
+  }
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);

@@ -12,6 +12,13 @@ const schema = z.object({
   /** Whose calendar days the periods are (IANA name). */
   TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty")
     .refine(isTimeZone, { message: "TRAFFIC_TIMEZONE must be an IANA time zone" }),
+  /**
+   * Whether a body may name a `today` other than the real one (a what-if). Off by default: such a
+   * run would replace the dashboard's live rows with another day's numbers. Test stacks turn it
+   * on to aggregate fixture days.
+   */
+  AGGREGATE_METRICS_ALLOW_WHAT_IF: z.enum(["true", "false", "1", "0", ""]).default("false")
+    .transform((v) => v === "true" || v === "1"),
 });
 
 export type Config = z.infer<typeof schema>;

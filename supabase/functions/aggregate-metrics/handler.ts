@@ -5,6 +5,7 @@
  * @module
  */
 import { requireServiceCaller } from "../_shared/auth.ts";
+import { localDate } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import {
   errorResponse,
@@ -37,6 +38,23 @@ const bodySchema = z.strictObject({
   triggered_by: z.string().trim().min(1).max(100).default("api"),
 });
 
+/**
+ * A `today` other than the real local day would replace the live dashboard rows (today / 7d /
+ * 30d) with another day's figures: refused (400) unless AGGREGATE_METRICS_ALLOW_WHAT_IF is on.
+ */
+function refuseWhatIf(today: string | undefined, nowMs: number, config: Config): void {
+  if (today === undefined || config.AGGREGATE_METRICS_ALLOW_WHAT_IF) return;
+  const real = localDate(nowMs, config.TRAFFIC_TIMEZONE);
+  if (today === real) return;
+  throw new HttpError(
+    400,
+    "what_if_not_allowed",
+    `today ${today} is not today in ${config.TRAFFIC_TIMEZONE} (${real}): the run would ` +
+      "replace the dashboard's live numbers with that day's. Omit today, or set " +
+      "AGGREGATE_METRICS_ALLOW_WHAT_IF=true on a stack whose numbers are throwaway.",
+  );
+}
+
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
   const now = deps.now ?? Date.now;
@@ -50,6 +68,7 @@ export function createHandler(deps: Deps): Handler {
       const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
       throw new HttpError(400, "invalid_body", issues.join("; "));
     }
+    refuseWhatIf(parsed.data.today, now(), deps.config);
     const outcome = await runAggregation({
       store: deps.store,
       nbk: deps.nbk,

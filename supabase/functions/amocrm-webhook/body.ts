@@ -1,46 +1,47 @@
 /**
- * Reading a webhook body safely: a size limit enforced on the declared `Content-Length` and on
- * the bytes actually received, and a payload made storable in Postgres.
+ * Reading a webhook body safely: the size limit of `_shared/http.ts` (`Content-Length` first,
+ * then the bytes as they arrive), and a payload made storable in Postgres.
  *
  * @module
  */
-import { HttpError } from "../_shared/http.ts";
-
-const tooLarge = (max: number) =>
-  new HttpError(413, "payload_too_large", `Body is larger than ${max} bytes.`);
+import { readLimitedBytes } from "../_shared/http.ts";
 
 /**
- * The body as UTF-8 text. Answers 413 when `Content-Length` or the received bytes exceed
- * `maxBytes` (reading stops there), 400 when it holds a NUL byte (Postgres text cannot).
+ * What arrived: UTF-8 text Postgres `text` can hold, or bytes it cannot (a NUL byte, invalid
+ * UTF-8), which are kept as base64 instead (status `rejected`, with the reason).
  */
-export async function readBody(req: Request, maxBytes: number): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
+export type ReceivedBody =
+  | { kind: "text"; text: string }
+  | { kind: "undecodable"; bytes: Uint8Array; reason: string };
+
+/** Reads the body; 413 when `Content-Length` or the received bytes exceed `maxBytes`. */
+export async function readBody(req: Request, maxBytes: number): Promise<ReceivedBody> {
+  const bytes = await readLimitedBytes(req, maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { kind: "undecodable", bytes, reason: "Body is not valid UTF-8." };
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  const text = new TextDecoder().decode(bytes);
   if (text.includes("\0")) {
-    throw new HttpError(400, "invalid_webhook", "Body contains a NUL byte.");
+    return { kind: "undecodable", bytes, reason: "Body contains a NUL byte." };
   }
-  return text;
+  return { kind: "text", text };
+}
+
+/** Standard base64 of `bytes` (what Postgres `decode(…, 'base64')` reads). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Lowercase hex SHA-256 of raw bytes (the dedupe key of an undecodable body). */
+export async function sha256HexOfBytes(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

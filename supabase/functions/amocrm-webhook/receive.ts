@@ -1,14 +1,16 @@
 /**
  * The webhook itself: check the secret, read and parse the body, check the account, store the
  * raw body, then process it within a time budget. Once the body is stored the answer is 200,
- * whatever processing does; only a failure to store answers 5xx, so AmoCRM retries.
+ * whatever processing does; only a failure to store answers 5xx, so AmoCRM retries. Past the
+ * secret, every body is kept: one that is not a valid webhook of our account as `rejected` with
+ * the reason (400 / 403), bytes Postgres text cannot hold as base64 — or 503 when it cannot be.
  *
  * @module
  */
 import { parseWebhook, sha256Hex, type Webhook } from "../_shared/amocrm/mod.ts";
 import { timingSafeEqual } from "../_shared/auth.ts";
 import { describeError, HttpError, json } from "../_shared/http.ts";
-import { readBody, storable } from "./body.ts";
+import { readBody, sha256HexOfBytes, storable, toBase64 } from "./body.ts";
 import type { Deps } from "./handler.ts";
 import type { IngestResult } from "./store.ts";
 
@@ -33,7 +35,22 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     throw new HttpError(401, "unauthorized", "The secret is not valid.");
   }
 
-  const rawBody = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
+  const received = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
+  if (received.kind === "undecodable") {
+    const eventId = await keepUndecodable(
+      received.bytes,
+      received.reason,
+      req.headers.get("content-type"),
+      deps,
+    );
+    logger.warn("webhook rejected: body cannot be stored as text; kept as base64", {
+      error: received.reason,
+      bytes: received.bytes.byteLength,
+      event_id: eventId,
+    });
+    throw new HttpError(400, "invalid_webhook", received.reason);
+  }
+  const rawBody = received.text;
   const parsed = parseWebhook(rawBody);
   if (!parsed.ok) {
     const eventId = await keepRejected(
@@ -50,7 +67,17 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     throw new HttpError(400, "invalid_webhook", parsed.error);
   }
   const webhook = parsed.webhook;
-  checkAccount(webhook, deps);
+  const foreign = foreignAccount(webhook, deps);
+  if (foreign) {
+    // The right secret, another account (or AMOCRM_ACCOUNT_ID set wrong): kept, never applied.
+    const eventId = await keepRejected(rawBody, foreign, req.headers.get("content-type"), deps);
+    logger.warn("webhook rejected: foreign account; kept as rejected", {
+      account_id: webhook.account.id,
+      subdomain: webhook.account.subdomain,
+      event_id: eventId,
+    });
+    throw new HttpError(403, "foreign_account", "The webhook comes from another AmoCRM account.");
+  }
 
   const sha256 = await sha256Hex(rawBody);
   const stored = await storeBody(rawBody, sha256, webhook, req.headers.get("content-type"), deps);
@@ -67,15 +94,22 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
   return json({ ok: true, event_id: stored.eventId, duplicate: stored.duplicate, status });
 }
 
-/** 403 unless `account[id]` / `account[subdomain]` match the configured ones (when set). */
-function checkAccount(webhook: Webhook, { config, logger }: Deps): void {
+/**
+ * Why the body is from another account than the configured `AMOCRM_ACCOUNT_ID` /
+ * `AMOCRM_SUBDOMAIN` (when set), or null when it is ours.
+ */
+function foreignAccount(webhook: Webhook, { config }: Deps): string | null {
   const { id, subdomain } = webhook.account;
-  const idOk = !config.AMOCRM_ACCOUNT_ID || id === config.AMOCRM_ACCOUNT_ID;
-  const subdomainOk = !config.AMOCRM_SUBDOMAIN ||
-    subdomain?.toLowerCase() === config.AMOCRM_SUBDOMAIN.toLowerCase();
-  if (idOk && subdomainOk) return;
-  logger.warn("webhook rejected: foreign account", { account_id: id, subdomain });
-  throw new HttpError(403, "foreign_account", "The webhook comes from another AmoCRM account.");
+  if (config.AMOCRM_ACCOUNT_ID && id !== config.AMOCRM_ACCOUNT_ID) {
+    return `foreign account: account[id] ${id ?? "(none)"} is not AMOCRM_ACCOUNT_ID`;
+  }
+  if (
+    config.AMOCRM_SUBDOMAIN &&
+    subdomain?.toLowerCase() !== config.AMOCRM_SUBDOMAIN.toLowerCase()
+  ) {
+    return `foreign account: account[subdomain] ${subdomain ?? "(none)"} is not AMOCRM_SUBDOMAIN`;
+  }
+  return null;
 }
 
 /** Stores the raw body; any failure (or the time limit) becomes a 503 so AmoCRM retries. */
@@ -112,23 +146,56 @@ async function storeBody(
 }
 
 /**
- * Keeps a body that failed to parse, so nothing that arrived with the right secret is lost. The
- * answer stays 400 either way: a failure to keep it is logged, not turned into a retry loop.
+ * Keeps a body that failed to parse (status `rejected`, with the reason), so nothing that arrived
+ * with the right secret is lost. When it cannot be kept the answer is 503, so the sender retries
+ * (a 400 would make it give up on a body nobody kept).
  */
 async function keepRejected(
   rawBody: string,
   error: string,
   contentType: string | null,
-  { config, logger, store }: Deps,
-): Promise<number | null> {
+  deps: Deps,
+): Promise<number> {
+  const sha256 = await sha256Hex(rawBody);
+  return await keep(
+    (signal) => deps.store.reject({ rawBody, contentType, sha256, error }, signal),
+    deps,
+  );
+}
+
+/** Like {@link keepRejected} for bytes Postgres text cannot hold: stored as base64. */
+async function keepUndecodable(
+  bytes: Uint8Array,
+  error: string,
+  contentType: string | null,
+  deps: Deps,
+): Promise<number> {
+  const sha256 = await sha256HexOfBytes(bytes);
+  return await keep(
+    (signal) =>
+      deps.store.rejectUndecodable(
+        { bodyBase64: toBase64(bytes), contentType, sha256, error },
+        signal,
+      ),
+    deps,
+  );
+}
+
+async function keep(
+  write: (signal: AbortSignal) => Promise<number>,
+  { config, logger }: Deps,
+): Promise<number> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
   try {
-    const sha256 = await sha256Hex(rawBody);
-    return await store.reject({ rawBody, contentType, sha256, error }, abort.signal);
+    return await write(abort.signal);
   } catch (err) {
-    logger.error("rejected webhook body could not be kept", { error: describeError(err) });
-    return null;
+    logger.error("rejected webhook body NOT kept: answering 503 so the sender retries", {
+      error: describeError(err),
+    });
+    throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
+      "retry-after": "5",
+    });
   } finally {
     clearTimeout(timer);
   }

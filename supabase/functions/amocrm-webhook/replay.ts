@@ -1,6 +1,7 @@
 /**
- * The admin call: `POST ?replay=failed[&limit=N]`, or a JSON body `{ "replay": "failed",
- * "limit": N }`, with the service-role key. Reprocesses failed and stale pending events.
+ * The admin call: `POST ?replay=failed[&limit=N]`, or (without a `secret` in the URL) a JSON body
+ * `{ "replay": "failed", "limit": N }`, with the service-role key. Reprocesses failed and stale
+ * pending events.
  *
  * @module
  */
@@ -14,10 +15,16 @@ const ReplayRequest = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
-/** True when the request is the admin call rather than a webhook. */
+/**
+ * True when the request is explicitly the admin call rather than a webhook: `?replay=…` in the
+ * URL, or a JSON body on a URL without `secret`. Anything carrying `secret` and no `replay` is a
+ * webhook, whatever its content type (a JSON body with the right secret is kept as `rejected`,
+ * never turned away as a replay without a key).
+ */
 export function isReplayCall(req: Request, url: URL): boolean {
-  return url.searchParams.has("replay") ||
-    (req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json");
+  if (url.searchParams.has("replay")) return true;
+  if (url.searchParams.has("secret")) return false;
+  return (req.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json");
 }
 
 /** Runs `amocrm_replay_failed` for a service caller. */

@@ -1,5 +1,5 @@
 /**
- * The webhook's narrow view of the database: three SQL functions called through PostgREST with
+ * The webhook's narrow view of the database: its SQL functions called through PostgREST with
  * the service key. The handler depends on {@link WebhookStore} only, so tests inject a fake.
  *
  * @module
@@ -22,6 +22,15 @@ export interface IngestInput {
 export interface RejectInput {
   rawBody: string;
   contentType: string | null;
+  sha256: string;
+  error: string;
+}
+
+/** A body Postgres text cannot hold, as base64 (`amocrm_reject_undecodable_event`). */
+export interface RejectUndecodableInput {
+  bodyBase64: string;
+  contentType: string | null;
+  /** SHA-256 of the bytes (not of the base64 text). */
   sha256: string;
   error: string;
 }
@@ -55,6 +64,8 @@ export interface WebhookStore {
   ingest(input: IngestInput, signal?: AbortSignal): Promise<IngestResult>;
   /** Keeps a body that failed to parse (status `rejected`); returns its event id. */
   reject(input: RejectInput, signal?: AbortSignal): Promise<number>;
+  /** Keeps bytes text cannot hold (NUL, invalid UTF-8) as base64, `rejected`; returns its id. */
+  rejectUndecodable(input: RejectUndecodableInput, signal?: AbortSignal): Promise<number>;
   process(eventId: number): Promise<ProcessResult>;
   replayFailed(limit: number): Promise<ReplayResult>;
 }
@@ -97,6 +108,18 @@ export function createStore(db: SupabaseClient): WebhookStore {
       if (signal) query = query.abortSignal(signal);
       const { data, error } = await query;
       if (error) throw new StoreError("amocrm_reject_event", error.message);
+      return Number(data);
+    },
+    async rejectUndecodable(input, signal) {
+      let query = db.rpc("amocrm_reject_undecodable_event", {
+        p_body_base64: input.bodyBase64,
+        p_content_type: input.contentType,
+        p_sha256: input.sha256,
+        p_error: input.error,
+      });
+      if (signal) query = query.abortSignal(signal);
+      const { data, error } = await query;
+      if (error) throw new StoreError("amocrm_reject_undecodable_event", error.message);
       return Number(data);
     },
     async process(eventId) {

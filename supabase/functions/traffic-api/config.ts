@@ -1,6 +1,7 @@
 /** traffic-api's environment, parsed once with zod. */
 import { isTimeZone } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
+import { invalidOrigins } from "./cors.ts";
 
 const schema = z.object({
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
@@ -9,8 +10,14 @@ const schema = z.object({
   TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty").refine(isTimeZone, {
     message: "TRAFFIC_TIMEZONE must be an IANA time zone such as Asia/Almaty",
   }),
-  /** Comma-separated origins allowed by CORS; `*` allows any. */
-  CORS_ALLOWED_ORIGINS: z.string().default("*"),
+  /**
+   * Comma-separated origins allowed by CORS (`https://dash.example`); `*` allows any. Default
+   * none: only same-origin pages (the gateway's `/dashboard/`) read the API from a browser.
+   */
+  CORS_ALLOWED_ORIGINS: z.string().default("").refine((v) => invalidOrigins(v).length === 0, {
+    message:
+      "CORS_ALLOWED_ORIGINS must be *, or origins like https://dash.example, comma-separated",
+  }),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,7 +1,9 @@
 /**
- * CORS for browser dashboards. `CORS_ALLOWED_ORIGINS` is `*` or a comma-separated list of origins;
- * an allowed request origin is echoed back (never `*` with credentials), and every response says
- * `Vary: Origin` so shared caches keep one copy per origin.
+ * CORS for browser dashboards. `CORS_ALLOWED_ORIGINS` is a comma-separated list of origins, `*`
+ * for any, or empty — the default: no other origin may read the API, which is all the dashboard
+ * needs when it is served from the API's own origin (`/dashboard/` on the gateway; same-origin
+ * requests need no CORS). An allowed request origin is echoed back (never `*` with credentials),
+ * and every response says `Vary: Origin` so shared caches keep one copy per origin.
  *
  * @module
  */
@@ -12,13 +14,28 @@ export const ALLOWED_HEADERS = "authorization, apikey, content-type, x-client-in
 export const EXPOSED_HEADERS = "etag, x-request-id";
 const PREFLIGHT_MAX_AGE = "86400";
 
-/** The parsed `CORS_ALLOWED_ORIGINS`: `"*"` or a set of exact origins. */
+/** The parsed `CORS_ALLOWED_ORIGINS`: `"*"` or a set of exact origins (empty: none). */
 export type AllowedOrigins = "*" | ReadonlySet<string>;
 
-/** Parses `CORS_ALLOWED_ORIGINS` (`*`, or `https://a.example, https://b.example`). */
+/** An origin as a browser sends it: scheme, host and an optional port, nothing more. */
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:[0-9]{1,5})?$/i;
+
+/** The entries of `CORS_ALLOWED_ORIGINS` that are not `*` or an origin (config rejects them). */
+export function invalidOrigins(value: string): string[] {
+  return splitOrigins(value).filter((o) => o !== "*" && !ORIGIN.test(o));
+}
+
+function splitOrigins(value: string): string[] {
+  return value.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
+}
+
+/**
+ * Parses `CORS_ALLOWED_ORIGINS` (`https://a.example, https://b.example`, or `*`). Empty or unset
+ * allows no cross-origin caller at all.
+ */
 export function parseAllowedOrigins(value: string): AllowedOrigins {
-  const list = value.split(",").map((o) => o.trim().replace(/\/+$/, "")).filter(Boolean);
-  if (list.length === 0 || list.includes("*")) return "*";
+  const list = splitOrigins(value);
+  if (list.includes("*")) return "*";
   return new Set(list.map((o) => o.toLowerCase()));
 }
 

@@ -11,6 +11,7 @@ import type {
   IngestInput,
   ProcessResult,
   RejectInput,
+  RejectUndecodableInput,
   ReplayResult,
   WebhookStore,
 } from "../../../supabase/functions/amocrm-webhook/store.ts";
@@ -33,6 +34,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 export class FakeStore implements WebhookStore {
   ingested: IngestInput[] = [];
   rejected: RejectInput[] = [];
+  undecodable: RejectUndecodableInput[] = [];
+  rejectError: Error | null = null;
   processed: number[] = [];
   replays: number[] = [];
   ingestError: Error | null = null;
@@ -50,8 +53,14 @@ export class FakeStore implements WebhookStore {
     return Promise.resolve({ eventId: id, duplicate: false });
   }
   reject(input: RejectInput) {
+    if (this.rejectError) return Promise.reject(this.rejectError);
     this.rejected.push(input);
     return Promise.resolve(1000 + this.rejected.length);
+  }
+  rejectUndecodable(input: RejectUndecodableInput) {
+    if (this.rejectError) return Promise.reject(this.rejectError);
+    this.undecodable.push(input);
+    return Promise.resolve(2000 + this.undecodable.length);
   }
   process(eventId: number) {
     this.processed.push(eventId);

@@ -133,18 +133,68 @@ Deno.test("amocrm-webhook answers 400 to a body the parser rejects and keeps it 
     assert.ok(err.message.length > 0);
   }
   assert.equal(store.ingested.length, 0, "nothing is stored as an event to apply");
-  // Every body but the NUL one (Postgres text cannot hold NUL) is kept, with the parser's reason.
+  // Each is kept with the parser's reason; the NUL one (Postgres text cannot hold NUL) as base64.
   assert.deepEqual(store.rejected.map((r) => r.rawBody), bodies.slice(0, 4));
   assert.ok(store.rejected.every((r) => r.error.length > 0 && /^[0-9a-f]{64}$/.test(r.sha256)));
+  assert.equal(store.undecodable.length, 1);
+  const [nul] = store.undecodable;
+  assert.equal(atob(nul.bodyBase64), bodies[4], "the exact bytes, NUL included");
+  assert.equal(nul.error, "Body contains a NUL byte.");
+  assert.equal(nul.sha256, await sha256Hex(bodies[4]), "SHA-256 of the bytes received");
 });
 
-Deno.test("amocrm-webhook still answers 400 when a rejected body cannot be kept", async () => {
-  const { handler, store, logger } = setup();
-  store.reject = () => Promise.reject(new Error("db down"));
-  const res = await handler(webhook("leads[status][0][id]=abc"));
+Deno.test("amocrm-webhook keeps a body that is not UTF-8 byte for byte (base64) and answers 400", async () => {
+  const { handler, store } = setup();
+  const bytes = new Uint8Array([0x6c, 0x65, 0x61, 0x64, 0x73, 0x3d, 0xe0, 0xff, 0x00, 0x41]);
+  const res = await handler(webhook(bytes));
   assert.equal(res.status, 400);
+  assert.equal(await errorCode(res), "invalid_webhook");
+  assert.equal(store.undecodable.length, 1);
+  const kept = Uint8Array.from(atob(store.undecodable[0].bodyBase64), (c) => c.charCodeAt(0));
+  assert.deepEqual(kept, bytes);
+  assert.equal(store.undecodable[0].error, "Body is not valid UTF-8.");
+});
+
+Deno.test("amocrm-webhook answers 503 (retry) when a rejected body cannot be kept", async () => {
+  for (const body of ["leads[status][0][id]=abc", "a\u0000b"]) {
+    const { handler, store, logger } = setup();
+    store.rejectError = new Error("db down");
+    const res = await handler(webhook(body));
+    assert.equal(res.status, 503, "a 400 would make the sender give up on a body nobody kept");
+    assert.equal(await errorCode(res), "storage_unavailable");
+    assert.ok(logger.lines.some((l) => l.includes("rejected webhook body NOT kept")));
+  }
+});
+
+Deno.test("amocrm-webhook keeps a JSON body that carries the right secret (rejected), never routes it to the replay", async () => {
+  const { handler, store } = setup();
+  const body = JSON.stringify({ leads: { add: [{ id: "1" }] } });
+  const res = await handler(
+    webhook(body, { headers: { "content-type": "application/json; charset=utf-8" } }),
+  );
+  // Not AmoCRM's form encoding: stored (no lead events in it) or kept as rejected, never lost.
+  assert.ok([200, 400].includes(res.status), `status ${res.status}`);
   await res.body?.cancel();
-  assert.ok(logger.lines.some((l) => l.includes("rejected webhook body could not be kept")));
+  const kept = [...store.ingested, ...store.rejected];
+  assert.deepEqual(kept.map((r) => [r.rawBody, r.contentType]), [
+    [body, "application/json; charset=utf-8"],
+  ]);
+  assert.deepEqual(store.replays, [], "not a replay");
+  const invalid = await handler(
+    webhook("leads[status][0][id]=abc", { headers: { "content-type": "application/json" } }),
+  );
+  assert.equal(invalid.status, 400);
+  assert.equal(await errorCode(invalid), "invalid_webhook");
+  assert.deepEqual(store.rejected.at(-1)?.rawBody, "leads[status][0][id]=abc");
+});
+
+Deno.test("amocrm-webhook treats ?replay as the admin call even next to a secret (the key is required)", async () => {
+  const { handler, store } = setup();
+  const res = await handler(webhook(null, { query: `?secret=${SECRET}&replay=failed` }));
+  assert.equal(res.status, 401);
+  await res.body?.cancel();
+  assert.deepEqual(store.replays, []);
+  assert.equal(store.ingested.length + store.rejected.length, 0);
 });
 
 Deno.test("amocrm-webhook answers 403 to another account id or subdomain when configured", async () => {
@@ -164,7 +214,12 @@ Deno.test("amocrm-webhook answers 403 to another account id or subdomain when co
     assert.equal(res.status, 403, JSON.stringify(account));
     assert.equal(await errorCode(res), "foreign_account");
   }
-  assert.equal(store.ingested.length, 0);
+  assert.equal(store.ingested.length, 0, "nothing applied");
+  // The right secret: kept as rejected with the reason (a wrong AMOCRM_ACCOUNT_ID loses nothing).
+  assert.equal(store.rejected.length, foreign.length);
+  assert.ok(
+    store.rejected.every((r) => /^foreign account: account\[(id|subdomain)\]/.test(r.error)),
+  );
   const upper = buildForm({
     leads: { add: [{ id: "1" }] },
     account: { id: ACCOUNT.id, subdomain: "KaspiAcademy" },

@@ -13,8 +13,10 @@ const preflight = (origin: string) =>
     },
   });
 
+const DASH = { CORS_ALLOWED_ORIGINS: "https://dash.example" };
+
 Deno.test("a preflight is 204 with the allowed methods and headers, echoing the origin", async () => {
-  const { handler, sent } = testHandler();
+  const { handler, sent } = testHandler(undefined, DASH);
   const res = await handler(preflight("https://dash.example"));
   assert.equal(res.status, 204);
   assert.equal(res.headers.get("access-control-allow-origin"), "https://dash.example");
@@ -53,8 +55,39 @@ Deno.test("CORS_ALLOWED_ORIGINS limits origins; others get no CORS headers", asy
   await other.body?.cancel();
 });
 
-Deno.test("errors carry CORS headers too, so the dashboard can read them", async () => {
+Deno.test("by default no other origin may read the API; same-origin calls need no CORS", async () => {
   const { handler } = testHandler();
+  const denied = await handler(preflight("https://evil.example"));
+  assert.equal(denied.status, 403);
+  assert.equal(denied.headers.get("access-control-allow-origin"), null);
+  await denied.body?.cancel();
+  const cross = await handler(
+    request("/metrics", userJwt, { headers: { origin: "https://evil.example" } }),
+  );
+  assert.equal(cross.headers.get("access-control-allow-origin"), null);
+  await cross.body?.cancel();
+  // The dashboard served by the gateway (/dashboard/) is same-origin: no Origin check applies.
+  const same = await handler(request("/metrics", userJwt));
+  assert.equal(same.status, 200);
+  await same.body?.cancel();
+  const any = await testHandler(undefined, { CORS_ALLOWED_ORIGINS: "*" }).handler(
+    preflight("https://any.example"),
+  );
+  assert.equal(any.status, 204, "* must be asked for explicitly");
+  assert.equal(any.headers.get("access-control-allow-origin"), "https://any.example");
+});
+
+Deno.test("CORS_ALLOWED_ORIGINS refuses an entry that is not an origin", () => {
+  for (const bad of ["dash.example", "https://dash.example/path", "javascript:alert(1)"]) {
+    assert.throws(
+      () => testHandler(undefined, { CORS_ALLOWED_ORIGINS: bad }),
+      /CORS_ALLOWED_ORIGINS/,
+    );
+  }
+});
+
+Deno.test("errors carry CORS headers too, so the dashboard can read them", async () => {
+  const { handler } = testHandler(undefined, DASH);
   const res = await handler(
     request("/metrics?period=x", userJwt, { headers: { origin: "https://dash.example" } }),
   );
