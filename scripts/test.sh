@@ -49,6 +49,9 @@ check() { # name command...
 
 check "deno fmt --check" "$DENO" fmt --check
 check "deno lint" "$DENO" lint
+# The functions write to the console only through _shared/logger.ts (which redacts secrets); the
+# scripts, tests and benchmarks are command-line programs and print freely.
+check "deno lint: no-console in supabase/functions" "$DENO" lint --rules-include=no-console supabase/functions
 check "deno check" "$DENO" check supabase/functions scripts tests bench
 # The dashboard's plain ES modules, type-checked from their JSDoc against the generated client.
 check "deno check dashboard" "$DENO" check dashboard/src
@@ -104,6 +107,12 @@ if [ $# -eq 0 ] || [ "${PGTAP:-0}" = 1 ]; then
   files=(supabase/tests/database/*.test.sql)
   if [ ${#files[@]} -gt 0 ]; then
     PGPORT=$((STACK_PORT + 1))
+    # The helpers every test file may call (the `tests` schema), installed first; they are not
+    # tests, so they sit outside database/ and are loaded with psql, in file-name order.
+    for h in supabase/tests/helpers/*.sql; do
+      check "pgTAP helpers $(basename "$h")" \
+        psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -f "$h"
+    done
     pg_prove --verbose -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres "${files[@]}" \
       >/tmp/traffic-sync-tap.$$ 2>&1
     tap_rc=$?

@@ -13,6 +13,7 @@
  */
 import { readDotenv } from "../lib/stack-env.ts";
 import { createGatewayAuth } from "./gateway-auth.ts";
+import { readVerifyJwt } from "./config-toml.ts";
 
 const port = Number(Deno.env.get("GATEWAY_PORT"));
 const postgrest = Deno.env.get("POSTGREST_URL")!;
@@ -41,28 +42,6 @@ const verifyJwtByFunction: Record<string, boolean> = Object.assign(
     readVerifyJwt(Deno.readTextFileSync(f))
   ),
 );
-
-/** `[functions.<name>] verify_jwt = true|false` from config.toml (default true, as Supabase). */
-export function readVerifyJwt(toml: string): Record<string, boolean> {
-  const out: Record<string, boolean> = {};
-  let current: string | null = null;
-  for (const raw of toml.split("\n")) {
-    const line = raw.replace(/#.*$/, "").trim();
-    const section = line.match(/^\[functions\.("?)([\w-]+)\1\]$/);
-    if (section) {
-      current = section[2];
-      out[current] ??= true;
-      continue;
-    }
-    if (line.startsWith("[")) {
-      current = null;
-      continue;
-    }
-    const kv = line.match(/^verify_jwt\s*=\s*(true|false)$/);
-    if (kv && current) out[current] = kv[1] === "true";
-  }
-  return out;
-}
 
 /** The loopback port a function listens on (its process writes it at start), or null. */
 function functionPort(name: string): number | null {

@@ -11,7 +11,12 @@ POSTGREST_PORT=$((STACK_PORT + 2))
 PG_BIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v initdb 2>/dev/null || echo /usr/bin/x)")
 DENO="$ROOT/node_modules/.bin/deno"
 DB_URL="postgresql://postgres:postgres@127.0.0.1:$PG_PORT/postgres"
-FUNCTIONS=(fb-ads-sync aggregate-metrics amocrm-webhook amocrm-sync traffic-api)
+# Every function the project deploys: each folder of supabase/functions with an index.ts (the
+# shared `_shared/` folder has none), so a new function is served without editing this file.
+FUNCTIONS=()
+for f in "$ROOT"/supabase/functions/*/index.ts; do
+  [ -e "$f" ] && FUNCTIONS+=("$(basename "$(dirname "$f")")")
+done
 # Bench-only functions (never deployed): `npm run bench` sets STACK_EXTRA_FUNCTIONS_DIR=bench/functions,
 # and the stack also serves every <dir>/<name>/index.ts there, with <dir>/config.toml's verify_jwt.
 EXTRA_FUNCTIONS_DIR="${STACK_EXTRA_FUNCTIONS_DIR:+$ROOT/${STACK_EXTRA_FUNCTIONS_DIR#"$ROOT/"}}"

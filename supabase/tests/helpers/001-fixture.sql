@@ -1,6 +1,5 @@
--- The fixture every access-matrix file starts from (committed, like 000-helpers).
+-- The fixture every access-matrix file starts from (a helper file, committed like 000-helpers.sql).
 begin;
-select plan(1);
 
 -- Users a, b (targetologists) and admin, with rows for a and b (and team-wide or unattributed
 -- rows) in every table. Every row is marked so counts ignore rows other tests left behind:
@@ -63,6 +62,4 @@ comment on function tests.create_fixture() is
   'Users a, b, admin and one marked row per user (plus team/unattributed rows) in every table.';
 revoke all on function tests.create_fixture() from public, anon, authenticated, service_role;
 
-select has_function('tests', 'create_fixture', 'the fixture function is installed');
-select * from finish();
 commit;

@@ -1,12 +1,12 @@
--- Shared helpers for the pgTAP files. pg_prove runs each file in its own session, in alphabetical
--- order, so this file COMMITS the `tests` schema (the other files roll back their data).
+-- Shared helpers for the pgTAP files, loaded by scripts/test.sh (psql, in file-name order) before
+-- pg_prove runs supabase/tests/database/*.test.sql: this file COMMITS the `tests` schema (the test
+-- files roll back their data). Helpers are not tests, so they sit outside database/.
 -- PostgREST exposes only `public`: nothing here is reachable over HTTP.
 begin;
 set local client_min_messages = warning;
-select plan(1);
 
 create schema if not exists tests;
-comment on schema tests is 'pgTAP helpers (supabase/tests/database/000-helpers.test.sql).';
+comment on schema tests is 'pgTAP helpers (supabase/tests/helpers/*.sql).';
 grant usage on schema tests to anon, authenticated, service_role;
 
 -- A user as Supabase Auth would create it, tagged with a name the files look it up by.
@@ -99,6 +99,4 @@ comment on function tests.row_count(text) is 'Runs p_sql as the current role; re
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
-select has_schema('tests', 'the tests helper schema is installed');
-select * from finish();
 commit;
