@@ -50,7 +50,10 @@ comment on table public.traffic_sales_daily is
   'private.traffic_fold_daily_rollups()): the rollup is their SUM. Read by '
   'traffic_metrics_for_range().';
 
--- What a statement's rows contribute, appended (new rows added, old rows subtracted).
+-- What a statement's rows contribute, appended (new rows added, old rows subtracted). The rows are
+-- gathered into arrays by a static query per trigger event, then ONE static insert applies them:
+-- every statement keeps its cached plan (the EXECUTE of a built string was planned anew on each of
+-- the several statements a webhook runs against traffic_leads / traffic_sales).
 create or replace function private.traffic_leads_daily_sync()
 returns trigger
 language plpgsql
@@ -58,27 +61,47 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_new constant text := 'select n.user_id, (n.created_at at time zone ''Asia/Almaty'')::date '
-    'as day, 1 as s, n.product from new_rows n where not n.is_deleted';
-  v_old constant text := 'select o.user_id, (o.created_at at time zone ''Asia/Almaty'')::date '
-    'as day, -1 as s, o.product from old_rows o where not o.is_deleted';
+  v_user uuid[];
+  v_day date[];
+  v_s int[];
+  v_product text[];
 begin
-  execute format($sql$
-    insert into public.traffic_leads_daily (user_id, day, leads, challenge3d_leads,
-      express_leads, intensive1d_leads, is_delta)
-    select d.user_id, d.day, sum(d.s),
-      coalesce(sum(d.s) filter (where d.product = 'challenge3d'), 0),
-      coalesce(sum(d.s) filter (where d.product = 'express'), 0),
-      coalesce(sum(d.s) filter (where d.product = 'intensive1d'), 0),
-      true
-    from (%s) as d
-    group by d.user_id, d.day
-    having sum(d.s) <> 0 or sum(d.s) filter (where d.product = 'challenge3d') <> 0
-      or sum(d.s) filter (where d.product = 'express') <> 0
-      or sum(d.s) filter (where d.product = 'intensive1d') <> 0
-    $sql$,
-    case tg_op when 'INSERT' then v_new when 'DELETE' then v_old
-      else v_new || ' union all ' || v_old end);
+  if tg_op = 'INSERT' then
+    select array_agg(n.user_id), array_agg((n.created_at at time zone 'Asia/Almaty')::date),
+      array_agg(1), array_agg(n.product)
+    into v_user, v_day, v_s, v_product
+    from new_rows n where not n.is_deleted;
+  elsif tg_op = 'DELETE' then
+    select array_agg(o.user_id), array_agg((o.created_at at time zone 'Asia/Almaty')::date),
+      array_agg(-1), array_agg(o.product)
+    into v_user, v_day, v_s, v_product
+    from old_rows o where not o.is_deleted;
+  else
+    select array_agg(r.user_id), array_agg(r.day), array_agg(r.s), array_agg(r.product)
+    into v_user, v_day, v_s, v_product
+    from (
+      select n.user_id, (n.created_at at time zone 'Asia/Almaty')::date as day, 1 as s, n.product
+      from new_rows n where not n.is_deleted
+      union all
+      select o.user_id, (o.created_at at time zone 'Asia/Almaty')::date, -1, o.product
+      from old_rows o where not o.is_deleted
+    ) as r;
+  end if;
+  if v_day is null then
+    return null;
+  end if;
+  insert into public.traffic_leads_daily (user_id, day, leads, challenge3d_leads,
+    express_leads, intensive1d_leads, is_delta)
+  select d.user_id, d.day, sum(d.s),
+    coalesce(sum(d.s) filter (where d.product = 'challenge3d'), 0),
+    coalesce(sum(d.s) filter (where d.product = 'express'), 0),
+    coalesce(sum(d.s) filter (where d.product = 'intensive1d'), 0),
+    true
+  from unnest(v_user, v_day, v_s, v_product) as d(user_id, day, s, product)
+  group by d.user_id, d.day
+  having sum(d.s) <> 0 or sum(d.s) filter (where d.product = 'challenge3d') <> 0
+    or sum(d.s) filter (where d.product = 'express') <> 0
+    or sum(d.s) filter (where d.product = 'intensive1d') <> 0;
   return null;
 end
 $$;
@@ -96,41 +119,65 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_new constant text := 'select n.user_id, (n.sold_at at time zone ''Asia/Almaty'')::date '
-    'as day, 1 as s, n.sale_amount as amount, n.product, n.sale_type from new_rows n '
-    'where n.status = ''active''';
-  v_old constant text := 'select o.user_id, (o.sold_at at time zone ''Asia/Almaty'')::date '
-    'as day, -1 as s, -o.sale_amount as amount, o.product, o.sale_type from old_rows o '
-    'where o.status = ''active''';
+  v_user uuid[];
+  v_day date[];
+  v_s int[];
+  v_amount numeric[];
+  v_product text[];
+  v_type text[];
 begin
-  execute format($sql$
-    insert into public.traffic_sales_daily (user_id, day, challenge3d_prepayments,
-      challenge3d_prepayment_revenue, challenge3d_full_payments, challenge3d_full_revenue,
-      express_sales, express_revenue, intensive1d_sales, intensive1d_revenue, is_delta)
-    select g.user_id, g.day, g.c3d_pre, g.c3d_pre_rev, g.c3d_full, g.c3d_full_rev, g.express,
-      g.express_rev, g.intensive1d, g.intensive1d_rev, true
+  if tg_op = 'INSERT' then
+    select array_agg(n.user_id), array_agg((n.sold_at at time zone 'Asia/Almaty')::date),
+      array_agg(1), array_agg(n.sale_amount), array_agg(n.product), array_agg(n.sale_type)
+    into v_user, v_day, v_s, v_amount, v_product, v_type
+    from new_rows n where n.status = 'active';
+  elsif tg_op = 'DELETE' then
+    select array_agg(o.user_id), array_agg((o.sold_at at time zone 'Asia/Almaty')::date),
+      array_agg(-1), array_agg(-o.sale_amount), array_agg(o.product), array_agg(o.sale_type)
+    into v_user, v_day, v_s, v_amount, v_product, v_type
+    from old_rows o where o.status = 'active';
+  else
+    select array_agg(r.user_id), array_agg(r.day), array_agg(r.s), array_agg(r.amount),
+      array_agg(r.product), array_agg(r.sale_type)
+    into v_user, v_day, v_s, v_amount, v_product, v_type
     from (
-      select d.user_id, d.day,
-        coalesce(sum(d.s) filter (where d.product = 'challenge3d'
-          and d.sale_type = 'prepayment'), 0) as c3d_pre,
-        coalesce(sum(d.amount) filter (where d.product = 'challenge3d'
-          and d.sale_type = 'prepayment'), 0) as c3d_pre_rev,
-        coalesce(sum(d.s) filter (where d.product = 'challenge3d'
-          and d.sale_type = 'full'), 0) as c3d_full,
-        coalesce(sum(d.amount) filter (where d.product = 'challenge3d'
-          and d.sale_type = 'full'), 0) as c3d_full_rev,
-        coalesce(sum(d.s) filter (where d.product = 'express'), 0) as express,
-        coalesce(sum(d.amount) filter (where d.product = 'express'), 0) as express_rev,
-        coalesce(sum(d.s) filter (where d.product = 'intensive1d'), 0) as intensive1d,
-        coalesce(sum(d.amount) filter (where d.product = 'intensive1d'), 0) as intensive1d_rev
-      from (%s) as d
-      group by d.user_id, d.day
-    ) as g
-    where g.c3d_pre <> 0 or g.c3d_pre_rev <> 0 or g.c3d_full <> 0 or g.c3d_full_rev <> 0
-      or g.express <> 0 or g.express_rev <> 0 or g.intensive1d <> 0 or g.intensive1d_rev <> 0
-    $sql$,
-    case tg_op when 'INSERT' then v_new when 'DELETE' then v_old
-      else v_new || ' union all ' || v_old end);
+      select n.user_id, (n.sold_at at time zone 'Asia/Almaty')::date as day, 1 as s,
+        n.sale_amount as amount, n.product, n.sale_type
+      from new_rows n where n.status = 'active'
+      union all
+      select o.user_id, (o.sold_at at time zone 'Asia/Almaty')::date, -1, -o.sale_amount,
+        o.product, o.sale_type
+      from old_rows o where o.status = 'active'
+    ) as r;
+  end if;
+  if v_day is null then
+    return null;
+  end if;
+  insert into public.traffic_sales_daily (user_id, day, challenge3d_prepayments,
+    challenge3d_prepayment_revenue, challenge3d_full_payments, challenge3d_full_revenue,
+    express_sales, express_revenue, intensive1d_sales, intensive1d_revenue, is_delta)
+  select g.user_id, g.day, g.c3d_pre, g.c3d_pre_rev, g.c3d_full, g.c3d_full_rev, g.express,
+    g.express_rev, g.intensive1d, g.intensive1d_rev, true
+  from (
+    select d.user_id, d.day,
+      coalesce(sum(d.s) filter (where d.product = 'challenge3d'
+        and d.sale_type = 'prepayment'), 0) as c3d_pre,
+      coalesce(sum(d.amount) filter (where d.product = 'challenge3d'
+        and d.sale_type = 'prepayment'), 0) as c3d_pre_rev,
+      coalesce(sum(d.s) filter (where d.product = 'challenge3d'
+        and d.sale_type = 'full'), 0) as c3d_full,
+      coalesce(sum(d.amount) filter (where d.product = 'challenge3d'
+        and d.sale_type = 'full'), 0) as c3d_full_rev,
+      coalesce(sum(d.s) filter (where d.product = 'express'), 0) as express,
+      coalesce(sum(d.amount) filter (where d.product = 'express'), 0) as express_rev,
+      coalesce(sum(d.s) filter (where d.product = 'intensive1d'), 0) as intensive1d,
+      coalesce(sum(d.amount) filter (where d.product = 'intensive1d'), 0) as intensive1d_rev
+    from unnest(v_user, v_day, v_s, v_amount, v_product, v_type)
+      as d(user_id, day, s, amount, product, sale_type)
+    group by d.user_id, d.day
+  ) as g
+  where g.c3d_pre <> 0 or g.c3d_pre_rev <> 0 or g.c3d_full <> 0 or g.c3d_full_rev <> 0
+    or g.express <> 0 or g.express_rev <> 0 or g.intensive1d <> 0 or g.intensive1d_rev <> 0;
   return null;
 end
 $$;

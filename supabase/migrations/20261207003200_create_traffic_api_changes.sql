@@ -29,9 +29,16 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_xid text := pg_current_xact_id()::text;
 begin
-  insert into private.traffic_api_changes (xid) values (pg_current_xact_id())
-  on conflict (xid) do nothing;
+  -- Once per transaction: a webhook writes these tables in several statements. The mark is
+  -- transaction-local and undone with a rolled-back subtransaction, together with its row.
+  if current_setting('traffic.api_change_noted', true) is distinct from v_xid then
+    insert into private.traffic_api_changes (xid) values (v_xid::xid8)
+    on conflict (xid) do nothing;
+    perform set_config('traffic.api_change_noted', v_xid, true);
+  end if;
   return null;
 end
 $$;
