@@ -121,7 +121,14 @@ begin
   select coalesce(array_agg(w), '{}') into v_raw from written as x(w);
 
   -- Actions: first the types an ad-day no longer has (not newer than this fetch) ...
-  with incoming as materialized (select * from private.fb_incoming_actions(p_rows)),
+  -- An ad-day holding actions fetched after p_fetched_at is left alone as a whole (older data
+  -- never overwrites newer, nor adds a type to it).
+  with incoming as materialized (
+    select i.* from private.fb_incoming_actions(p_rows) i
+    where not exists (select 1 from public.traffic_facebook_ad_actions t
+                      where t.user_id = p_user_id and t.ad_id = i.ad_id
+                        and t.stat_date = i.stat_date and t.synced_at > p_fetched_at)
+  ),
   deleted as (
     delete from public.traffic_facebook_ad_actions t
     using (select distinct i.ad_id, i.stat_date from incoming i) k
@@ -142,6 +149,9 @@ begin
       i.cost_per_action, p_fetched_at
     from private.fb_incoming_actions(p_rows) i
     where i.action_type is not null
+      and not exists (select 1 from public.traffic_facebook_ad_actions n
+                      where n.user_id = p_user_id and n.ad_id = i.ad_id
+                        and n.stat_date = i.stat_date and n.synced_at > p_fetched_at)
     order by 2, 3, 4
     on conflict (user_id, ad_id, stat_date, action_type) do update set
       account_id = excluded.account_id,
