@@ -1,7 +1,7 @@
 -- Meta's own conversions per ad-day: one row per action type of the `actions` list of a daily,
 -- ad-level insights row (Ads Insights `actions`, values of the Ads Action Stats type), with the
 -- matching `cost_per_action_type` entry. Written by fb_upsert_insights in the same call as the
--- raw row; what meta_leads is derived from (the rule: 20261206235900).
+-- raw row; what meta_leads is derived from (the rule: 20261207002000).
 create table public.traffic_facebook_ad_actions (
   user_id uuid not null references auth.users (id) on delete cascade,
   ad_id text not null,

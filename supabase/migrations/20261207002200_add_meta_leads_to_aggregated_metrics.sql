@@ -1,11 +1,11 @@
 -- Meta-reported leads beside the CRM's (issue 15): traffic_aggregated_metrics gains
---   meta_leads          int not null default 0  Meta's leads (the rule: 20261207000000)
+--   meta_leads          int not null default 0  Meta's leads (the rule: 20261207002000)
 --   meta_leads_gap      int not null default 0  meta_leads - leads (positive: Meta counts more)
 --   meta_leads_gap_pct  numeric (null when meta_leads = 0): meta_leads_gap x 100 / meta_leads
 -- per targetologist and team total, for each period. traffic_metrics_for_range returns the table's
 -- row type, so it outputs the three columns last (reading traffic_meta_leads_daily: one row per
 -- user-day, like spend); traffic_aggregate_metrics compares and writes them. Both definitions are
--- otherwise those of 20261202100600 and 20261202101000.
+-- otherwise those of 20261207001200 (i16-clean) and 20261202101000.
 alter table public.traffic_aggregated_metrics
   add column meta_leads int not null default 0,
   add column meta_leads_gap int not null default 0,
@@ -45,13 +45,9 @@ declare
   v_cur_kzt numeric[];
   v_usd_kzt numeric[];
 begin
-  if p_from is null or p_to is null or p_from > p_to then
-    raise exception 'traffic_metrics_for_range: need p_from <= p_to (got % .. %)', p_from, p_to
-      using errcode = '22023';
-  end if;
   -- At most 366 days within 2000..2099, refused before any work (issue 12: an unbounded range
   -- held a connection for 8 s).
-  perform private.traffic_assert_date_range(p_from, p_to, 'traffic_metrics_for_range');
+  perform private.traffic_check_range(p_from, p_to, true);
   -- Local calendar days [p_from, p_to] as instants (raises on an unknown time zone).
   v_start := p_from::timestamp at time zone p_tz;
   v_end := (p_to + 1)::timestamp at time zone p_tz;
@@ -59,24 +55,14 @@ begin
   -- The effective rate (latest on or before the day; null when there is none) of every currency
   -- ever stored, plus USD and KZT, on every day of the range: a few hundred index probes. Kept in
   -- arrays so the main query joins them as a plain, parallel-safe unnest().
-  select array_agg(g.stat_date), array_agg(g.currency), array_agg(g.cur_kzt),
-    array_agg(g.usd_kzt)
+  select array_agg(p_from + d.n), array_agg(c.currency), array_agg(x.cur_kzt),
+    array_agg(x.usd_kzt)
   into v_day, v_cur, v_cur_kzt, v_usd_kzt
-  from (
-    select p_from + d.n as stat_date, c.currency,
-      case when c.currency = 'KZT' then 1::numeric else cr.rate_kzt end as cur_kzt,
-      ur.rate_kzt as usd_kzt
-    from generate_series(0, p_to - p_from) as d(n)
-    cross join (select distinct e.currency from public.exchange_rates e
-                where e.currency not in ('USD', 'KZT')
-                union all select 'USD' union all select 'KZT') as c(currency)
-    left join lateral (select e.rate_kzt from public.exchange_rates e
-                       where e.currency = c.currency and e.rate_date <= p_from + d.n
-                       order by e.rate_date desc limit 1) as cr on true
-    left join lateral (select e.rate_kzt from public.exchange_rates e
-                       where e.currency = 'USD' and e.rate_date <= p_from + d.n
-                       order by e.rate_date desc limit 1) as ur on true
-  ) as g;
+  from generate_series(0, p_to - p_from) as d(n)
+  cross join (select distinct e.currency from public.exchange_rates e
+              where e.currency not in ('USD', 'KZT')
+              union all select 'USD' union all select 'KZT') as c(currency)
+  cross join lateral private.traffic_day_rates(c.currency, p_from + d.n) as x;
 
   return query
   with members as (
@@ -86,32 +72,21 @@ begin
   ),
   -- Spend comes from the daily rollup of the raw rows (traffic_spend_daily: one row per user, day
   -- and currency). stat_date is already the ad account's local day. Each day is converted at its
-  -- rate: spend_usd = USD as is, other currencies via KZT (spend x cur_kzt / usd_kzt);
-  -- spend_kzt = spend x cur_kzt (for USD: the day's USD spend x the day's USD rate).
-  -- A day with spend and no rate raises (never a wrong number); zero-spend days need none.
+  -- rates by private.traffic_spend_converted (the one conversion rule; a day with spend and no
+  -- rate raises TS001, zero-spend days need none).
   spend_user as (
-    select r.user_id,
-      sum(case when r.spend = 0 then 0
-               when r.account_currency = 'USD' then r.spend
-               else r.spend
-                 * coalesce(g.cur_kzt,
-                     private.traffic_missing_rate(r.account_currency, r.stat_date))
-                 / coalesce(g.usd_kzt, private.traffic_missing_rate('USD', r.stat_date))
-          end) as spend_usd,
-      sum(case when r.spend = 0 then 0
-               else r.spend
-                 * coalesce(g.cur_kzt,
-                     private.traffic_missing_rate(r.account_currency, r.stat_date))
-          end) as spend_kzt,
+    select r.user_id, sum(x.spend_usd) as spend_usd, sum(x.spend_kzt) as spend_kzt,
       sum(r.impressions) as impressions, sum(r.clicks) as clicks, sum(r.reach) as reach
     from public.traffic_spend_daily r
     join public.traffic_targetologist_settings s on s.user_id = r.user_id and s.is_active
     left join unnest(v_day, v_cur, v_cur_kzt, v_usd_kzt) as g(stat_date, currency, cur_kzt, usd_kzt)
       on g.stat_date = r.stat_date and g.currency = r.account_currency
+    cross join lateral private.traffic_spend_converted(r.spend, r.account_currency, r.stat_date,
+      g.cur_kzt, g.usd_kzt) as x
     where r.stat_date between p_from and p_to
     group by r.user_id
   ),
-  -- Meta-reported leads (the rule: 20261207000000) from their daily rollup, by stat_date (the ad
+  -- Meta-reported leads (the rule: 20261207002000) from their daily rollup, by stat_date (the ad
   -- account's day) like spend.
   meta_user as (
     select d.user_id, sum(d.meta_leads) as meta_leads
@@ -258,8 +233,8 @@ comment on function public.traffic_metrics_for_range(date, date, text) is
   'before it); exchange_rate = spend_kzt / spend_usd. Sales are active (non-reversed) ones. '
   'Ratios are null when their divisor is 0. meta_leads: Meta-reported leads '
   '(traffic_meta_leads_daily, by stat_date); meta_leads_gap = meta_leads - leads; '
-  'meta_leads_gap_pct = that gap x 100 / meta_leads (null when meta_leads is 0). Raises when a day with spend has no rate, and 22023 '
-  'for a range over 366 days or outside 2000..2099. '
+  'meta_leads_gap_pct = that gap x 100 / meta_leads (null when meta_leads is 0). Raises TS001 when a day with spend has no rate, and '
+  '22023 for a range over 366 days or outside 2000..2099 (private.traffic_check_range). '
   'Security invoker: RLS decides whose rows a caller sees.';
 revoke all on function public.traffic_metrics_for_range(date, date, text) from public, anon;
 grant execute on function public.traffic_metrics_for_range(date, date, text)
