@@ -8,9 +8,10 @@
 -- taken BEFORE it was computed; it is still current when no change row's transaction is outside
 -- that snapshot (committed after it, or in progress then). That is exact whatever order
 -- transactions commit in (a max id or a sequence is not: ids are assigned at start, commits land
--- in another order). traffic_leads_daily / traffic_sales_daily / traffic_spend_daily change only
--- with traffic_leads / traffic_sales / traffic_facebook_ads_raw (their triggers), so those are
--- covered through them. Rows older than 10 minutes are pruned by the fold job (the cache keeps a
+-- in another order). traffic_leads_daily / traffic_sales_daily / traffic_spend_daily and the Meta
+-- leads rollups change only with traffic_leads / traffic_sales / traffic_facebook_ads_raw /
+-- traffic_facebook_ad_actions / traffic_meta_lead_settings (their triggers), so those are covered
+-- through them. Rows older than 10 minutes are pruned by the fold job (the cache keeps a
 -- body at most 60 s).
 
 create table private.traffic_api_changes (
@@ -52,7 +53,8 @@ declare
   t text;
 begin
   foreach t in array array['traffic_aggregated_metrics', 'traffic_targetologist_settings',
-    'traffic_facebook_ads_raw', 'traffic_leads', 'traffic_sales', 'exchange_rates']
+    'traffic_facebook_ads_raw', 'traffic_leads', 'traffic_sales', 'exchange_rates',
+    'traffic_facebook_ad_actions', 'traffic_meta_lead_settings']
   loop
     execute format('create trigger traffic_api_change after insert or update or delete '
       'on public.%I for each statement execute function private.traffic_api_note_change()', t);
