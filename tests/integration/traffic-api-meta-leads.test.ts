@@ -83,7 +83,8 @@ test("fixtures: Meta actions through fb_upsert_insights, CRM leads attributed by
     row(A3, S2, C2, D1, [act("offsite_conversion.fb_pixel_lead", "2"), act("link_click", "30")]),
     row(A1, S1, C1, D2, [act("lead", "3")]),
   ];
-  const [{ n }] = await sql`select public.fb_upsert_insights(${m.id}, ${JSON.stringify(rows)}::jsonb) as n`;
+  const json = sql.json(rows as unknown as Parameters<typeof sql.json>[0]);
+  const [{ n }] = await sql`select public.fb_upsert_insights(${m.id}, ${json}) as n`;
   assert.equal(n, 4);
   let k = 0;
   for (const [ad, day] of [[A1, D1], [A1, D1], [A2, D1], [A1, D2]]) {
