@@ -30,7 +30,8 @@ export const MAX_BYTES = 64 * 1024 * 1024;
 interface Entry {
   /** `pg_current_snapshot()` taken before the body was computed. */
   snapshot: string;
-  body: string;
+  /** UTF-8, encoded once (an admin's /metrics is megabytes: not re-encoded per answer). */
+  body: Uint8Array<ArrayBuffer>;
   headers: [string, string][];
   etag: string | null;
   at: number;
@@ -53,14 +54,14 @@ function drop(s: Store, key: string): void {
   const e = s.entries.get(key);
   if (!e) return;
   s.entries.delete(key);
-  s.bytes -= e.body.length;
+  s.bytes -= e.body.byteLength;
 }
 
 function put(s: Store, key: string, e: Entry): void {
   drop(s, key);
-  if (e.body.length > MAX_BYTES / 4) return;
+  if (e.body.byteLength > MAX_BYTES / 4) return;
   s.entries.set(key, e);
-  s.bytes += e.body.length;
+  s.bytes += e.body.byteLength;
   while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
 }
 
@@ -106,7 +107,7 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
       drop(s, key);
       return res;
     }
-    const body = await res.text();
+    const body = new Uint8Array(await res.arrayBuffer());
     put(s, key, {
       snapshot: check.snapshot,
       body,
