@@ -8,7 +8,7 @@
 -- What a URL may be (checked here, in SQL, and again by alerts-deliver before each send, so a
 -- hostile admin cannot point the project at itself or its network): https only; no user:password@;
 -- a host name with a dot, not an IP literal, not localhost / *.local / *.internal / *.localhost,
--- not the project's own host (Vault project_url); a Telegram destination must be
+-- not the project's own host (Vault project_url, checked first, even on a test stack); a Telegram destination must be
 -- api.telegram.org/bot<token>/sendMessage with a chat_id. Plain http to a loopback address is
 -- allowed only when private.traffic_alert_settings.allow_loopback_http is on (test stacks; a
 -- superuser sets it, no API can).
@@ -113,6 +113,18 @@ begin
   v_scheme := lower(v_m[1]);
   v_host := lower(v_m[2]);
   v_path := coalesce(v_m[4], '');
+  -- The project itself (Vault project_url): its host on any port, or on a loopback host (a local
+  -- stack) the same port.
+  select lower(substring(s.decrypted_secret from '^[A-Za-z]+://([^/?#@]+)'))
+    into v_project_host from vault.decrypted_secrets s where s.name = 'project_url' limit 1;
+  if v_project_host is not null and (
+       (rtrim(v_host, '.') = regexp_replace(v_project_host, ':[0-9]+$', '')
+        and v_host not in ('127.0.0.1', 'localhost', '[::1]'))
+       or (v_host in ('127.0.0.1', 'localhost', '[::1]')
+           and regexp_replace(v_project_host, ':[0-9]+$', '') in ('127.0.0.1', 'localhost', '[::1]')
+           and coalesce(v_m[3], '') = coalesce(substring(v_project_host from ':[0-9]+$'), ''))) then
+    return 'the project''s own URL is not accepted as an alert destination';
+  end if;
   select s.allow_loopback_http into v_loopback_ok from private.traffic_alert_settings s;
   if v_scheme = 'http' and coalesce(v_loopback_ok, false)
      and v_host in ('127.0.0.1', 'localhost', '[::1]') then
@@ -129,11 +141,6 @@ begin
   end if;
   if rtrim(v_host, '.') ~ '(^|\.)(localhost|local|internal|intranet|lan|home|corp|arpa)$' then
     return 'the host is a local or internal name';
-  end if;
-  select lower(substring(s.decrypted_secret from '^[A-Za-z]+://([^/:?#@]+)'))
-    into v_project_host from vault.decrypted_secrets s where s.name = 'project_url' limit 1;
-  if v_project_host is not null and rtrim(v_host, '.') = v_project_host then
-    return 'the project''s own URL is not accepted as an alert destination';
   end if;
   if p_kind = 'telegram' and (v_host <> 'api.telegram.org'
      or v_path !~ '^/bot[0-9]+:[A-Za-z0-9_-]+/sendMessage$') then

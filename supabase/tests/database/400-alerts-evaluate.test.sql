@@ -16,7 +16,14 @@ create function pg_temp.today() returns date language sql as $$
 create function pg_temp.local_noon(d date) returns timestamptz language sql as $$
   select (d + time '12:00') at time zone 'Asia/Almaty' $$;
 
+-- The test stack is shared with the integration tests (and pg_cron evaluates every 5 minutes):
+-- start from a quiet project, in this transaction only.
 delete from public.traffic_alert_destinations;
+delete from public.traffic_alerts;
+update public.traffic_targetologist_settings set is_active = false;
+delete from public.traffic_sync_history;
+delete from private.amocrm_sync_state;
+delete from public.traffic_amocrm_events where status in ('failed', 'pending');
 insert into public.traffic_targetologist_settings
   (user_id, team_name, facebook_access_token, fb_ad_accounts, facebook_token_expires_at)
 values (pg_temp.uid('a'), 'Alpha', 'tok-a', '{act_1}', now() + interval '60 days'),
