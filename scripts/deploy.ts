@@ -20,8 +20,7 @@ import { parseArgs } from "node:util";
 import { fail, helpIfAsked } from "./lib/cli.ts";
 import { readDotenv, stackEnvFile } from "./lib/stack-env.ts";
 
-const usage =
-  `usage: npm run deploy:check [-- --project-url https://<ref>.supabase.co]
+const usage = `usage: npm run deploy:check [-- --project-url https://<ref>.supabase.co]
        npm run deploy -- --project-ref <ref>        (prints the deploy steps)
 
 --check verifies a deployed project: functions answer and accept the service key, verify_jwt is
@@ -49,9 +48,7 @@ export function deployedFunctions(
 
 /** The cron jobs the migrations schedule (their names are stable: CONTRACT). */
 const expectedJobs = (fns: string[]) =>
-  ["aggregate-metrics", "fb-ads-sync", "amocrm-sync"].filter((j) =>
-    fns.includes(j)
-  );
+  ["aggregate-metrics", "fb-ads-sync", "amocrm-sync"].filter((j) => fns.includes(j));
 
 /**
  * Service functions known to refuse `{"deploy_check": true}` with 400 after their key check (a
@@ -105,8 +102,7 @@ SUPABASE_SECRET_KEY=sb_secret_… SUPABASE_PUBLISHABLE_KEY=sb_publishable_… \\
 
 const hosted = opt["project-url"] ?? Deno.env.get("SUPABASE_URL");
 const file = opt["project-url"] ? {} : readDotenv(stackEnvFile());
-const setting = (k: string) =>
-  Deno.env.get(k) ?? (file as Record<string, string>)[k] ?? "";
+const setting = (k: string) => Deno.env.get(k) ?? (file as Record<string, string>)[k] ?? "";
 const base = (hosted ?? setting("SUPABASE_URL")).replace(/\/+$/, "");
 if (!base) {
   fail(
@@ -191,9 +187,7 @@ for (const fn of fns) {
       );
     } else {
       bad(
-        `traffic-api /health answered ${r.status} ${
-          JSON.stringify(r.body).slice(0, 120)
-        }`,
+        `traffic-api /health answered ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`,
         "read the function's logs in the dashboard (Edge Functions → traffic-api → Logs)",
       );
     }
@@ -251,12 +245,8 @@ const r = await call(`${base}/rest/v1/rpc/traffic_deploy_check`, {
 });
 if (r.status !== 200) {
   bad(
-    `traffic_deploy_check answered ${r.status} ${
-      JSON.stringify(r.body).slice(0, 120)
-    }`,
-    r.status === 404
-      ? "apply the migrations: npx supabase db push"
-      : "check the service key",
+    `traffic_deploy_check answered ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`,
+    r.status === 404 ? "apply the migrations: npx supabase db push" : "check the service key",
   );
 } else {
   const d = r.body as {
@@ -279,9 +269,7 @@ if (r.status !== 200) {
         `select cron.alter_job((select jobid from cron.job where jobname = '${name}'), active => true);`,
       );
     } else {ok(
-        `cron job ${name} exists and is active (last run: ${
-          job.last_status ?? "none yet"
-        })`,
+        `cron job ${name} exists and is active (last run: ${job.last_status ?? "none yet"})`,
       );}
   }
   if (!d.vault.project_url) {

@@ -116,7 +116,7 @@ Deno.test({
       const [{ command: deliverCommand }] = await sql`select command from cron.job
         where jobname = 'traffic-alerts-deliver'`;
       await sql.unsafe(deliverCommand);
-      await waitFor("the retry", async () => mine("/hook/").length === 2 || null);
+      await waitFor("the retry", () => Promise.resolve(mine("/hook/").length === 2));
       await waitFor("delivered", async () => {
         const rows = await sql`select o.status from public.traffic_alert_outbox o
           join public.traffic_alerts a on a.id = o.alert_id where a.team_name = ${team}`;
@@ -156,7 +156,7 @@ Deno.test({
       await sql.unsafe(command);
       await waitFor(
         "the resolved messages",
-        async () => (mine("/bot").length === 2 && mine("/hook/").length === 3) || null,
+        () => Promise.resolve(mine("/bot").length === 2 && mine("/hook/").length === 3),
       );
       assert.match(String(mine("/bot")[1].body.text), /^\[RESOLVED\] /);
       assert.equal((mine("/hook/")[2].body as Record<string, unknown>).kind, "resolved");

@@ -36,9 +36,7 @@ export type Config = z.infer<typeof schema>;
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) =>
-      `${i.path.join(".")}: ${i.message}`
-    );
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(
       `alerts-deliver configuration is invalid: ${issues.join("; ")}`,
     );

@@ -10,8 +10,7 @@
  * @module
  */
 
-const INTERNAL_SUFFIX =
-  /(^|\.)(localhost|local|internal|intranet|lan|home|corp|arpa)$/;
+const INTERNAL_SUFFIX = /(^|\.)(localhost|local|internal|intranet|lan|home|corp|arpa)$/;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 export interface DestinationRules {

@@ -45,9 +45,7 @@ export function createHandler(deps: Deps): Handler {
     }
     const parsed = bodySchema.safeParse(await readJson(req, 10_000));
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) =>
-        `${i.path.join(".") || "body"}: ${i.message}`
-      );
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
       throw new HttpError(400, "invalid_body", issues.join("; "));
     }
     const summary = await deliverDue({

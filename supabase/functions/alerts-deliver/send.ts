@@ -57,9 +57,7 @@ function retryAfter(res: Response, body: unknown): number | null {
     return Math.min(Math.ceil(fromBody), 3600);
   }
   const header = Number(res.headers.get("retry-after"));
-  return Number.isFinite(header) && header > 0
-    ? Math.min(Math.ceil(header), 3600)
-    : null;
+  return Number.isFinite(header) && header > 0 ? Math.min(Math.ceil(header), 3600) : null;
 }
 
 /** Sends one message; never throws. `secrets` are redacted out of every error kept. */
@@ -96,9 +94,7 @@ export async function sendOnce(
     return { outcome: "delivered", statusCode: res.status };
   }
   const description = (body as { description?: unknown } | null)?.description;
-  const detail = typeof description === "string"
-    ? description
-    : text.slice(0, 200);
+  const detail = typeof description === "string" ? description : text.slice(0, 200);
   const error = clean(`HTTP ${res.status}${detail ? `: ${detail}` : ""}`);
   if (res.status >= 300 && res.status < 400) {
     return {
