@@ -239,7 +239,7 @@ Deno.test("aggregate-metrics: a missing rate fails the run loudly (503 + history
   const err = new StoreError(
     "traffic_aggregate_metrics",
     "missing exchange rate: no USD rate on or before 2026-11-07",
-    "P0001",
+    "TS001",
   );
   const { store, calls } = fakeStore({ aggregateError: err });
   const res = await setup(store, fakeNbk(usdDay).nbk)(post({}));

@@ -6,6 +6,7 @@
  */
 import { addDays, localDate } from "../_shared/dates.ts";
 import { describeError } from "../_shared/http.ts";
+import { isMissingExchangeRate } from "../_shared/sqlstate.ts";
 import type { NbkClient } from "../_shared/exchange-rates/mod.ts";
 import type { Logger } from "../_shared/logger.ts";
 import { fetchMissingRates } from "./rates.ts";
@@ -136,7 +137,7 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
       },
     };
   } catch (err) {
-    const missingRate = err instanceof StoreError && /^missing exchange rate:/.test(err.message);
+    const missingRate = err instanceof StoreError && isMissingExchangeRate(err);
     const message = err instanceof Error ? err.message : describeError(err);
     logger.error("aggregation failed", { history_id: historyId, error: describeError(err) });
     if (historyId === undefined) throw err;

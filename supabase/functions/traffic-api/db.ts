@@ -8,6 +8,7 @@
 import type { SupabaseClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { createUserClient } from "../_shared/supabase.ts";
+import { INVALID_PARAMETER_VALUE, isMissingExchangeRate } from "../_shared/sqlstate.ts";
 import { clientKeyOf } from "./config.ts";
 import type { Deps } from "./context.ts";
 
@@ -70,9 +71,9 @@ export function dbFailure(error: PostgrestErrorLike, status: number): Error {
   if (code === "42501" || status === 403) {
     return new HttpError(403, "forbidden", "Not allowed.");
   }
-  // A date range the SQL functions refuse (private.traffic_assert_date_range: over 366 days or
-  // outside 2000..2099): the caller's input, answered 400 with the function's own message.
-  if (code === "22023" || status === 400 && code.startsWith("22")) {
+  // A date range the SQL functions refuse (private.traffic_check_range: over 366 days or outside
+  // 2000..2099): the caller's input, answered 400 with the function's own message.
+  if (code === INVALID_PARAMETER_VALUE || status === 400 && code.startsWith("22")) {
     return new HttpError(400, "invalid_range", error.message ?? "Invalid date range.");
   }
   if (code === "57014") {
@@ -80,7 +81,7 @@ export function dbFailure(error: PostgrestErrorLike, status: number): Error {
   }
   // private.traffic_missing_rate(): a day with spend has no exchange rate yet. The aggregation
   // fetches it on its next run; until then no number is better than a wrong one.
-  if (code === "P0001" && /^missing exchange rate/.test(error.message ?? "")) {
+  if (isMissingExchangeRate(error)) {
     return new HttpError(
       503,
       "exchange_rate_missing",

@@ -39,7 +39,7 @@ select results_eq(
 
 select throws_ok(
   $$select * from public.traffic_daily_series('1999-12-31', '2000-01-01')$$,
-  'P0001', 'missing exchange rate: no USD rate on or before 1999-12-31',
+  'TS001', 'missing exchange rate: no USD rate on or before 1999-12-31',
   'a day with spend and no rate raises, as the aggregation does');
 
 select results_eq(

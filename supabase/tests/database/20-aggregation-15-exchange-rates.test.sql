@@ -21,7 +21,7 @@ select is(public.get_average_exchange_rate('2026-11-06', '2026-11-09', 'eur'), 5
 select is(public.get_average_exchange_rate('2026-11-06', '2026-11-09', 'KZT'), 1::numeric,
   'KZT is 1');
 select throws_ok($$select public.get_average_exchange_rate('2026-11-05', '2026-11-06')$$,
-  'P0001', 'missing exchange rate: no USD rate on or before 2026-11-05',
+  'TS001', 'missing exchange rate: no USD rate on or before 2026-11-05',
   'a day before any rate raises');
 
 -- A currency with no rate at all, on a day with spend of an active targetologist.
@@ -29,10 +29,10 @@ insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id, cam
   stat_date, spend, account_currency)
 values (tests.agg_user('c'), 'Charlie', 'act_c2', 'c-c2', 'ad-c2', '2026-11-09', 5, 'GBP');
 select throws_ok($$select * from public.traffic_metrics_for_range('2026-11-09', '2026-11-09')$$,
-  'P0001', 'missing exchange rate: no GBP rate on or before 2026-11-09',
+  'TS001', 'missing exchange rate: no GBP rate on or before 2026-11-09',
   'missing rate: the metrics raise, naming currency and day');
 select throws_ok($$select public.traffic_aggregate_metrics('Asia/Almaty', '2026-11-09')$$,
-  'P0001', 'missing exchange rate: no GBP rate on or before 2026-11-09',
+  'TS001', 'missing exchange rate: no GBP rate on or before 2026-11-09',
   'and so does the aggregation run');
 select is((select count(*)::int from public.traffic_aggregated_metrics), 0,
   'which writes nothing');
@@ -41,7 +41,7 @@ delete from public.traffic_facebook_ads_raw where ad_id = 'ad-c2';
 -- No USD rate on or before a day with USD spend.
 delete from public.exchange_rates where rate_date = '2026-11-06' and currency = 'USD';
 select throws_ok($$select * from public.traffic_metrics_for_range('2026-11-06', '2026-11-06')$$,
-  'P0001', 'missing exchange rate: no USD rate on or before 2026-11-06',
+  'TS001', 'missing exchange rate: no USD rate on or before 2026-11-06',
   'missing USD rate: raises');
 select lives_ok($$select * from public.traffic_metrics_for_range('2026-11-09', '2026-11-09')$$,
   'a range whose days all have a rate still works');

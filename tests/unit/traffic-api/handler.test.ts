@@ -203,7 +203,9 @@ Deno.test("PostgREST errors map to 403, 401, 503 (timeout, missing rate), else 5
     [403, "42501", "permission denied", 403, "forbidden"],
     [401, "PGRST301", "JWT expired", 401, "unauthorized"],
     [500, "57014", "canceling statement", 503, "timeout"],
-    [400, "P0001", "missing exchange rate: no USD rate", 503, "exchange_rate_missing"],
+    [400, "TS001", "missing exchange rate: no USD rate", 503, "exchange_rate_missing"],
+    // Recognised by its SQLSTATE, not by its wording.
+    [400, "P0001", "missing exchange rate: no USD rate", 500, "internal_error"],
     [400, "P0001", "something else", 500, "internal_error"],
   ];
   for (const [status, code, message, expected, answer] of cases) {
