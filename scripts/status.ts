@@ -190,7 +190,7 @@ try {
     select a.rule_key as rule, coalesce(a.team_name, 'all teams') as team, a.figure,
            a.opened_at, a.last_notified_at, a.notify_count as notices, left(a.message, 90) as message
     from public.traffic_alerts a where a.resolved_at is null
-    order by a.severity, a.opened_at limit 50`;
+    order by a.severity, a.opened_at desc limit 50`;
   const [evaluation] = await sql`
     select last_evaluated_at, last_evaluation -> 'errors' as errors,
            (select count(*)::int from public.traffic_alerts where resolved_at is null) as open,
