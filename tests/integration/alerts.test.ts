@@ -44,6 +44,8 @@ Deno.test({
     const team = `Alerts ${crypto.randomUUID().slice(0, 8)}`;
     const jobs = await sql`select jobname, active from cron.job where jobname in ${sql(JOBS)}`;
     await sql`update cron.job set active = false where jobname in ${sql(JOBS)}`;
+    const [{ allow_loopback_http: loopback }] = await sql`select allow_loopback_http
+      from private.traffic_alert_settings`;
     await sql`update private.traffic_alert_settings set allow_loopback_http = true`;
     // Only this test's alert and destinations: other tests' teams and destinations stay out.
     const rules = await sql`select rule_key, enabled from public.traffic_alert_rules`;
@@ -228,6 +230,7 @@ Deno.test({
         await sql`update public.traffic_alert_rules set enabled = ${r.enabled}
           where rule_key = ${r.rule_key}`;
       }
+      await sql`update private.traffic_alert_settings set allow_loopback_http = ${loopback}`;
       for (const j of jobs) {
         await sql`update cron.job set active = ${j.active} where jobname = ${j.jobname}`;
       }

@@ -2,7 +2,7 @@
 -- while it holds, resolves when it clears; messages are queued once per destination (opened,
 -- a reminder after renotify_hours, resolved); a second run adds nothing.
 begin;
-select plan(48);
+select plan(51);
 
 create temp table t_ids (name text primary key, id uuid);
 insert into t_ids values ('a', tests.create_user('alert-a')), ('b', tests.create_user('alert-b'));
@@ -202,6 +202,29 @@ insert into public.traffic_leads (amocrm_lead_id, user_id, created_at)
 select 993000000 + j, pg_temp.uid('b'), now() - interval '1 second' * j from generate_series(5, 8) j;
 select public.traffic_alerts_evaluate();
 select is(pg_temp.open_count('cpl_spike'), 0, 'cpl_spike: $12.50 (125%) resolves it');
+
+-- meta_leads_gap ----------------------------------------------------------------------------------
+select pg_temp.only_rule('meta_leads_gap');
+delete from public.traffic_aggregated_metrics where user_id in (pg_temp.uid('a'), pg_temp.uid('b'));
+insert into public.traffic_aggregated_metrics (user_id, team_name, period, period_start, period_end,
+  leads, meta_leads, meta_leads_gap, meta_leads_gap_pct)
+values (pg_temp.uid('a'), 'Alpha', '7d', pg_temp.today() - 6, pg_temp.today(), 25, 40, 15, 37.5),
+       (pg_temp.uid('a'), 'Alpha', 'today', pg_temp.today(), pg_temp.today(), 0, 5, 5, 100),
+       (pg_temp.uid('b'), 'Beta', '7d', pg_temp.today() - 6, pg_temp.today(), 5, 8, 3, 37.5);
+select public.traffic_alerts_evaluate();
+select public.traffic_alerts_evaluate();
+select is((select array_agg(subject_key) from public.traffic_alerts
+  where rule_key = 'meta_leads_gap' and resolved_at is null), array['user:' || pg_temp.uid('a')],
+  'meta_leads_gap: Meta 40 vs CRM 25 over 7 days (37.5%) fires once; 8 Meta leads are below the minimum; today is not the period');
+select is((select message from public.traffic_alerts where rule_key = 'meta_leads_gap' and resolved_at is null),
+  'Team Alpha: Meta reports 40 leads over the last 7 days, the CRM has 25: 15 (37.5%) are missing. '
+  'Fix: check that the lead forms still reach AmoCRM (the integration, the webhooks in npm run status) '
+  'and that the ads'' UTM parameters carry the ad id.',
+  'meta_leads_gap: the message names the team, both counts, the gap and what to do');
+update public.traffic_aggregated_metrics set leads = 35, meta_leads_gap = 5, meta_leads_gap_pct = 12.5
+  where user_id = pg_temp.uid('a') and period = '7d';
+select public.traffic_alerts_evaluate();
+select is(pg_temp.open_count('meta_leads_gap'), 0, 'meta_leads_gap: a gap of 12.5% resolves it');
 
 -- a rule that errors keeps its alerts and the others run ------------------------------------------
 update public.traffic_alert_rules set enabled = rule_key in ('cpl_spike', 'webhook_events');

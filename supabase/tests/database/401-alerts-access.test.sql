@@ -34,7 +34,7 @@ select throws_ok($$select * from public.traffic_alert_outbox$$, '42501', null, '
 
 -- user A
 select tests.authenticate_as(tests.uid('a'));
-select is((select count(*)::int from public.traffic_alert_rules), 7, 'A: reads every rule');
+select is((select count(*)::int from public.traffic_alert_rules), 8, 'A: reads every rule');
 select is(tests.row_count($$update public.traffic_alert_rules set enabled = false$$), 0, 'A: cannot switch a rule off');
 select throws_ok($$insert into public.traffic_alert_rules (rule_key, title) values ('x_rule', 'x')$$,
   '42501', null, 'A: cannot create a rule');

@@ -9,8 +9,9 @@
 --                                               figure and what to do.
 -- The other rules read what status reads: traffic_latest_sync_runs()'s definition of a dead run
 -- (private.traffic_run_expires_at), private.amocrm_stale_pending_age(), amocrm_sync_health(), and
--- the dashboard's own figures (traffic_campaign_metrics, traffic_daily_series), so a campaign's
--- spend and leads in an alert are the numbers the dashboard shows.
+-- the dashboard's own figures (traffic_campaign_metrics, traffic_daily_series,
+-- traffic_aggregated_metrics' meta_leads_gap_pct), so a campaign's spend and leads in an alert are
+-- the numbers the dashboard shows.
 
 create or replace function private.traffic_fb_token_problems(p_within interval default interval '7 days')
 returns table (
@@ -330,6 +331,27 @@ begin
         where ld.user_id = t.user_id and ld.day = v_today and ld.leads >= v_k)
       and x.leads_today >= v_k and x.median_cpl > 0
       and x.cpl_today > v_n * x.median_cpl;
+
+  elsif p_rule = 'meta_leads_gap' then
+    -- The aggregation's own figures (traffic_aggregated_metrics: meta_leads, leads,
+    -- meta_leads_gap = meta_leads - leads, meta_leads_gap_pct = gap x 100 / meta_leads).
+    v_n := coalesce((v_params ->> 'gap_pct')::numeric, 20);
+    v_m := coalesce((v_params ->> 'min_meta_leads')::numeric, 10);
+    return query
+    select 'user:' || m.user_id, m.user_id, s.team_name, round(m.meta_leads_gap_pct, 1),
+      format('Team %s: Meta reports %s leads over %s, the CRM has %s: %s (%s%%) are missing. Fix: '
+        'check that the lead forms still reach AmoCRM (the integration, the webhooks in npm run '
+        'status) and that the ads'' UTM parameters carry the ad id.', s.team_name, m.meta_leads,
+        case m.period when 'today' then 'today' when '7d' then 'the last 7 days'
+          else 'the last 30 days' end,
+        m.leads, m.meta_leads_gap, round(m.meta_leads_gap_pct, 1)),
+      jsonb_build_object('period', m.period, 'meta_leads', m.meta_leads, 'crm_leads', m.leads,
+        'gap', m.meta_leads_gap, 'gap_pct', round(m.meta_leads_gap_pct, 1),
+        'threshold_pct', v_n)
+    from public.traffic_aggregated_metrics m
+    join public.traffic_targetologist_settings s on s.user_id = m.user_id and s.is_active
+    where m.period = coalesce(v_params ->> 'period', '7d')
+      and m.meta_leads >= v_m and m.meta_leads_gap_pct > v_n;
 
   else
     raise exception 'traffic_alert_rule_candidates: no SQL for rule %', p_rule

@@ -82,4 +82,9 @@ values
    '{"ratio": 1.5, "baseline_days": 7, "min_leads_today": 3}', 12,
    'Today''s cost per CRM lead of a targetologist exceeds ratio x the median of the daily cost per '
    'lead over the previous baseline_days days (days with leads); only once today has '
-   'min_leads_today leads.');
+   'min_leads_today leads.'),
+  ('meta_leads_gap', 'Meta leads missing from the CRM', 'warning',
+   '{"gap_pct": 20, "period": "7d", "min_meta_leads": 10}', 24,
+   'Meta reports more leads than the CRM received for a targetologist over period (today, 7d or '
+   '30d: traffic_aggregated_metrics): meta_leads_gap_pct above gap_pct, once Meta counts '
+   'min_meta_leads leads.');
