@@ -559,6 +559,15 @@ export interface components {
         cpa_usd: string | null;
         impressions: number;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         /**
          * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
@@ -599,6 +608,15 @@ export interface components {
         date: string;
         impressions: number;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         /**
          * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
@@ -708,6 +726,15 @@ export interface components {
          */
         lead_to_sale_rate: string | null;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         period: string;
         /** Format: date */
         period_end: string;
@@ -817,6 +844,15 @@ export interface components {
            */
           lead_to_sale_rate: string | null;
           leads: number;
+          /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+          meta_leads: number;
+          /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+          meta_leads_gap: number;
+          /**
+           * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+           * @example 37.50
+           */
+          meta_leads_gap_pct: string | null;
           period: string;
           /** Format: date */
           period_end: string;
@@ -935,6 +971,15 @@ export interface components {
          */
         lead_to_sale_rate: string | null;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         period: string;
         /** Format: date */
         period_end: string;
@@ -1045,6 +1090,15 @@ export interface components {
            */
           lead_to_sale_rate: string | null;
           leads: number;
+          /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+          meta_leads: number;
+          /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+          meta_leads_gap: number;
+          /**
+           * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+           * @example 37.50
+           */
+          meta_leads_gap_pct: string | null;
           period: string;
           /** Format: date */
           period_end: string;

@@ -28,6 +28,7 @@ import {
   formatDay,
   formatKzt,
   formatPercent,
+  formatPoints,
   formatRoas,
   formatUsd,
 } from "./format.js";
@@ -123,6 +124,21 @@ function metricDefs() {
     { key: "spend_usd", label: t("spendUsd"), field: "spend_usd", fmt: formatUsd, better: 0 },
     { key: "spend_kzt", label: t("spendKzt"), field: "spend_kzt", fmt: formatKzt, better: 0 },
     { key: "leads", label: t("leads"), field: "leads", fmt: formatCount, better: 1 },
+    { key: "meta_leads", label: t("metaLeads"), field: "meta_leads", fmt: formatCount, better: 1 },
+    {
+      key: "meta_leads_gap",
+      label: t("metaGap"),
+      field: "meta_leads_gap",
+      fmt: formatCount,
+      better: -1,
+    },
+    {
+      key: "meta_leads_gap_pct",
+      label: t("metaGapPct"),
+      field: "meta_leads_gap_pct",
+      fmt: formatPoints,
+      better: -1,
+    },
     { key: "total_sales", label: t("sales"), field: "total_sales", fmt: formatCount, better: 1 },
     {
       key: "total_revenue",
@@ -366,6 +382,20 @@ function renderCampaigns() {
       numeric: true,
       value: (r) => r.leads,
       text: (r) => formatCount(r.leads, lang),
+    },
+    {
+      key: "meta_leads",
+      label: t("metaLeads"),
+      numeric: true,
+      value: (r) => r.meta_leads,
+      text: (r) => formatCount(r.meta_leads, lang),
+    },
+    {
+      key: "meta_leads_gap",
+      label: t("metaGap"),
+      numeric: true,
+      value: (r) => r.meta_leads_gap,
+      text: (r) => formatCount(r.meta_leads_gap, lang),
     },
     {
       key: "sales",

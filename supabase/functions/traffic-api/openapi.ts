@@ -84,7 +84,8 @@ export function openApiDocument(serverUrl: string): Json {
         "user (Authorization: Bearer <user JWT>, apikey: <anon key>); RLS decides what each " +
         `caller sees. Custom ranges cover at most ${v.MAX_RANGE_DAYS} days (the SQL refuses more ` +
         "too). Money arrives as exact decimal strings rounded once, at this edge, to its unit " +
-        "(2 places: cents of USD, tiyn of KZT); ratios (ROAS, CTR, rates) to 4 places; counts " +
+        "(2 places: cents of USD, tiyn of KZT); ratios (ROAS, CTR, rates) to 4 places; " +
+        "percentages (meta_leads_gap_pct) to 2; counts " +
         "are numbers.",
     },
     servers: [{ url: serverUrl }],

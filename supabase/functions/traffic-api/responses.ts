@@ -4,7 +4,7 @@
  * `traffic_api_metrics` and the functions `traffic_api_metrics_range`, `traffic_api_daily`,
  * `traffic_api_campaigns`), so PostgREST serves `select=*` cheaply. Money and ratios are `numeric`
  * in SQL and travel as decimal strings, never floats, rounded once at that edge: money to its unit
- * (2 places: cents, tiyn), ratios to 4 places.
+ * (2 places: cents, tiyn), ratios to 4 places, percentages (meta_leads_gap_pct) to 2.
  *
  * @module
  */
@@ -28,7 +28,27 @@ export const ratio = z.string().regex(/^-?\d+\.\d{4}$/).nullable().meta({
     "when its divisor is zero.",
   examples: ["2.1734"],
 });
+/** A percentage rounded to 2 decimal places (the precision of a 4-place ratio). */
+export const percent = z.string().regex(/^-?\d+\.\d{2}$/).nullable().meta({
+  description: "Percentage as an exact decimal string rounded to 2 places, half away from zero. " +
+    "Null when its divisor is zero.",
+  examples: ["37.50"],
+});
 const count = z.number().int();
+/** Meta-reported leads and their gap to the CRM's leads of the same row (issue 15). */
+const metaLeads = {
+  meta_leads: count.meta({
+    description: "Leads Meta reports (per ad-day the first action type of the ad account's lead " +
+      "list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day.",
+  }),
+  meta_leads_gap: count.meta({
+    description: "meta_leads - leads: positive when Meta counts more leads than reached the CRM.",
+  }),
+  meta_leads_gap_pct: percent.meta({
+    description: "meta_leads_gap as a percentage of meta_leads (2 places); null when " +
+      "meta_leads is 0.",
+  }),
+};
 const date = z.iso.date();
 const timestamp = z.string().meta({ format: "date-time" });
 
@@ -69,6 +89,7 @@ export const metricsRow = z.object({
   unattributed_leads: count.nullable(),
   computed_at: timestamp.nullable(),
   updated_at: timestamp.nullable(),
+  ...metaLeads,
 });
 
 export const dailyRow = z.object({
@@ -80,6 +101,7 @@ export const dailyRow = z.object({
   leads: count,
   sales: count,
   revenue: money,
+  ...metaLeads,
 });
 
 export const campaignRow = z.object({
@@ -100,6 +122,7 @@ export const campaignRow = z.object({
   revenue: money,
   roas: ratio,
   cpa_usd: money,
+  ...metaLeads,
 });
 
 export const syncRun = z.object({
