@@ -3,7 +3,7 @@
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
  * Per request that is ONE small database call as the caller, `traffic_api_changed_since(snapshot)`
- * (migration `20261207003200`): every transaction that writes a table the data routes read leaves
+ * (migration `20261207004700`): every transaction that writes a table the data routes read leaves
  * its id in `private.traffic_api_changes`, and a body remembers the snapshot taken just before it
  * was computed; the body is current while no change lies outside that snapshot. On a change, a
  * miss or an old entry the route runs as before (same queries, same RLS) and its answer replaces

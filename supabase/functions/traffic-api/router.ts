@@ -8,6 +8,7 @@ import { HttpError } from "../_shared/http.ts";
 import { cached } from "./cache.ts";
 import { authenticate } from "./caller.ts";
 import type { RouteContext, RouteHandler } from "./context.ts";
+import { getAlerts } from "./routes/alerts.ts";
 import { getCampaigns } from "./routes/campaigns.ts";
 import { getDaily } from "./routes/daily.ts";
 import { getHealth } from "./routes/health.ts";
@@ -25,6 +26,7 @@ export const routes: Record<string, Partial<Record<Method, RouteHandler>>> = {
   "/daily": { GET: cached("/daily", getDaily) },
   "/campaigns": { GET: cached("/campaigns", getCampaigns) },
   "/sync-status": { GET: getSyncStatus },
+  "/alerts": { GET: getAlerts },
   "/settings": { GET: getSettings, PUT: putSettings },
   "/health": { GET: getHealth },
   "/openapi.json": { GET: getOpenApi },
