@@ -305,3 +305,35 @@ insert into public.traffic_meta_leads_daily (user_id, stat_date, meta_leads, ad_
 select b.user_id, b.stat_date, sum(b.meta_leads), count(*)
 from public.traffic_meta_leads_by_ad b
 group by b.user_id, b.stat_date;
+
+-- The repair path reads only the ad-days that have a type some lead list names.
+create or replace function public.traffic_rebuild_meta_leads()
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_users uuid[];
+  v_ads text[];
+  v_days date[];
+begin
+  lock table public.traffic_facebook_ad_actions in share mode;
+  delete from public.traffic_meta_leads_by_ad;
+  delete from public.traffic_meta_leads_daily;
+  select array_agg(a.user_id), array_agg(a.ad_id), array_agg(a.stat_date)
+    into v_users, v_ads, v_days
+  from (select distinct a.user_id, a.ad_id, a.stat_date
+        from public.traffic_facebook_ad_actions a
+        where a.action_type = any (private.traffic_meta_lead_types_in_use())) a;
+  if v_users is not null then
+    perform private.traffic_meta_leads_refresh(v_users, v_ads, v_days);
+  end if;
+  return jsonb_build_object(
+    'meta_leads_by_ad_rows', (select count(*) from public.traffic_meta_leads_by_ad),
+    'meta_leads_daily_rows', (select count(*) from public.traffic_meta_leads_daily));
+end
+$$;
+comment on function public.traffic_rebuild_meta_leads() is
+  'Recomputes traffic_meta_leads_by_ad (and through its triggers traffic_meta_leads_daily) from '
+  'traffic_facebook_ad_actions (repair after writes with triggers off). Returns the row counts.';
