@@ -65,6 +65,7 @@ const TZ = query.get("tz") || config.timezone || "Asia/Almaty";
  *   drill: { campaign: CampaignRow | null, adset: CampaignRow | null },
  *   status: import("./api.js").SyncStatusResponse | null,
  *   settings: import("./api.js").Settings | null,
+ *   alerts: import("./api.js").AlertsResponse["data"],
  *   metricsSort: any, campaignsSort: any, sourcesSort: any,
  *   loadSeq: number,
  * }}
@@ -83,6 +84,7 @@ const state = {
   drill: { campaign: null, adset: null },
   status: null,
   settings: null,
+  alerts: [],
   metricsSort: {},
   campaignsSort: { sort: { key: "spend_usd", dir: -1 } },
   sourcesSort: {},
@@ -438,8 +440,24 @@ function renderCampaigns() {
   renderCrumbs();
 }
 
+/** The open alerts (issue 15), each with its message: team, figure and what to do. */
+function renderAlerts() {
+  const list = $("alerts");
+  list.replaceChildren();
+  $("alerts-box").hidden = state.alerts.length === 0;
+  for (const a of state.alerts) {
+    const li = document.createElement("li");
+    li.className = `warn alert ${a.severity}`;
+    li.dataset.rule = a.rule_key;
+    li.dataset.id = String(a.id);
+    li.textContent = `${a.severity === "critical" ? "⛔" : "⚠"} ${a.message}`;
+    list.append(li);
+  }
+}
+
 function renderFreshness() {
   if (!state.status) return;
+  renderAlerts();
   const lang = currentLang();
   const when = (/** @type {string} */ iso) => formatDateTime(iso, lang, TZ);
   const { sources, warnings } = assessFreshness(state.status, state.settings, when);
@@ -566,6 +584,9 @@ async function loadFreshness() {
   ]);
   state.status = status;
   state.settings = settings;
+  // Open alerts (RLS: the caller's team, or every team for an admin). Best effort: the page works
+  // without them.
+  state.alerts = (await api.alerts().catch(() => null))?.data ?? [];
 }
 
 /** Loads what the current choices need and renders the page. @param {{ metrics?: boolean, freshness?: boolean }} what */

@@ -132,6 +132,7 @@ const LABELS = {
     en: "The Facebook token expired {when}: reconnect the account.",
   },
   allFresh: { ru: "Все источники свежие.", en: "Every source is fresh." },
+  openAlerts: { ru: "Открытые оповещения", en: "Open alerts" },
   loading: { ru: "Загрузка…", en: "Loading…" },
   error: { ru: "Ошибка: {message}", en: "Error: {message}" },
   minutes: { ru: "{n} мин", en: "{n} min" },

@@ -104,6 +104,7 @@ export function openApiDocument(serverUrl: string): Json {
         "CampaignsResponse",
       ),
       "/sync-status": dataGet("Latest sync runs", v.syncStatusQuery, "SyncStatusResponse"),
+      "/alerts": dataGet("Alerts (open by default)", v.alertsQuery, "AlertsResponse"),
       "/settings": {
         get: {
           summary: "The caller's settings",
@@ -154,6 +155,7 @@ export function openApiDocument(serverUrl: string): Json {
         DailyResponse: schemaOf(res.dailyResponse, "output"),
         CampaignsResponse: schemaOf(res.campaignsResponse, "output"),
         SyncStatusResponse: schemaOf(res.syncStatusResponse, "output"),
+        AlertsResponse: schemaOf(res.alertsResponse, "output"),
         Settings: schemaOf(res.settings, "output"),
         Health: schemaOf(res.health, "output"),
       },

@@ -150,6 +150,25 @@ export const cronJob = z.object({
   last_run_message: z.string().nullable(),
 });
 
+export const alertRow = z.object({
+  id: count,
+  rule_key: z.string().meta({ description: "The rule (traffic_alert_rules), e.g. fb_token." }),
+  subject_key: z.string().meta({ description: "What it is about, e.g. campaign:<user>:<id>." }),
+  severity: z.enum(["critical", "warning"]),
+  user_id: z.guid().nullable().meta({ description: "The team; null for project-wide alerts." }),
+  team_name: z.string().nullable(),
+  /** The number that tripped the rule (spend, cost per lead, count, minutes, days), exact. */
+  figure: decimal,
+  message: z.string().meta({ description: "Names the team, the figure and what to do." }),
+  details: z.unknown(),
+  opened_at: timestamp,
+  last_seen_at: timestamp,
+  last_notified_at: timestamp.nullable(),
+  notify_count: count,
+  resolved_at: timestamp.nullable(),
+  resolution: z.string().nullable(),
+});
+
 export const settings = z.object({
   user_id: z.guid(),
   team_name: z.string(),
@@ -195,6 +214,11 @@ export const campaignsResponse = z.object({
 export const syncStatusResponse = z.object({
   runs: z.array(syncRun),
   cron: z.array(cronJob).nullable().meta({ description: "Admins only; null for others." }),
+});
+
+export const alertsResponse = z.object({
+  status: z.enum(["open", "resolved", "all"]),
+  data: z.array(alertRow),
 });
 
 /** The PostgREST `select` list of a row schema: decimals are cast to text so they stay exact. */

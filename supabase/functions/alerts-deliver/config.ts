@@ -1,0 +1,45 @@
+/**
+ * alerts-deliver's environment, parsed once with zod. The destinations (and their secrets) are
+ * not configuration: they live in `traffic_alert_destinations` and are read per message.
+ *
+ * @module
+ */
+import { serviceKeySchema } from "../_shared/auth.ts";
+import { z } from "../_shared/deps.ts";
+
+const blank = (
+  v: unknown,
+) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    blank,
+    z.coerce.number().int().min(min).max(max).default(fallback),
+  );
+
+const schema = z.object({
+  SUPABASE_URL: z.url({
+    message: "SUPABASE_URL must be set to the project URL",
+  }),
+  /** How long one delivery may take (ms) before it counts as failed and is retried. */
+  ALERTS_DELIVER_TIMEOUT_MS: int(1_000, 60_000, 10_000),
+  /** Messages sent at once. */
+  ALERTS_DELIVER_CONCURRENCY: int(1, 20, 4),
+  /** Wall-clock budget of one invocation (ms): below the Edge Functions' 150 s idle timeout. */
+  ALERTS_DELIVER_BUDGET_MS: int(1_000, 140_000, 100_000),
+  /** Attempts before a message that keeps failing (network, 429, 5xx) is given up. */
+  ALERTS_MAX_ATTEMPTS: int(1, 50, 10),
+}).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
+
+export type Config = z.infer<typeof schema>;
+
+/** Parses the environment; the error names every missing or invalid variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(
+      `alerts-deliver configuration is invalid: ${issues.join("; ")}`,
+    );
+  }
+  return parsed.data;
+}
