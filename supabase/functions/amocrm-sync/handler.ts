@@ -18,7 +18,7 @@ import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
 import { parseSyncRequest } from "./request.ts";
 import { runSync } from "./run.ts";
-import { supabaseStore, type SyncStore } from "./store.ts";
+import { createStore, type SyncStore } from "./store.ts";
 
 export interface Deps {
   config: Config;
@@ -33,7 +33,7 @@ export interface Deps {
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
-  const makeStore = deps.store ?? supabaseStore;
+  const makeStore = deps.store ?? createStore;
   return withErrors(deps.logger, async (req) => {
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
     if (path !== "/amocrm-sync") {

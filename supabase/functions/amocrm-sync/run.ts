@@ -90,7 +90,7 @@ export async function runSync(
   const account = config.account;
   const started = deps.now();
   const deadline = started + config.AMOCRM_SYNC_BUDGET_MS;
-  const runId = await store.startRun({
+  const runId = await store.startHistory({
     sync_type: "amocrm",
     started_at: iso(started),
     triggered_by: opts.triggeredBy,
@@ -271,7 +271,7 @@ export async function runSync(
   const finished = deps.now();
   answer.duration_ms = finished - started;
   try {
-    await store.finishRun(runId, {
+    await store.finishHistory(runId, {
       finished_at: iso(finished),
       duration_ms: answer.duration_ms,
       success: answer.success,

@@ -6,6 +6,7 @@
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
 import type { Webhook } from "../_shared/amocrm/mod.ts";
+import { StoreError, unwrap } from "../_shared/store.ts";
 
 /** One body to store (`amocrm_ingest_event`). */
 export interface IngestInput {
@@ -70,14 +71,6 @@ export interface WebhookStore {
   replayFailed(limit: number): Promise<ReplayResult>;
 }
 
-/** A database call that failed; `message` is for logs, never for clients. */
-export class StoreError extends Error {
-  constructor(operation: string, message: string) {
-    super(`${operation}: ${message}`);
-    this.name = "StoreError";
-  }
-}
-
 /** {@link WebhookStore} over supabase-js rpc calls (a client made with the service key). */
 export function createStore(db: SupabaseClient): WebhookStore {
   return {
@@ -92,8 +85,7 @@ export function createStore(db: SupabaseClient): WebhookStore {
         p_event_count: input.eventCount,
       });
       if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_ingest_event", error.message);
+      const data = unwrap("amocrm_ingest_event", await query);
       const row = (data as { event_id: number; duplicate: boolean }[] | null)?.[0];
       if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
       return { eventId: Number(row.event_id), duplicate: row.duplicate };
@@ -106,9 +98,7 @@ export function createStore(db: SupabaseClient): WebhookStore {
         p_error: input.error,
       });
       if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_reject_event", error.message);
-      return Number(data);
+      return Number(unwrap("amocrm_reject_event", await query));
     },
     async rejectUndecodable(input, signal) {
       let query = db.rpc("amocrm_reject_undecodable_event", {
@@ -118,19 +108,15 @@ export function createStore(db: SupabaseClient): WebhookStore {
         p_error: input.error,
       });
       if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_reject_undecodable_event", error.message);
-      return Number(data);
+      return Number(unwrap("amocrm_reject_undecodable_event", await query));
     },
     async process(eventId) {
-      const { data, error } = await db.rpc("amocrm_process_event", { p_event_id: eventId });
-      if (error) throw new StoreError("amocrm_process_event", error.message);
-      return data as ProcessResult;
+      const r = await db.rpc("amocrm_process_event", { p_event_id: eventId });
+      return unwrap<ProcessResult>("amocrm_process_event", r);
     },
     async replayFailed(limit) {
-      const { data, error } = await db.rpc("amocrm_replay_failed", { p_limit: limit });
-      if (error) throw new StoreError("amocrm_replay_failed", error.message);
-      return data as ReplayResult;
+      const r = await db.rpc("amocrm_replay_failed", { p_limit: limit });
+      return unwrap<ReplayResult>("amocrm_replay_failed", r);
     },
   };
 }

@@ -20,14 +20,14 @@ import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
 import { parseSyncRequest } from "./request.ts";
 import { runFanOut, runSync } from "./run.ts";
-import { supabaseStore, type SyncStore } from "./store.ts";
+import { createStore, type SyncStore } from "./store.ts";
 
 export interface Deps {
   config: Config;
   logger: Logger;
   /** A supabase-js client with the service-role key (one per request). */
   supabase: () => SupabaseClient;
-  /** The database port over that client; tests pass a fake. Default: `supabaseStore`. */
+  /** The database port over that client; tests pass a fake. Default: `createStore`. */
   store?: (client: SupabaseClient) => SyncStore;
   /** fetch for the Graph API. */
   fetch: typeof fetch;
@@ -37,7 +37,7 @@ export interface Deps {
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
-  const makeStore = deps.store ?? supabaseStore;
+  const makeStore = deps.store ?? createStore;
   return withErrors(deps.logger, async (req) => {
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
     if (path !== "/fb-ads-sync") {

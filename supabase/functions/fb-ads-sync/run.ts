@@ -14,7 +14,8 @@ import { type Logger, redactValues, rememberSecret } from "../_shared/logger.ts"
 import { BOOKKEEPING_RETRY_MS, persist } from "./bookkeeping.ts";
 import type { Config } from "./config.ts";
 import { runOutcome, type RunOutcomeKind, runTotals, type UserOutcome } from "./outcome.ts";
-import { type RunStart, StoreUnavailableError, type SyncStore } from "./store.ts";
+import { StoreUnavailableError } from "../_shared/store.ts";
+import type { RunStart, SyncStore } from "./store.ts";
 import { syncUsers } from "./sync.ts";
 
 /** What a run needs besides the request. */
@@ -204,7 +205,7 @@ async function closeRun(
       deps,
       finished + BOOKKEEPING_RETRY_MS,
       () =>
-        deps.store.finishRun(runId, {
+        deps.store.finishHistory(runId, {
           finished_at: iso(finished),
           duration_ms: duration,
           ...row,
