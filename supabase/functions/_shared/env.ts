@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { isTimeZone } from "./dates.ts";
+import { DEFAULT_TIME_ZONE, isTimeZone } from "./dates.ts";
 import { z } from "./deps.ts";
 
 /** Unset, empty and blank are the same: undefined (so a default applies). */
@@ -40,15 +40,12 @@ export function envInt(min: number, max: number, fallback: number) {
   return envVar(z.coerce.number().int().min(min).max(max).default(fallback));
 }
 
-/** The team's time zone (IANA name); default Asia/Almaty. */
-export const DEFAULT_TIMEZONE = "Asia/Almaty";
-
 /** Variables every function reads. */
 export const commonEnv = {
   SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
   /** Whose calendar days "today", the periods and the date ranges are (IANA name). */
   TRAFFIC_TIMEZONE: envVar(
-    z.string().trim().default(DEFAULT_TIMEZONE).refine(isTimeZone, {
+    z.string().trim().default(DEFAULT_TIME_ZONE).refine(isTimeZone, {
       message: "TRAFFIC_TIMEZONE must be an IANA time zone such as Asia/Almaty",
     }),
   ),

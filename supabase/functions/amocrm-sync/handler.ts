@@ -1,7 +1,7 @@
 /**
  * amocrm-sync over HTTP: `POST /amocrm-sync`, service callers only (the pg_cron job's Vault key
  * or a service key in a manual sync; the anon key and user JWTs get 403, anything else 401 —
- * `_shared/auth.ts`). The body is `{}` or `{ "triggered_by": "..." }` (`request.ts`); `run.ts`
+ * `_shared/auth.ts`). The body is `{}` or `{ "triggered_by": "..." }` (`sync-request.ts`); `run.ts`
  * does the work.
  *
  * Answers: 200 with the run's summary (also when it stopped at its deadline: `partial: true`);
@@ -16,7 +16,7 @@ import type { SupabaseClient } from "../_shared/deps.ts";
 import { errorResponse, type Handler, json, readJson, withErrors } from "../_shared/http.ts";
 import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
-import { parseSyncRequest } from "./request.ts";
+import { parseSyncRequest } from "./sync-request.ts";
 import { runSync } from "./run.ts";
 import { createStore, type SyncStore } from "./store.ts";
 

@@ -8,7 +8,7 @@
 import { requireServiceCaller } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
 import { json, readJson } from "../_shared/http.ts";
-import type { Deps } from "./handler.ts";
+import type { Deps } from "./context.ts";
 import { parseInput } from "../_shared/validation.ts";
 
 const ReplayRequest = z.object({

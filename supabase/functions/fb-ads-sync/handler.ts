@@ -1,7 +1,7 @@
 /**
  * fb-ads-sync over HTTP: `POST /fb-ads-sync`, service callers only (the pg_cron job's Vault key
  * or a service key in a manual sync; the anon key and user JWTs get 403, anything else 401).
- * The body says what to do (see `request.ts`); `run.ts` does it.
+ * The body says what to do (see `sync-request.ts`); `run.ts` does it.
  *
  * @module
  */
@@ -18,7 +18,7 @@ import {
 } from "../_shared/http.ts";
 import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
-import { parseSyncRequest } from "./request.ts";
+import { parseSyncRequest } from "./sync-request.ts";
 import { runFanOut, runSync } from "./run.ts";
 import { createStore, type SyncStore } from "./store.ts";
 

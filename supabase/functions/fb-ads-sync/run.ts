@@ -16,7 +16,7 @@ import type { Config } from "./config.ts";
 import { runOutcome, type RunOutcomeKind, runTotals, type UserOutcome } from "./outcome.ts";
 import { StoreUnavailableError } from "../_shared/store.ts";
 import type { RunStart, SyncStore } from "./store.ts";
-import { syncUsers } from "./sync.ts";
+import { syncUsers } from "./engine.ts";
 
 /** What a run needs besides the request. */
 export interface RunDeps {

@@ -12,7 +12,7 @@ import {
   type FacebookClientOptions,
 } from "../../../supabase/functions/_shared/facebook/mod.ts";
 import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
-import type { EngineDeps } from "../../../supabase/functions/fb-ads-sync/sync.ts";
+import type { EngineDeps } from "../../../supabase/functions/fb-ads-sync/engine.ts";
 import type {
   AdsRow,
   RunStart,
