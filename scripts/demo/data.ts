@@ -227,3 +227,13 @@ export function nbkRates(day: string): { USD: string; EUR: string } | null {
   const usd = 470 + 2 * (epochDay(day) % 11);
   return { USD: `${usd}.00`, EUR: `${usd + 30}.00` };
 }
+
+/**
+ * Meta's own lead counts of one ad on `day` (what its `actions` report): instant-form leads 0-2
+ * and a website (pixel) lead every fifth ad-day, about 1.2 per ad-day, so Meta counts a little
+ * more than the CRM receives, as it usually does. Only their source differs from the CRM's leads.
+ */
+export function adMetaLeads(ad: DemoAd, day: string): { form: number; pixel: number } {
+  const n = epochDay(day) + Number(ad.ad_id.slice(-4));
+  return { form: [0, 1, 1, 2][n % 4], pixel: n % 5 === 0 ? 1 : 0 };
+}

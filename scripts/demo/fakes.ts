@@ -14,13 +14,14 @@
  * Usage: deno run -A scripts/demo/fakes.ts <graphPort|0> <nbkPort> [amocrmPort]   (0: no Graph API)
  */
 import {
+  actionsFor,
   type FakeAccount,
   grant,
   graphModel,
   type Metrics,
   serveGraphApi,
 } from "../../tests/fakes/graph-api.ts";
-import { adMetrics, allAccounts, type DemoAccount, nbkRates, TEAMS } from "./data.ts";
+import { adMetaLeads, adMetrics, allAccounts, type DemoAccount, nbkRates, TEAMS } from "./data.ts";
 import { serveFakeAmoApi } from "../../tests/fakes/amocrm-api.ts";
 import { DEFAULT_TIME_ZONE, localDate } from "../../supabase/functions/_shared/dates.ts";
 import { demoCrm } from "./amocrm.ts";
@@ -36,7 +37,12 @@ class DemoFigures extends Map<string, Partial<Metrics>> {
   override get(key: string): Partial<Metrics> | undefined {
     const [adId, day] = key.split("|");
     const hit = this.byAd?.get(adId);
-    return hit ? adMetrics(hit[0], hit[1], day) : undefined;
+    if (!hit) return undefined;
+    const m = adMetrics(hit[0], hit[1], day);
+    const { form, pixel } = adMetaLeads(hit[1], day);
+    // No actions at all must not fall back to the fake's own hashed ones.
+    const none = { actions: undefined, cost_per_action_type: undefined };
+    return { ...m, ...none, ...actionsFor(m.spend, Number(m.clicks), form, pixel) };
   }
 }
 

@@ -117,10 +117,17 @@ export function graphApi(model: GraphModel, intercept?: Intercept) {
     const empty = account.emptyPages?.includes(at.page) ?? false;
     const take = empty ? 0 : Math.min(limit, total - at.offset);
     // Only the rows of this page are built: a 150,000-row benchmark stays cheap.
+    // Like Meta, only the fields asked for (actions and their costs are opt-in fields).
+    const fields = new Set((q.get("fields") ?? "").split(","));
     const data = [];
     for (let i = at.offset; i < at.offset + take; i++) {
       const day = days[Math.floor(i / ads.length)];
-      data.push(expectedRows(model, account, [ads[i % ads.length]], [day])[0]);
+      const row: Record<string, unknown> = {
+        ...expectedRows(model, account, [ads[i % ads.length]], [day])[0],
+      };
+      if (!fields.has("actions")) delete row.actions;
+      if (!fields.has("cost_per_action_type")) delete row.cost_per_action_type;
+      data.push(row);
     }
     const end = at.offset + take;
     const paging: Record<string, unknown> = {

@@ -28,12 +28,21 @@ export interface FakeAccount {
   emptyPages?: number[];
 }
 
+/** One Ads Action Stats entry, as Meta sends it. */
+export interface ActionStat {
+  action_type: string;
+  value: string;
+}
+
 /** One day's metrics of one ad, as Meta sends them (strings). */
 export interface Metrics {
   spend: string;
   impressions: string;
   clicks: string;
   reach: string;
+  /** Meta omits `actions` / `cost_per_action_type` when there are none. */
+  actions?: ActionStat[];
+  cost_per_action_type?: ActionStat[];
 }
 
 /** The fake's state. Mutate it between requests to script a scenario. */
@@ -73,15 +82,64 @@ function hash(text: string): number {
   return h;
 }
 
-/** The metrics of `ad` on `day`: deterministic, with any override applied. */
+/** `spend / count` as Meta writes a cost per action: 6 decimals, exact from the cents. */
+export function costPer(spend: string, count: number): string {
+  const [int, frac = ""] = spend.split(".");
+  const micros = BigInt(int + frac.padEnd(6, "0").slice(0, 6)) / BigInt(count);
+  const text = micros.toString().padStart(7, "0");
+  return `${text.slice(0, -6)}.${text.slice(-6)}`;
+}
+
+/**
+ * Meta-style overlapping conversions of an ad-day, as Meta reports them: `form` instant-form
+ * leads (both `onsite_conversion.lead_grouped` and `leadgen_grouped`), `pixel` website leads
+ * (`offsite_conversion.fb_pixel_lead`), their total `lead` (left out when `withTotal` is false,
+ * as older reports do), `link_click`, and `cost_per_action_type` for each type.
+ */
+export function actionsFor(
+  spend: string,
+  clicks: number,
+  form: number,
+  pixel: number,
+  withTotal = true,
+): Pick<Metrics, "actions" | "cost_per_action_type"> {
+  const actions: ActionStat[] = [];
+  if (clicks > 0) actions.push({ action_type: "link_click", value: String(clicks) });
+  if (form > 0) {
+    actions.push({ action_type: "onsite_conversion.lead_grouped", value: String(form) });
+    actions.push({ action_type: "leadgen_grouped", value: String(form) });
+  }
+  if (pixel > 0) {
+    actions.push({ action_type: "offsite_conversion.fb_pixel_lead", value: String(pixel) });
+  }
+  if (withTotal && form + pixel > 0) {
+    actions.push({ action_type: "lead", value: String(form + pixel) });
+  }
+  if (!actions.length) return {};
+  return {
+    actions,
+    cost_per_action_type: actions.map((a) => ({
+      action_type: a.action_type,
+      value: costPer(spend, Number(a.value)),
+    })),
+  };
+}
+
+/**
+ * The metrics of `ad` on `day`: deterministic, with any override applied. Actions: 0-3
+ * instant-form and 0-2 website leads, and Meta's total `lead` on four ad-days of five.
+ */
 export function metricsOf(model: GraphModel, adId: string, day: string): Metrics {
   const h = hash(`${adId}|${day}`);
   const impressions = 100 + (h % 5000);
+  const spend = `${Math.floor(h / 7) % 500}.${String(h % 100).padStart(2, "0")}`;
+  const clicks = h % 97;
   const base: Metrics = {
-    spend: `${Math.floor(h / 7) % 500}.${String(h % 100).padStart(2, "0")}`,
+    spend,
     impressions: String(impressions),
-    clicks: String(h % 97),
+    clicks: String(clicks),
     reach: String(Math.floor(impressions * 0.9)),
+    ...actionsFor(spend, clicks, (h >>> 8) % 4, (h >>> 12) % 3, (h >>> 16) % 5 !== 0),
   };
   return { ...base, ...model.overrides.get(`${adId}|${day}`) };
 }

@@ -65,6 +65,7 @@ export function toAdsRow(r: InsightRow): AdsRow {
     impressions: r.impressions,
     clicks: r.clicks,
     reach: r.reach,
+    actions: r.actions,
   };
 }
 

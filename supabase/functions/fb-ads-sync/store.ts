@@ -24,7 +24,10 @@ export interface SyncTarget {
   tracked_campaigns: string[];
 }
 
-/** One `traffic_facebook_ads_raw` row as `fb_upsert_insights` takes it (spend a decimal string). */
+/**
+ * One `traffic_facebook_ads_raw` row as `fb_upsert_insights` takes it (spend a decimal string),
+ * with the ad-day's actions (`traffic_facebook_ad_actions`: the list replaces the stored one).
+ */
 export interface AdsRow {
   account_id: string;
   account_name: string | null;
@@ -40,6 +43,7 @@ export interface AdsRow {
   impressions: number;
   clicks: number;
   reach: number | null;
+  actions: { action_type: string; value: string; cost_per_action: string | null }[];
 }
 
 /** What `fb_start_run` opens a run with (the database sets started_at and expires_at). */

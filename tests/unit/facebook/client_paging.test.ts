@@ -73,6 +73,8 @@ Deno.test("fetchAccountInsights() sends one daily, ad-level request per account 
         "impressions",
         "clicks",
         "reach",
+        "actions",
+        "cost_per_action_type",
         "date_start",
         "date_stop",
       ]);
@@ -215,6 +217,7 @@ Deno.test("metrics arrive as strings: spend stays an exact decimal string, count
       impressions: 185,
       clicks: 9,
       reach: 170,
+      actions: [], // the fixture's rows carry no actions: Meta omits the field then
     });
   } finally {
     fake.close();

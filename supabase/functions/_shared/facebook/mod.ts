@@ -48,7 +48,13 @@ export { insightRowSchema, parseGraphJson } from "./parse.ts";
 export { appSecretProof } from "./proof.ts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./request.ts";
 export { backoffMs, parseUsageHeaders, throttleWait, type UsageInfo } from "./throttle.ts";
-export type { AccountInsights, FetchInsightsParams, FetchStats, InsightRow } from "./types.ts";
+export type {
+  AccountInsights,
+  FetchInsightsParams,
+  FetchStats,
+  InsightAction,
+  InsightRow,
+} from "./types.ts";
 export {
   type DateRange,
   dateWindow,

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "../deps.ts";
-import type { InsightRow } from "./types.ts";
+import type { InsightAction, InsightRow } from "./types.ts";
 import { normalizeDecimal } from "../decimal.ts";
 
 /** Keys whose JSON numbers are replaced by their exact source text while parsing. */
@@ -20,6 +20,7 @@ const EXACT_KEYS = new Set([
   "impressions",
   "clicks",
   "reach",
+  "value",
 ]);
 
 type ReviverContext = { source?: string };
@@ -31,7 +32,7 @@ type ReviverContext = { source?: string };
  * `\u` escapes) leaves a number that validation then rejects, never a rounded id.
  */
 const NUMBER_UNDER_EXACT_KEY =
-  /"(?:id|account_id|campaign_id|adset_id|ad_id|spend|impressions|clicks|reach)"\s*:\s*-?\d/;
+  /"(?:id|account_id|campaign_id|adset_id|ad_id|spend|impressions|clicks|reach|value)"\s*:\s*-?\d/;
 
 /**
  * `JSON.parse` that keeps ids and metrics exact: a number under one of the id/metric keys becomes
@@ -56,6 +57,41 @@ const decimalText = z.string().regex(/^\d+(?:\.\d+)?$/, "expected a non-negative
 const countText = z.string().regex(/^\d{1,16}$/, "expected a non-negative safe integer string");
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 const name = z.string().nullish();
+
+/** An action type: letters, digits, `_`, `.`, `:` and `-` (e.g. `offsite_conversion.fb_pixel_lead`). */
+const actionType = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, "expected an action type");
+
+/**
+ * One Ads Action Stats entry of `actions` / `cost_per_action_type`: `action_type` and `value` (a
+ * numeric string). Other keys (attribution-window values, action breakdowns) are not kept.
+ */
+const actionStat = z.object({ action_type: actionType, value: decimalText });
+
+/** A list of action stats; absent (Meta omits empty lists) reads as none. */
+const actionStats = z.array(actionStat).optional();
+
+/**
+ * `actions` joined with `cost_per_action_type` by action type, each type once (a repeated type
+ * keeps its last entry), values canonical. A cost without an action is dropped: the table holds
+ * what Meta counted.
+ */
+function joinActions(
+  actions: z.infer<typeof actionStats>,
+  costs: z.infer<typeof actionStats>,
+): InsightAction[] {
+  if (!actions?.length) return [];
+  const cost = new Map((costs ?? []).map((c) => [c.action_type, normalizeDecimal(c.value)!]));
+  const byType = new Map<string, InsightAction>();
+  for (const a of actions) {
+    byType.delete(a.action_type);
+    byType.set(a.action_type, {
+      action_type: a.action_type,
+      value: normalizeDecimal(a.value)!,
+      cost_per_action: cost.get(a.action_type) ?? null,
+    });
+  }
+  return [...byType.values()];
+}
 
 /** A count already checked to be digits: a number, or null past `Number.MAX_SAFE_INTEGER`. */
 const safeCount = (s: string) => {
@@ -84,6 +120,8 @@ export const insightRowSchema = z.object({
   impressions: countText.optional(),
   clicks: countText.optional(),
   reach: countText.nullish(),
+  actions: actionStats,
+  cost_per_action_type: actionStats,
 }).transform((r, ctx): InsightRow => {
   const impressions = r.impressions === undefined ? 0 : safeCount(r.impressions);
   const clicks = r.clicks === undefined ? 0 : safeCount(r.clicks);
@@ -119,6 +157,7 @@ export const insightRowSchema = z.object({
     impressions: impressions ?? 0,
     clicks: clicks ?? 0,
     reach,
+    actions: joinActions(r.actions, r.cost_per_action_type),
   };
 }) satisfies z.ZodType<InsightRow, unknown>;
 

@@ -21,6 +21,10 @@ export const INSIGHT_FIELDS = [
   "impressions",
   "clicks",
   "reach",
+  // Meta's own conversions of the ad-day (Ads Insights `actions` / `cost_per_action_type`, lists
+  // of Ads Action Stats `{action_type, value}`): same request, two more fields.
+  "actions",
+  "cost_per_action_type",
   "date_start",
   "date_stop",
 ] as const;

@@ -6,12 +6,25 @@
  */
 
 /**
+ * One action type of an ad-day as Meta reports it (Ads Insights `actions`), with the matching
+ * `cost_per_action_type` entry. `value` and `cost_per_action` are exact decimal strings.
+ */
+export interface InsightAction {
+  action_type: string;
+  value: string;
+  /** In the account currency; null when `cost_per_action_type` has no entry for the type. */
+  cost_per_action: string | null;
+}
+
+/**
  * One daily, ad-level insights row, validated and normalised.
  *
  * - Ids are strings of digits (they exceed `Number.MAX_SAFE_INTEGER`; never convert them).
  * - `spend` is an exact decimal string in the account currency (`"14.35"`, `"0"`), never a float.
  * - `impressions` and `clicks` are safe integers; a metric Meta omits reads as `0`.
  * - `reach` is `null` when Meta omits it (reach is not additive, so no default is invented).
+ * - `actions`: every action type Meta reported for the ad-day, once each (Meta omits the field
+ *   when there are none: `[]`).
  */
 export interface InsightRow {
   account_id: string;
@@ -31,6 +44,7 @@ export interface InsightRow {
   impressions: number;
   clicks: number;
   reach: number | null;
+  actions: InsightAction[];
 }
 
 /** Parameters of one `fetchAccountInsights()` call: one ad account, one date range. */
