@@ -159,7 +159,7 @@ if (!args["skip-facebook"]) {
   );
 }
 
-// The reconciliation with AmoCRM (issue 13) before the aggregation, so the numbers include
+// The reconciliation with AmoCRM (amocrm-sync) before the aggregation, so the numbers include
 // what the webhooks missed. One run covers the whole account (not per user).
 if (!args["skip-amocrm"]) {
   console.log("[Manual] 🔁 AmoCRM reconciliation...");

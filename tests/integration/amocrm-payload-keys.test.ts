@@ -1,9 +1,10 @@
 /**
  * The keys the webhook writes into `traffic_amocrm_events.payload` (TypeScript: the parser's
  * normalized events, `_shared/amocrm/schema.ts`) are the keys the SQL reads from it
- * (`private.amocrm_store_lead_events`, and `public.amocrm_sync_apply`, which takes the same
- * shape from amocrm-sync). A key renamed on one side only would otherwise be read as null, with no
- * error anywhere. The SQL is read from the running database, so it is the definition in force.
+ * (`private.amocrm_insert_lead_events`, the one mapping to `private.amocrm_lead_events`, called by
+ * `amocrm_store_lead_events` for webhooks and `amocrm_sync_apply` for amocrm-sync). A key renamed
+ * on one side only would otherwise be read as null, with no error anywhere. The SQL is read from
+ * the running database, so it is the definition in force.
  */
 import assert from "node:assert/strict";
 import { buildForm, parseWebhook } from "../../supabase/functions/_shared/amocrm/mod.ts";
@@ -86,12 +87,22 @@ Deno.test(
   },
 );
 
-Deno.test("amocrm_sync_apply reads the same event keys as the webhook path", opts, async () => {
-  const webhook = await readKeys("private.amocrm_store_lead_events(bigint, jsonb)");
-  const api = await readKeys("public.amocrm_sync_apply(jsonb)");
-  // The API path adds its own provenance keys (source, ref); every webhook key is read there too.
-  assert.deepEqual(sorted([...webhook].filter((k) => !api.has(k))), []);
-});
+Deno.test(
+  "both paths write the lead-event log through amocrm_insert_lead_events",
+  opts,
+  async () => {
+    for (
+      const signature of [
+        "private.amocrm_store_lead_events(bigint, jsonb)",
+        "public.amocrm_sync_apply(jsonb)",
+      ]
+    ) {
+      const [{ def }] = await sql`select pg_get_functiondef(${signature}::regprocedure) as def`;
+      assert.match(def, /private\.amocrm_insert_lead_events\(/, signature);
+      assert.doesNotMatch(def, /insert into private\.amocrm_lead_events/, signature);
+    }
+  },
+);
 
 Deno.test("cleanup", opts, async () => {
   await sql.end();

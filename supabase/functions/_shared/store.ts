@@ -56,6 +56,18 @@ export function unwrap<T>(operation: string, r: DbResult<T>): T {
   return r.data as T;
 }
 
+/** `db.rpc(name, args)`, cancelled by `signal` when one is given; its data or the StoreError. */
+export async function callRpc<T>(
+  db: SupabaseClient,
+  name: string,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<T> {
+  let query = db.rpc(name, args);
+  if (signal) query = query.abortSignal(signal);
+  return unwrap<T>(name, await query);
+}
+
 /** The lease calls (`public.traffic_try_lock` / `traffic_release_lock`). */
 export interface LeaseStore {
   /** A lease holder id, or null when another run holds `key`. */

@@ -12,36 +12,29 @@
  * @module
  */
 import { requireServiceCaller } from "../_shared/auth.ts";
-import type { SupabaseClient } from "../_shared/deps.ts";
-import { errorResponse, type Handler, json, readJson, withErrors } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
+import {
+  errorResponse,
+  type Handler,
+  json,
+  outsideRoute,
+  readJson,
+  withErrors,
+} from "../_shared/http.ts";
+import type { SyncHandlerDeps } from "../_shared/runtime.ts";
 import type { Config } from "./config.ts";
 import { parseSyncRequest } from "./sync-request.ts";
 import { runSync } from "./run.ts";
 import { createStore, type SyncStore } from "./store.ts";
 
-export interface Deps {
-  config: Config;
-  logger: Logger;
-  supabase: () => SupabaseClient;
-  store?: (client: SupabaseClient) => SyncStore;
-  /** fetch for the AmoCRM API. */
-  fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-}
+/** config, logger, the service client, the store factory, fetch, sleep, now. */
+export type Deps = SyncHandlerDeps<Config, SyncStore>;
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
   const makeStore = deps.store ?? createStore;
   return withErrors(deps.logger, async (req) => {
-    const path = new URL(req.url).pathname.replace(/\/+$/, "");
-    if (path !== "/amocrm-sync") {
-      return errorResponse(404, "not_found", `No route ${req.method} ${path || "/"}.`);
-    }
-    if (req.method !== "POST") {
-      return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
-    }
+    const refused = outsideRoute(req, "/amocrm-sync");
+    if (refused) return refused;
     requireServiceCaller(req, deps.config);
     const { triggeredBy } = parseSyncRequest(await readJson(req));
     const token = deps.config.AMOCRM_ACCESS_TOKEN;

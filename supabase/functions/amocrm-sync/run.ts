@@ -24,20 +24,14 @@ import {
   tokenExpiry,
 } from "../_shared/amocrm/api-client.ts";
 import { describeError } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
 import type { ApiEvent, ApiLead } from "../_shared/amocrm/api-schema.ts";
 import { type ApiLeadEvent, buildHistory, EVENT_TYPES, mapEvents, mapLead } from "./map.ts";
 import type { ApplyResult, SyncStore } from "./store.ts";
+import type { RunDeps as SharedRunDeps } from "../_shared/runtime.ts";
 
-export interface RunDeps {
-  config: Config;
-  store: SyncStore;
-  logger: Logger;
-  fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-}
+/** config, store, logger, fetch, sleep, now (`_shared/runtime.ts`). */
+export type RunDeps = SharedRunDeps<Config, SyncStore>;
 
 /** The JSON answer of a run (no token, no webhook secret). */
 export interface SyncAnswer {

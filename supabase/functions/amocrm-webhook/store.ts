@@ -6,7 +6,7 @@
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
 import type { Webhook } from "../_shared/amocrm/mod.ts";
-import { StoreError, unwrap } from "../_shared/store.ts";
+import { callRpc, StoreError } from "../_shared/store.ts";
 
 /** One body to store (`amocrm_ingest_event`). */
 export interface IngestInput {
@@ -75,48 +75,46 @@ export interface WebhookStore {
 export function createStore(db: SupabaseClient): WebhookStore {
   return {
     async ingest(input, signal) {
-      let query = db.rpc("amocrm_ingest_event", {
-        p_raw_body: input.rawBody,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_payload: input.payload,
-        p_account_id: input.accountId ?? null,
-        p_subdomain: input.subdomain ?? null,
-        p_event_count: input.eventCount,
-      });
-      if (signal) query = query.abortSignal(signal);
-      const data = unwrap("amocrm_ingest_event", await query);
-      const row = (data as { event_id: number; duplicate: boolean }[] | null)?.[0];
+      const data = await callRpc<{ event_id: number; duplicate: boolean }[] | null>(
+        db,
+        "amocrm_ingest_event",
+        {
+          p_raw_body: input.rawBody,
+          p_content_type: input.contentType,
+          p_sha256: input.sha256,
+          p_payload: input.payload,
+          p_account_id: input.accountId ?? null,
+          p_subdomain: input.subdomain ?? null,
+          p_event_count: input.eventCount,
+        },
+        signal,
+      );
+      const row = data?.[0];
       if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
       return { eventId: Number(row.event_id), duplicate: row.duplicate };
     },
     async reject(input, signal) {
-      let query = db.rpc("amocrm_reject_event", {
-        p_raw_body: input.rawBody,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_error: input.error,
-      });
-      if (signal) query = query.abortSignal(signal);
-      return Number(unwrap("amocrm_reject_event", await query));
+      return Number(
+        await callRpc(db, "amocrm_reject_event", {
+          p_raw_body: input.rawBody,
+          p_content_type: input.contentType,
+          p_sha256: input.sha256,
+          p_error: input.error,
+        }, signal),
+      );
     },
     async rejectUndecodable(input, signal) {
-      let query = db.rpc("amocrm_reject_undecodable_event", {
-        p_body_base64: input.bodyBase64,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_error: input.error,
-      });
-      if (signal) query = query.abortSignal(signal);
-      return Number(unwrap("amocrm_reject_undecodable_event", await query));
+      return Number(
+        await callRpc(db, "amocrm_reject_undecodable_event", {
+          p_body_base64: input.bodyBase64,
+          p_content_type: input.contentType,
+          p_sha256: input.sha256,
+          p_error: input.error,
+        }, signal),
+      );
     },
-    async process(eventId) {
-      const r = await db.rpc("amocrm_process_event", { p_event_id: eventId });
-      return unwrap<ProcessResult>("amocrm_process_event", r);
-    },
-    async replayFailed(limit) {
-      const r = await db.rpc("amocrm_replay_failed", { p_limit: limit });
-      return unwrap<ReplayResult>("amocrm_replay_failed", r);
-    },
+    process: (eventId) =>
+      callRpc<ProcessResult>(db, "amocrm_process_event", { p_event_id: eventId }),
+    replayFailed: (limit) => callRpc<ReplayResult>(db, "amocrm_replay_failed", { p_limit: limit }),
   };
 }

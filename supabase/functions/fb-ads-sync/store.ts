@@ -5,6 +5,7 @@
  * @module
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
+import type { InsightRow } from "../_shared/facebook/mod.ts";
 import {
   type HistoryRow,
   historyStore,
@@ -28,23 +29,10 @@ export interface SyncTarget {
  * One `traffic_facebook_ads_raw` row as `fb_upsert_insights` takes it (spend a decimal string),
  * with the ad-day's actions (`traffic_facebook_ad_actions`: the list replaces the stored one).
  */
-export interface AdsRow {
-  account_id: string;
-  account_name: string | null;
-  account_currency: string | null;
-  campaign_id: string;
-  campaign_name: string | null;
-  adset_id: string;
-  adset_name: string | null;
-  ad_id: string;
-  ad_name: string | null;
+export type AdsRow = Omit<InsightRow, "date_start" | "date_stop"> & {
+  /** The ad-day (`date_start` of the insights row). */
   stat_date: string;
-  spend: string;
-  impressions: number;
-  clicks: number;
-  reach: number | null;
-  actions: { action_type: string; value: string; cost_per_action: string | null }[];
-}
+};
 
 /** What `fb_start_run` opens a run with (the database sets started_at and expires_at). */
 export interface RunStart {
