@@ -30,7 +30,9 @@ SUPABASE_PUBLISHABLE_KEY or SUPABASE_ANON_KEY), else from the local stack (.stac
 Exits 0 when all is in place, 1 when something is missing.`;
 
 /** The functions a deployment has (each folder of supabase/functions with an index.ts). */
-export function deployedFunctions(root = new URL("../supabase/functions/", import.meta.url)) {
+export function deployedFunctions(
+  root = new URL("../supabase/functions/", import.meta.url),
+) {
   const out: string[] = [];
   for (const e of Deno.readDirSync(root)) {
     if (!e.isDirectory || e.name.startsWith("_")) continue;
@@ -53,7 +55,12 @@ const expectedJobs = (fns: string[]) =>
  * strict body schema), so the probe proves the key is accepted and runs nothing. Any other
  * function gets a GET, which proves only that it is deployed.
  */
-const STRICT_BODY = new Set(["fb-ads-sync", "aggregate-metrics", "amocrm-webhook"]);
+const STRICT_BODY = new Set([
+  "fb-ads-sync",
+  "aggregate-metrics",
+  "amocrm-webhook",
+  "alerts-deliver",
+]);
 
 helpIfAsked(usage);
 let opt;
@@ -76,7 +83,8 @@ if (!opt.check) {
     fail(`give --project-ref <ref> (or --check)\n${usage}`);
   }
   const fns = deployedFunctions();
-  console.log(`# Deploy traffic-sync to project ${ref} (docs/deploy.md explains each step)
+  console.log(
+    `# Deploy traffic-sync to project ${ref} (docs/deploy.md explains each step)
 npx supabase login
 npx supabase link --project-ref ${ref}
 npm run env:production                      # creates supabase/.env.production (git-ignored); fill it in
@@ -87,7 +95,8 @@ npx supabase db push                        # migrations: tables, functions, cro
 #   select vault.create_secret('<sb_secret_… key>', 'secret_key');
 ${fns.map((f) => `npx supabase functions deploy ${f}`).join("\n")}
 SUPABASE_SECRET_KEY=sb_secret_… SUPABASE_PUBLISHABLE_KEY=sb_publishable_… \\
-  npm run deploy:check -- --project-url https://${ref}.supabase.co`);
+  npm run deploy:check -- --project-url https://${ref}.supabase.co`,
+  );
   Deno.exit(0);
 }
 
@@ -96,12 +105,20 @@ const file = opt["project-url"] ? {} : readDotenv(stackEnvFile());
 const setting = (k: string) => Deno.env.get(k) ?? (file as Record<string, string>)[k] ?? "";
 const base = (hosted ?? setting("SUPABASE_URL")).replace(/\/+$/, "");
 if (!base) {
-  fail("no project: pass --project-url https://<ref>.supabase.co (or start the local stack)");
+  fail(
+    "no project: pass --project-url https://<ref>.supabase.co (or start the local stack)",
+  );
 }
-const serviceKey = setting("SUPABASE_SECRET_KEY") || setting("SUPABASE_SERVICE_ROLE_KEY");
-const clientKey = setting("SUPABASE_PUBLISHABLE_KEY") || setting("SUPABASE_ANON_KEY");
-if (!serviceKey) fail("set SUPABASE_SECRET_KEY (sb_secret_…) or SUPABASE_SERVICE_ROLE_KEY");
-if (!clientKey) fail("set SUPABASE_PUBLISHABLE_KEY (sb_publishable_…) or SUPABASE_ANON_KEY");
+const serviceKey = setting("SUPABASE_SECRET_KEY") ||
+  setting("SUPABASE_SERVICE_ROLE_KEY");
+const clientKey = setting("SUPABASE_PUBLISHABLE_KEY") ||
+  setting("SUPABASE_ANON_KEY");
+if (!serviceKey) {
+  fail("set SUPABASE_SECRET_KEY (sb_secret_…) or SUPABASE_SERVICE_ROLE_KEY");
+}
+if (!clientKey) {
+  fail("set SUPABASE_PUBLISHABLE_KEY (sb_publishable_…) or SUPABASE_ANON_KEY");
+}
 
 const missing: string[] = [];
 const ok = (line: string) => console.log(`  ✓ ${line}`);
@@ -111,14 +128,23 @@ const bad = (line: string, fix: string) => {
 };
 
 function serviceHeaders(): Record<string, string> {
-  const h: Record<string, string> = { apikey: serviceKey, "content-type": "application/json" };
+  const h: Record<string, string> = {
+    apikey: serviceKey,
+    "content-type": "application/json",
+  };
   if (!serviceKey.startsWith("sb_")) h.authorization = `Bearer ${serviceKey}`;
   return h;
 }
 
-async function call(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+async function call(
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; body: unknown }> {
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+    const res = await fetch(url, {
+      ...init,
+      signal: AbortSignal.timeout(20_000),
+    });
     const text = await res.text();
     let body: unknown = text;
     try {
@@ -128,7 +154,10 @@ async function call(url: string, init: RequestInit): Promise<{ status: number; b
     }
     return { status: res.status, body };
   } catch (err) {
-    return { status: 0, body: err instanceof Error ? err.message : String(err) };
+    return {
+      status: 0,
+      body: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 
@@ -144,9 +173,13 @@ for (const fn of fns) {
       headers: { apikey: clientKey },
     });
     const b = r.body as { status?: string; database?: string };
-    if (r.status === 200 && b?.database === "up") ok("traffic-api answers /health; database up");
-    else if (r.status === 404) {
-      bad("traffic-api is not deployed", "npx supabase functions deploy traffic-api");
+    if (r.status === 200 && b?.database === "up") {
+      ok("traffic-api answers /health; database up");
+    } else if (r.status === 404) {
+      bad(
+        "traffic-api is not deployed",
+        "npx supabase functions deploy traffic-api",
+      );
     } else if (r.status === 401 && fromGateway(r.body)) {
       bad(
         "traffic-api: the platform's verify_jwt refused a key-only call",
@@ -161,11 +194,16 @@ for (const fn of fns) {
     continue;
   }
   if (!STRICT_BODY.has(fn)) {
-    const g = await call(`${base}/functions/v1/${fn}`, { headers: serviceHeaders() });
+    const g = await call(`${base}/functions/v1/${fn}`, {
+      headers: serviceHeaders(),
+    });
     if (g.status === 404 && fromGateway(g.body)) {
       bad(`${fn} is not deployed`, `npx supabase functions deploy ${fn}`);
-    } else if (g.status === 0) bad(`${fn}: no answer (${g.body})`, `check the URL ${base}`);
-    else ok(`${fn} is deployed (GET answered ${g.status}; its key check is not probed)`);
+    } else if (g.status === 0) {
+      bad(`${fn}: no answer (${g.body})`, `check the URL ${base}`);
+    } else {ok(
+        `${fn} is deployed (GET answered ${g.status}; its key check is not probed)`,
+      );}
     continue;
   }
   // A body these functions refuse (400) after they have accepted the key: nothing runs.
@@ -175,8 +213,9 @@ for (const fn of fns) {
     headers: serviceHeaders(),
     body: JSON.stringify({ deploy_check: true }),
   });
-  if (r.status === 400 || r.status === 422) ok(`${fn} answers and accepts the service key`);
-  else if (r.status === 404 && fromGateway(r.body)) {
+  if (r.status === 400 || r.status === 422) {
+    ok(`${fn} answers and accepts the service key`);
+  } else if (r.status === 404 && fromGateway(r.body)) {
     bad(`${fn} is not deployed`, `npx supabase functions deploy ${fn}`);
   } else if (r.status === 401 && fromGateway(r.body)) {
     bad(
@@ -219,13 +258,19 @@ if (r.status !== 200) {
   const expected = expectedJobs(fns);
   for (const name of expected) {
     const job = d.cron_jobs.find((j) => j.name === name);
-    if (!job) bad(`cron job ${name} is missing`, "apply the migrations: npx supabase db push");
-    else if (!job.active) {
+    if (!job) {
+      bad(
+        `cron job ${name} is missing`,
+        "apply the migrations: npx supabase db push",
+      );
+    } else if (!job.active) {
       bad(
         `cron job ${name} is inactive`,
         `select cron.alter_job((select jobid from cron.job where jobname = '${name}'), active => true);`,
       );
-    } else ok(`cron job ${name} exists and is active (last run: ${job.last_status ?? "none yet"})`);
+    } else {ok(
+        `cron job ${name} exists and is active (last run: ${job.last_status ?? "none yet"})`,
+      );}
   }
   if (!d.vault.project_url) {
     bad(
@@ -238,8 +283,9 @@ if (r.status !== 200) {
       `select vault.update_secret((select id from vault.secrets where name = 'project_url'), '${base}');`,
     );
   } else ok("Vault secret project_url is this project's URL");
-  if (d.vault.secret_key) ok("Vault secret secret_key is present (sent as apikey)");
-  else if (d.vault.service_role_key) {
+  if (d.vault.secret_key) {
+    ok("Vault secret secret_key is present (sent as apikey)");
+  } else if (d.vault.service_role_key) {
     ok("Vault secret service_role_key (legacy) is present");
     console.log(
       "      (before the legacy keys are deactivated, add a secret key: select vault.create_secret('<sb_secret_…>', 'secret_key');)",

@@ -3,7 +3,8 @@
  * Last runs per sync type, the cron jobs' last results (pg_cron and pg_net), Facebook tokens that
  * are invalid or expire within 7 days, webhook events that failed processing or stayed pending
  * longer than a processor takes (5 minutes), the AmoCRM reconciliation (disabled webhooks, token
- * expiry, deliveries the webhooks missed), and the age of the freshest data per targetologist.
+ * expiry, deliveries the webhooks missed), the age of the freshest data per targetologist, and the
+ * open alerts (issue 15) with their delivery state.
  * Reads Postgres directly (SUPABASE_DB_URL).
  *
  * Exits 0; with `--strict` it exits 1 when a problem is listed.
@@ -91,14 +92,10 @@ try {
     problems.push(`${http[0].failed} pg_net deliveries failed in the last 24 h`);
   }
 
+  // The same SQL as the fb_token alert rule (private.traffic_fb_token_problems).
   const tokens = await sql`
     select team_name, has_facebook_token, facebook_token_status, facebook_token_expires_at
-    from public.traffic_targetologist_settings
-    where is_active and cardinality(fb_ad_accounts) > 0 and (
-      not has_facebook_token
-      or facebook_token_status = 'invalid'
-      or facebook_token_expires_at < now() + interval '7 days')
-    order by team_name`;
+    from private.traffic_fb_token_problems(interval '7 days')`;
   section("Facebook tokens that are missing, invalid or expire within 7 days", tokens);
   for (const t of tokens) problems.push(`token of ${t.team_name} needs attention`);
 
@@ -168,55 +165,12 @@ try {
     if (a.last_error) problems.push(`AmoCRM ${a.account}: last sync failed: ${a.last_error}`);
   }
 
-  // "Synced" comes from the history: an ads row's synced_at only moves when its figures change.
-  // A user counts as synced by a finished run only where that run says the user's outcome was
-  // ok (or deferred: synced, some account waits for the next run) — not when the user was
-  // skipped (another run held the lease), failed, or the run died before recording anything.
+  // One definition with the data_stale alert rule (private.traffic_fb_freshness): a user counts as
+  // synced only where a finished run says the user's outcome was ok or deferred.
   const fresh = await sql`
-    select s.team_name,
-           h.last_ok_sync,
-           a.last_fb_outcome,
-           r.latest_stat_date,
-           m.metrics_updated_at,
-           case when h.last_ok_sync is null then null
-                else extract(epoch from now() - h.last_ok_sync)::int / 60 end as sync_age_min,
-           case when m.metrics_updated_at is null then null
-                else extract(epoch from now() - m.metrics_updated_at)::int / 60 end as metrics_age_min
-    from public.traffic_targetologist_settings s
-    left join lateral (
-      select max(finished_at) as last_ok_sync from public.traffic_sync_history
-      where sync_type = 'facebook_ads' and finished_at is not null
-        and (user_id = s.user_id or user_id is null)
-        and details -> 'users' @> any (array[
-          jsonb_build_array(jsonb_build_object('user_id', s.user_id::text, 'outcome', 'ok')),
-          jsonb_build_array(jsonb_build_object('user_id', s.user_id::text, 'outcome', 'deferred'))])
-    ) h on true
-    left join lateral (
-      -- The newest run for this user: its own outcome, or how the run itself ended.
-      select coalesce(
-               (select u ->> 'outcome' from jsonb_array_elements(
-                  case when jsonb_typeof(x.details -> 'users') = 'array'
-                       then x.details -> 'users' else '[]' end) u
-                where u ->> 'user_id' = s.user_id::text limit 1),
-               case when x.success is null then 'running'
-                    when x.details ->> 'outcome' is not null then x.details ->> 'outcome'
-                    when x.success then 'ok' else 'failed' end) as last_fb_outcome
-      from public.traffic_sync_history x
-      where x.sync_type = 'facebook_ads'
-        and (x.user_id = s.user_id or (x.user_id is null and x.details -> 'users' @>
-          jsonb_build_array(jsonb_build_object('user_id', s.user_id::text))))
-      order by x.started_at desc limit 1
-    ) a on true
-    left join lateral (
-      select max(stat_date)::text as latest_stat_date
-      from public.traffic_facebook_ads_raw where user_id = s.user_id
-    ) r on true
-    left join lateral (
-      select max(updated_at) as metrics_updated_at
-      from public.traffic_aggregated_metrics where user_id = s.user_id
-    ) m on true
-    where s.is_active
-    order by s.team_name`;
+    select team_name, last_ok_sync, last_fb_outcome, latest_stat_date, metrics_updated_at,
+           sync_age_min, metrics_age_min
+    from private.traffic_fb_freshness()`;
   section("Freshest data per targetologist", fresh);
   for (const f of fresh) {
     if (f.sync_age_min === null || f.sync_age_min > 120) {
@@ -228,6 +182,38 @@ try {
     if (f.metrics_age_min === null || f.metrics_age_min > 30) {
       problems.push(`${f.team_name}: metrics older than 30 minutes`);
     }
+  }
+
+  // Issue 15: the alerts the evaluator (pg_cron job traffic-alerts) holds open, and how their
+  // delivery goes. The rules are the SQL above; the records say since when and who was told.
+  const openAlerts = await sql`
+    select a.rule_key as rule, coalesce(a.team_name, 'all teams') as team, a.figure,
+           a.opened_at, a.last_notified_at, a.notify_count as notices, left(a.message, 90) as message
+    from public.traffic_alerts a where a.resolved_at is null
+    order by a.severity, a.opened_at desc limit 50`;
+  const [evaluation] = await sql`
+    select last_evaluated_at, last_evaluation -> 'errors' as errors,
+           (select count(*)::int from public.traffic_alerts where resolved_at is null) as open,
+           (select count(*)::int from public.traffic_alert_outbox
+             where status in ('pending', 'sending')) as undelivered,
+           (select count(*)::int from public.traffic_alert_outbox
+             where status = 'failed' and created_at > now() - interval '1 day') as failed_24h
+    from private.traffic_alert_settings`;
+  section(
+    `Open alerts (${evaluation?.open ?? 0}; last evaluated ${
+      evaluation?.last_evaluated_at?.toISOString?.() ?? "never"
+    }; messages waiting ${evaluation?.undelivered ?? 0}, failed in 24 h ${
+      evaluation?.failed_24h ?? 0
+    })`,
+    openAlerts,
+  );
+  const ruleErrors = Object.entries(evaluation?.errors ?? {});
+  for (const [rule, error] of ruleErrors) console.log(`  rule ${rule} could not run: ${error}`);
+  if ((evaluation?.failed_24h ?? 0) > 0) {
+    problems.push(
+      `${evaluation.failed_24h} alert message(s) could not be delivered in the last 24 h ` +
+        "(select last_error from traffic_alert_outbox where status = 'failed')",
+    );
   }
 
   console.log(

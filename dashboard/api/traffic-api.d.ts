@@ -7,6 +7,61 @@
  */
 
 export interface paths {
+  "/alerts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Alerts (open by default) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description At most this many alerts (1 to 200), critical first, newest first. */
+          limit?: string;
+          /** @description open (default): alerts whose condition still holds; resolved; or all. */
+          status?: "open" | "resolved" | "all";
+          /** @description Admins only: restrict to this targetologist. A non-admin may pass only their own id (another id is 403). */
+          user_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Alerts (open by default) */
+        200: {
+          headers: {
+            ETag?: string;
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AlertsResponse"];
+          };
+        };
+        /** @description Not modified (If-None-Match named the current ETag). */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components["responses"]["BadRequest"];
+        401: components["responses"]["Unauthorized"];
+        403: components["responses"]["Forbidden"];
+        500: components["responses"]["InternalError"];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/campaigns": {
     parameters: {
       query?: never;
@@ -454,6 +509,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AlertsResponse: {
+      data: {
+        details: unknown;
+        /**
+         * @description Decimal string of a SQL numeric (exact). Null when the divisor of a ratio is zero.
+         * @example 1234.56
+         */
+        figure: string | null;
+        id: number;
+        last_notified_at: string | null;
+        /** Format: date-time */
+        last_seen_at: string;
+        /** @description Names the team, the figure and what to do. */
+        message: string;
+        notify_count: number;
+        /** Format: date-time */
+        opened_at: string;
+        resolution: string | null;
+        resolved_at: string | null;
+        /** @description The rule (traffic_alert_rules), e.g. fb_token. */
+        rule_key: string;
+        /** @enum {string} */
+        severity: "critical" | "warning";
+        /** @description What it is about, e.g. campaign:<user>:<id>. */
+        subject_key: string;
+        team_name: string | null;
+        /** @description The team; null for project-wide alerts. */
+        user_id: string | null;
+      }[];
+      /** @enum {string} */
+      status: "open" | "resolved" | "all";
+    };
     CampaignsResponse: {
       data: {
         /** @description Set at level=ad only. */
@@ -472,6 +559,15 @@ export interface components {
         cpa_usd: string | null;
         impressions: number;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         /**
          * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
@@ -512,6 +608,15 @@ export interface components {
         date: string;
         impressions: number;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         /**
          * @description Money as an exact decimal string rounded to its unit (2 places: cents of USD, tiyn of KZT), half away from zero, from the unrounded SQL numeric. Null when the divisor of a per-unit cost is zero.
          * @example 1234.56
@@ -621,6 +726,15 @@ export interface components {
          */
         lead_to_sale_rate: string | null;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         period: string;
         /** Format: date */
         period_end: string;
@@ -730,6 +844,15 @@ export interface components {
            */
           lead_to_sale_rate: string | null;
           leads: number;
+          /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+          meta_leads: number;
+          /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+          meta_leads_gap: number;
+          /**
+           * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+           * @example 37.50
+           */
+          meta_leads_gap_pct: string | null;
           period: string;
           /** Format: date */
           period_end: string;
@@ -848,6 +971,15 @@ export interface components {
          */
         lead_to_sale_rate: string | null;
         leads: number;
+        /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+        meta_leads: number;
+        /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+        meta_leads_gap: number;
+        /**
+         * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+         * @example 37.50
+         */
+        meta_leads_gap_pct: string | null;
         period: string;
         /** Format: date */
         period_end: string;
@@ -958,6 +1090,15 @@ export interface components {
            */
           lead_to_sale_rate: string | null;
           leads: number;
+          /** @description Leads Meta reports (per ad-day the first action type of the ad account's lead list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day. */
+          meta_leads: number;
+          /** @description meta_leads - leads: positive when Meta counts more leads than reached the CRM. */
+          meta_leads_gap: number;
+          /**
+           * @description meta_leads_gap as a percentage of meta_leads (2 places); null when meta_leads is 0.
+           * @example 37.50
+           */
+          meta_leads_gap_pct: string | null;
           period: string;
           /** Format: date */
           period_end: string;

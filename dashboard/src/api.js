@@ -14,6 +14,7 @@
 /** @typedef {Schemas["DailyResponse"]} DailyResponse */
 /** @typedef {Schemas["CampaignsResponse"]} CampaignsResponse */
 /** @typedef {Schemas["SyncStatusResponse"]} SyncStatusResponse */
+/** @typedef {Schemas["AlertsResponse"]} AlertsResponse */
 /** @typedef {Schemas["Settings"]} Settings */
 /** @typedef {MetricsResponse["data"][number]} MetricsRow */
 /** @typedef {DailyResponse["data"][number]} DailyRow */
@@ -106,6 +107,8 @@ export function createTrafficApi(opts) {
     },
     /** @param {QueryOf<"/sync-status">} [q] @returns {Promise<SyncStatusResponse>} */
     syncStatus: (q = {}) => get("/sync-status", q),
+    /** @param {QueryOf<"/alerts">} [q] @returns {Promise<AlertsResponse>} */
+    alerts: (q = {}) => get("/alerts", q),
     /** @returns {Promise<Settings>} */
     settings: () => get("/settings"),
   };

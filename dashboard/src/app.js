@@ -28,6 +28,7 @@ import {
   formatDay,
   formatKzt,
   formatPercent,
+  formatPoints,
   formatRoas,
   formatUsd,
 } from "./format.js";
@@ -64,6 +65,7 @@ const TZ = query.get("tz") || config.timezone || "Asia/Almaty";
  *   drill: { campaign: CampaignRow | null, adset: CampaignRow | null },
  *   status: import("./api.js").SyncStatusResponse | null,
  *   settings: import("./api.js").Settings | null,
+ *   alerts: import("./api.js").AlertsResponse["data"],
  *   metricsSort: any, campaignsSort: any, sourcesSort: any,
  *   loadSeq: number,
  * }}
@@ -82,6 +84,7 @@ const state = {
   drill: { campaign: null, adset: null },
   status: null,
   settings: null,
+  alerts: [],
   metricsSort: {},
   campaignsSort: { sort: { key: "spend_usd", dir: -1 } },
   sourcesSort: {},
@@ -123,6 +126,21 @@ function metricDefs() {
     { key: "spend_usd", label: t("spendUsd"), field: "spend_usd", fmt: formatUsd, better: 0 },
     { key: "spend_kzt", label: t("spendKzt"), field: "spend_kzt", fmt: formatKzt, better: 0 },
     { key: "leads", label: t("leads"), field: "leads", fmt: formatCount, better: 1 },
+    { key: "meta_leads", label: t("metaLeads"), field: "meta_leads", fmt: formatCount, better: 1 },
+    {
+      key: "meta_leads_gap",
+      label: t("metaGap"),
+      field: "meta_leads_gap",
+      fmt: formatCount,
+      better: -1,
+    },
+    {
+      key: "meta_leads_gap_pct",
+      label: t("metaGapPct"),
+      field: "meta_leads_gap_pct",
+      fmt: formatPoints,
+      better: -1,
+    },
     { key: "total_sales", label: t("sales"), field: "total_sales", fmt: formatCount, better: 1 },
     {
       key: "total_revenue",
@@ -368,6 +386,20 @@ function renderCampaigns() {
       text: (r) => formatCount(r.leads, lang),
     },
     {
+      key: "meta_leads",
+      label: t("metaLeads"),
+      numeric: true,
+      value: (r) => r.meta_leads,
+      text: (r) => formatCount(r.meta_leads, lang),
+    },
+    {
+      key: "meta_leads_gap",
+      label: t("metaGap"),
+      numeric: true,
+      value: (r) => r.meta_leads_gap,
+      text: (r) => formatCount(r.meta_leads_gap, lang),
+    },
+    {
       key: "sales",
       label: t("sales"),
       numeric: true,
@@ -408,8 +440,24 @@ function renderCampaigns() {
   renderCrumbs();
 }
 
+/** The open alerts (issue 15), each with its message: team, figure and what to do. */
+function renderAlerts() {
+  const list = $("alerts");
+  list.replaceChildren();
+  $("alerts-box").hidden = state.alerts.length === 0;
+  for (const a of state.alerts) {
+    const li = document.createElement("li");
+    li.className = `warn alert ${a.severity}`;
+    li.dataset.rule = a.rule_key;
+    li.dataset.id = String(a.id);
+    li.textContent = `${a.severity === "critical" ? "⛔" : "⚠"} ${a.message}`;
+    list.append(li);
+  }
+}
+
 function renderFreshness() {
   if (!state.status) return;
+  renderAlerts();
   const lang = currentLang();
   const when = (/** @type {string} */ iso) => formatDateTime(iso, lang, TZ);
   const { sources, warnings } = assessFreshness(state.status, state.settings, when);
@@ -536,6 +584,9 @@ async function loadFreshness() {
   ]);
   state.status = status;
   state.settings = settings;
+  // Open alerts (RLS: the caller's team, or every team for an admin). Best effort: the page works
+  // without them.
+  state.alerts = (await api.alerts().catch(() => null))?.data ?? [];
 }
 
 /** Loads what the current choices need and renders the page. @param {{ metrics?: boolean, freshness?: boolean }} what */

@@ -80,6 +80,16 @@ export function formatPercent(v, lang) {
   return r === null ? DASH : `${groupDigits(r, lang)}%`;
 }
 
+/**
+ * A percentage the API already expresses in percent ("37.50") as "37.5%"; signed counts keep
+ * their sign. @param {string | number | null | undefined} v @param {string} lang
+ */
+export function formatPoints(v, lang) {
+  if (v === null || v === undefined || v === "") return DASH;
+  const r = roundDecimal(v, 1);
+  return r === null ? DASH : `${groupDigits(r, lang)}%`;
+}
+
 /** "0.0123" → "1.23": multiplies a decimal string by 10^n without a float. @param {string} s @param {number} n */
 export function shiftPoint(s, n) {
   const neg = s.startsWith("-");

@@ -114,9 +114,23 @@ if (graphPort > 0) {
   console.log(`graph: simulated Graph API on 127.0.0.1:${graphPort}`);
 }
 
+/**
+ * The feed's answer for `fdate`: that day's rates, or for a Saturday or Sunday (no publication of
+ * its own) Friday's, stated with Friday's date, so a 30-day window that starts on a weekend still
+ * has a rate on or before its first day.
+ */
 function nbkXml(fdate: string): string {
-  const [d, m, y] = fdate.split(".");
-  const rates = /^\d{2}\.\d{2}\.\d{4}$/.test(fdate) ? nbkRates(`${y}-${m}-${d}`) : null;
+  let [d, m, y] = fdate.split(".");
+  let rates = /^\d{2}\.\d{2}\.\d{4}$/.test(fdate) ? nbkRates(`${y}-${m}-${d}`) : null;
+  for (let back = 1; !rates && back <= 2 && /^\d{2}\.\d{2}\.\d{4}$/.test(fdate); back++) {
+    const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d) - back));
+    const iso = day.toISOString().slice(0, 10);
+    rates = nbkRates(iso);
+    if (rates) {
+      [y, m, d] = iso.split("-");
+      fdate = `${d}.${m}.${y}`;
+    }
+  }
   const items = Object.entries(rates ?? {}).map(([cur, rate]) =>
     `  <item>\n    <fullname>${cur}</fullname>\n    <title>${cur}</title>\n` +
     `    <description>${rate}</description>\n    <quant>1</quant>\n  </item>\n`

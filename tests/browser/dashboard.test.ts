@@ -340,6 +340,26 @@ test("freshness: a failed sync and an expiring token are clear warnings", async 
   assert.match((await page.textContent("#warnings")) ?? "", /свежие/);
 });
 
+test("open alerts: a targetologist sees their own team's, not another's", async () => {
+  const tag = crypto.randomUUID().slice(0, 8);
+  await sql`insert into public.traffic_alerts
+    (rule_key, subject_key, user_id, team_name, severity, figure, message)
+    values ('spend_no_leads', ${"campaign:" + tag}, ${seed.a.id}, 'A', 'warning', 80,
+              ${"Team A: campaign spent $80.00 with 0 CRM leads. Fix: check " + tag}),
+           ('fb_token', ${"user:" + tag}, ${seed.b.id}, 'B', 'critical', null,
+              ${"Team B: the Facebook token was rejected " + tag})`;
+  try {
+    await open(await link(seed.a));
+    const shown = await page.$$eval("#alerts li", (lis) => lis.map((li) => li.textContent ?? ""));
+    assert.ok(shown.some((t) => t.includes(`Fix: check ${tag}`)), JSON.stringify(shown));
+    assert.ok(!shown.some((t) => t.includes(`rejected ${tag}`)), "not another team's alert");
+    assert.equal(await page.isVisible("#alerts-box"), true);
+  } finally {
+    await sql`delete from public.traffic_alerts where subject_key in
+      (${"campaign:" + tag}, ${"user:" + tag})`;
+  }
+});
+
 test("English labels; numbers keep the Kazakh format (₸ thin-space thousands, ROAS ×)", async () => {
   await open(await link(seed.a));
   await page.selectOption("#lang", "en");

@@ -159,6 +159,10 @@ test("an admin sees every team and the team-wide total, and may filter by user_i
     leads: 1,
     sales: 1,
     revenue: "50000.00",
+    // no Meta-reported leads: the gap is the CRM's lead, and no % of zero
+    meta_leads: 0,
+    meta_leads_gap: -1,
+    meta_leads_gap_pct: null,
   }]);
   const sync = await api("/sync-status", { jwt: admin.jwt });
   const jobs = sync.json.cron.map((j: { jobname: string }) => j.jobname);

@@ -84,7 +84,8 @@ export function openApiDocument(serverUrl: string): Json {
         "user (Authorization: Bearer <user JWT>, apikey: <anon key>); RLS decides what each " +
         `caller sees. Custom ranges cover at most ${v.MAX_RANGE_DAYS} days (the SQL refuses more ` +
         "too). Money arrives as exact decimal strings rounded once, at this edge, to its unit " +
-        "(2 places: cents of USD, tiyn of KZT); ratios (ROAS, CTR, rates) to 4 places; counts " +
+        "(2 places: cents of USD, tiyn of KZT); ratios (ROAS, CTR, rates) to 4 places; " +
+        "percentages (meta_leads_gap_pct) to 2; counts " +
         "are numbers.",
     },
     servers: [{ url: serverUrl }],
@@ -103,6 +104,7 @@ export function openApiDocument(serverUrl: string): Json {
         "CampaignsResponse",
       ),
       "/sync-status": dataGet("Latest sync runs", v.syncStatusQuery, "SyncStatusResponse"),
+      "/alerts": dataGet("Alerts (open by default)", v.alertsQuery, "AlertsResponse"),
       "/settings": {
         get: {
           summary: "The caller's settings",
@@ -153,6 +155,7 @@ export function openApiDocument(serverUrl: string): Json {
         DailyResponse: schemaOf(res.dailyResponse, "output"),
         CampaignsResponse: schemaOf(res.campaignsResponse, "output"),
         SyncStatusResponse: schemaOf(res.syncStatusResponse, "output"),
+        AlertsResponse: schemaOf(res.alertsResponse, "output"),
         Settings: schemaOf(res.settings, "output"),
         Health: schemaOf(res.health, "output"),
       },

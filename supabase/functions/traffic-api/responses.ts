@@ -4,7 +4,7 @@
  * `traffic_api_metrics` and the functions `traffic_api_metrics_range`, `traffic_api_daily`,
  * `traffic_api_campaigns`), so PostgREST serves `select=*` cheaply. Money and ratios are `numeric`
  * in SQL and travel as decimal strings, never floats, rounded once at that edge: money to its unit
- * (2 places: cents, tiyn), ratios to 4 places.
+ * (2 places: cents, tiyn), ratios to 4 places, percentages (meta_leads_gap_pct) to 2.
  *
  * @module
  */
@@ -28,7 +28,27 @@ export const ratio = z.string().regex(/^-?\d+\.\d{4}$/).nullable().meta({
     "when its divisor is zero.",
   examples: ["2.1734"],
 });
+/** A percentage rounded to 2 decimal places (the precision of a 4-place ratio). */
+export const percent = z.string().regex(/^-?\d+\.\d{2}$/).nullable().meta({
+  description: "Percentage as an exact decimal string rounded to 2 places, half away from zero. " +
+    "Null when its divisor is zero.",
+  examples: ["37.50"],
+});
 const count = z.number().int();
+/** Meta-reported leads and their gap to the CRM's leads of the same row (issue 15). */
+const metaLeads = {
+  meta_leads: count.meta({
+    description: "Leads Meta reports (per ad-day the first action type of the ad account's lead " +
+      "list, traffic_meta_lead_settings; never a sum of overlapping types), by the ad account's day.",
+  }),
+  meta_leads_gap: count.meta({
+    description: "meta_leads - leads: positive when Meta counts more leads than reached the CRM.",
+  }),
+  meta_leads_gap_pct: percent.meta({
+    description: "meta_leads_gap as a percentage of meta_leads (2 places); null when " +
+      "meta_leads is 0.",
+  }),
+};
 const date = z.iso.date();
 const timestamp = z.string().meta({ format: "date-time" });
 
@@ -69,6 +89,7 @@ export const metricsRow = z.object({
   unattributed_leads: count.nullable(),
   computed_at: timestamp.nullable(),
   updated_at: timestamp.nullable(),
+  ...metaLeads,
 });
 
 export const dailyRow = z.object({
@@ -80,6 +101,7 @@ export const dailyRow = z.object({
   leads: count,
   sales: count,
   revenue: money,
+  ...metaLeads,
 });
 
 export const campaignRow = z.object({
@@ -100,6 +122,7 @@ export const campaignRow = z.object({
   revenue: money,
   roas: ratio,
   cpa_usd: money,
+  ...metaLeads,
 });
 
 export const syncRun = z.object({
@@ -125,6 +148,25 @@ export const cronJob = z.object({
   last_run_started_at: timestamp.nullable(),
   last_run_finished_at: timestamp.nullable(),
   last_run_message: z.string().nullable(),
+});
+
+export const alertRow = z.object({
+  id: count,
+  rule_key: z.string().meta({ description: "The rule (traffic_alert_rules), e.g. fb_token." }),
+  subject_key: z.string().meta({ description: "What it is about, e.g. campaign:<user>:<id>." }),
+  severity: z.enum(["critical", "warning"]),
+  user_id: z.guid().nullable().meta({ description: "The team; null for project-wide alerts." }),
+  team_name: z.string().nullable(),
+  /** The number that tripped the rule (spend, cost per lead, count, minutes, days), exact. */
+  figure: decimal,
+  message: z.string().meta({ description: "Names the team, the figure and what to do." }),
+  details: z.unknown(),
+  opened_at: timestamp,
+  last_seen_at: timestamp,
+  last_notified_at: timestamp.nullable(),
+  notify_count: count,
+  resolved_at: timestamp.nullable(),
+  resolution: z.string().nullable(),
 });
 
 export const settings = z.object({
@@ -172,6 +214,11 @@ export const campaignsResponse = z.object({
 export const syncStatusResponse = z.object({
   runs: z.array(syncRun),
   cron: z.array(cronJob).nullable().meta({ description: "Admins only; null for others." }),
+});
+
+export const alertsResponse = z.object({
+  status: z.enum(["open", "resolved", "all"]),
+  data: z.array(alertRow),
 });
 
 /** The PostgREST `select` list of a row schema: decimals are cast to text so they stay exact. */

@@ -7,6 +7,7 @@
 import { HttpError } from "../_shared/http.ts";
 import { authenticate } from "./caller.ts";
 import type { RouteContext, RouteHandler } from "./context.ts";
+import { getAlerts } from "./routes/alerts.ts";
 import { getCampaigns } from "./routes/campaigns.ts";
 import { getDaily } from "./routes/daily.ts";
 import { getHealth } from "./routes/health.ts";
@@ -23,6 +24,7 @@ export const routes: Record<string, Partial<Record<Method, RouteHandler>>> = {
   "/daily": { GET: getDaily },
   "/campaigns": { GET: getCampaigns },
   "/sync-status": { GET: getSyncStatus },
+  "/alerts": { GET: getAlerts },
   "/settings": { GET: getSettings, PUT: putSettings },
   "/health": { GET: getHealth },
   "/openapi.json": { GET: getOpenApi },

@@ -67,6 +67,18 @@ export const campaignsQuery = z.strictObject({
 
 export const syncStatusQuery = z.strictObject({ user_id: userId.optional() });
 
+export const MAX_ALERT_ROWS = 200;
+
+export const alertsQuery = z.strictObject({
+  status: z.enum(["open", "resolved", "all"]).default("open").meta({
+    description: "open (default): alerts whose condition still holds; resolved; or all.",
+  }),
+  user_id: userId.optional(),
+  limit: integer(1, MAX_ALERT_ROWS).default(100).meta({
+    description: `At most this many alerts (1 to ${MAX_ALERT_ROWS}), critical first, newest first.`,
+  }),
+});
+
 /** Routes without parameters still reject unknown ones, so typos surface. */
 export const noQuery = z.strictObject({});
 

@@ -5,6 +5,7 @@ import {
   formatChange,
   formatKzt,
   formatPercent,
+  formatPoints,
   formatRoas,
   formatUsd,
   roundDecimal,
@@ -34,6 +35,14 @@ Deno.test("dashboard format: ROAS as 2.17×, ratios as percentages", () => {
   assert.equal(formatPercent("0.0123456", "en"), "1.23%");
   assert.equal(formatPercent("0.5", "ru"), "50,00%");
   assert.equal(formatPercent("1", "en"), "100.00%");
+});
+
+Deno.test("dashboard format: the Meta gap, already in percent, as 37.5% / −25.0%", () => {
+  assert.equal(formatPoints("37.50", "en"), "37.5%");
+  assert.equal(formatPoints("71.43", "ru"), "71,4%");
+  assert.equal(formatPoints("-25.00", "en"), "−25.0%");
+  assert.equal(formatPoints("66.65", "en"), "66.7%");
+  assert.equal(formatPoints(null, "en"), "—");
 });
 
 Deno.test("dashboard format: rounding is half away from zero on the string", () => {
