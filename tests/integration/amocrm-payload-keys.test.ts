@@ -73,11 +73,11 @@ async function readKeys(signature: string): Promise<Set<string>> {
 const sorted = (s: Iterable<string>) => [...s].sort();
 
 Deno.test(
-  "the webhook's payload keys are the keys amocrm_store_lead_events reads",
+  "the webhook's payload keys are the keys amocrm_insert_lead_events reads",
   opts,
   async () => {
     const written = writtenKeys();
-    const read = await readKeys("private.amocrm_store_lead_events(bigint, jsonb)");
+    const read = await readKeys("private.amocrm_insert_lead_events(bigint, jsonb)");
     assert.deepEqual(sorted([...read].filter((k) => !written.has(k))), [], "read, never written");
     assert.deepEqual(
       sorted([...written].filter((k) => !read.has(k) && !WRITTEN_NOT_READ.has(k))),
@@ -88,7 +88,7 @@ Deno.test(
 );
 
 Deno.test(
-  "both paths write the lead-event log through amocrm_insert_lead_events",
+  "webhooks and amocrm-sync write the lead-event log through that one function",
   opts,
   async () => {
     for (
