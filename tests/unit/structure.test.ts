@@ -112,7 +112,8 @@ Deno.test("every function's README ends with its data path, naming each SQL func
     const called = new Set<string>();
     for (const [file, text] of all) {
       if (!file.startsWith(`supabase/functions/${fn}/`)) continue;
-      for (const m of code(text).matchAll(/\.rpc\(\s*"(\w+)"/g)) called.add(m[1]);
+      const calls = /(?:\.rpc|callRpc(?:<[\s\S]*?>)?)\(\s*(?:\w+,\s*)?"(\w+)"/g;
+      for (const m of code(text).matchAll(calls)) called.add(m[1]);
     }
     const missing = [...called].filter((name) => !path.includes(name)).sort();
     assert.deepEqual(missing, [], `${fn}/README.md's data path does not name`);
