@@ -299,6 +299,37 @@ test("a user without a settings row gets 404 on GET and PUT /settings", async ()
   assert.equal(put.status, 404);
 });
 
+test("the response cache: a repeat is the same body, another user never gets it, a write shows at once", async () => {
+  const { a, b, admin } = fx;
+  const daily = `/daily?${range}`;
+  const first = await api(daily, { jwt: a.jwt });
+  const again = await api(daily, { jwt: a.jwt });
+  assert.equal(again.status, 200);
+  assert.equal(again.text, first.text, "unchanged data: the same body");
+  assert.equal(again.headers.get("etag"), first.headers.get("etag"));
+  // B asks the very same URL right after A: B's own numbers, never A's kept body.
+  const theirs = await api(daily, { jwt: b.jwt });
+  assert.notEqual(theirs.text, first.text);
+  assert.ok(!theirs.text.includes(a.id));
+  const all = await api(daily, { jwt: admin.jwt });
+  assert.notEqual(all.text, first.text, "the admin's sum of every team, not A's");
+  // A write of data the route reads (a lead of A on DAY) is in the next answer.
+  const leadsBefore = first.json.data[0].leads;
+  await sql`insert into public.traffic_leads (amocrm_lead_id, product, created_at, user_id,
+      attributed_by) values (${Date.now()}, 'express', ${`${DAY}T09:00:00Z`}, ${a.id}, 'ad')`;
+  const after = await api(daily, { jwt: a.jwt });
+  assert.equal(after.json.data[0].leads, leadsBefore + 1, "the new lead is counted at once");
+  const metrics = await api("/metrics", { jwt: a.jwt });
+  await sql`update public.traffic_aggregated_metrics set spend_usd = 77.777
+    where user_id = ${a.id} and period = 'today'`;
+  const changed = await api("/metrics", { jwt: a.jwt });
+  assert.notEqual(changed.text, metrics.text);
+  assert.equal(
+    changed.json.data.find((r: { period: string }) => r.period === "today").spend_usd,
+    "77.78",
+  );
+});
+
 test("no response of this file, nor the function's log, ever contained a token", async () => {
   assert.ok(bodies.length > 40, `${bodies.length} responses checked`);
   for (const token of fx.tokens) {

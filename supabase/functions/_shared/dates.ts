@@ -31,13 +31,21 @@ export function daysInclusive(since: string, until: string): number {
 
 /** The calendar day of instant `now` in time zone `tz` (throws `RangeError` on an unknown zone). */
 export function localDate(now: Date | number, tz: string): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(now);
+  let format = dayFormats.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone: tz,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dayFormats.set(tz, format);
+  }
+  return format.format(now);
 }
+
+/** One formatter per time zone: building one costs more than formatting many dates with it. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** True when `tz` is a time zone this runtime knows (for validating `TRAFFIC_TIMEZONE`). */
 export function isTimeZone(tz: string): boolean {

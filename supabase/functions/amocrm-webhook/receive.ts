@@ -12,7 +12,7 @@ import { timingSafeEqual } from "../_shared/auth.ts";
 import { describeError, HttpError, json } from "../_shared/http.ts";
 import { readBody, sha256HexOfBytes, storable, toBase64 } from "./body.ts";
 import type { Deps } from "./handler.ts";
-import type { IngestResult } from "./store.ts";
+import type { IngestInput, IngestResult } from "./store.ts";
 
 /** Handles one AmoCRM webhook POST. */
 export async function receive(req: Request, url: URL, deps: Deps): Promise<Response> {
@@ -80,8 +80,33 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
   }
 
   const sha256 = await sha256Hex(rawBody);
-  const stored = await storeBody(rawBody, sha256, webhook, req.headers.get("content-type"), deps);
-  const status = await processWithinBudget(stored.eventId, deps);
+  const input: IngestInput = {
+    rawBody,
+    contentType: req.headers.get("content-type"),
+    sha256,
+    payload: storable(webhook),
+    accountId: webhook.account.id,
+    subdomain: webhook.account.subdomain,
+    eventCount: webhook.events.length,
+  };
+  let stored: IngestResult;
+  let status: string;
+  const { store } = deps;
+  if (store.receive) {
+    // One transaction: stored and processed, or neither (then 503 and AmoCRM sends it again).
+    const received = await storeBody(sha256, (signal) => store.receive!(input, signal), deps);
+    stored = received;
+    status = received.status;
+    if (status === "failed" || status === "pending") {
+      logger.warn("webhook processing did not complete; stored for replay", {
+        event_id: received.eventId,
+        status,
+      });
+    }
+  } else {
+    stored = await storeBody(sha256, (signal) => store.ingest(input, signal), deps);
+    status = await processWithinBudget(stored.eventId, deps);
+  }
   logger.info("webhook stored", {
     event_id: stored.eventId,
     duplicate: stored.duplicate,
@@ -113,25 +138,15 @@ function foreignAccount(webhook: Webhook, { config }: Deps): string | null {
 }
 
 /** Stores the raw body; any failure (or the time limit) becomes a 503 so AmoCRM retries. */
-async function storeBody(
-  rawBody: string,
+async function storeBody<T>(
   sha256: string,
-  webhook: Webhook,
-  contentType: string | null,
-  { config, logger, store }: Deps,
-): Promise<IngestResult> {
+  write: (signal: AbortSignal) => Promise<T>,
+  { config, logger }: Deps,
+): Promise<T> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
   try {
-    return await store.ingest({
-      rawBody,
-      contentType,
-      sha256,
-      payload: storable(webhook),
-      accountId: webhook.account.id,
-      subdomain: webhook.account.subdomain,
-      eventCount: webhook.events.length,
-    }, abort.signal);
+    return await write(abort.signal);
   } catch (err) {
     logger.error("webhook NOT stored: answering 503 so AmoCRM retries", {
       error: describeError(err),

@@ -50,6 +50,14 @@ export interface ProcessResult {
   error?: string;
 }
 
+/**
+ * What `amocrm_receive_event` reports: the body's event id, whether it was stored before, and
+ * how processing ended (`pending` when it could not run: the stored body waits for a replay).
+ */
+export interface ReceiveResult extends IngestResult {
+  status: ProcessResult["status"] | "pending";
+}
+
 /** What `amocrm_replay_failed` reports. */
 export interface ReplayResult {
   selected: number;
@@ -62,6 +70,11 @@ export interface ReplayResult {
 /** The database operations of the webhook. Every method throws on failure. */
 export interface WebhookStore {
   ingest(input: IngestInput, signal?: AbortSignal): Promise<IngestResult>;
+  /**
+   * Stores and processes the body in one transaction (one call, one commit). When a store has
+   * it, the webhook uses it instead of {@link ingest} then {@link process}.
+   */
+  receive?(input: IngestInput, signal?: AbortSignal): Promise<ReceiveResult>;
   /** Keeps a body that failed to parse (status `rejected`); returns its event id. */
   reject(input: RejectInput, signal?: AbortSignal): Promise<number>;
   /** Keeps bytes text cannot hold (NUL, invalid UTF-8) as base64, `rejected`; returns its id. */
@@ -97,6 +110,27 @@ export function createStore(db: SupabaseClient): WebhookStore {
       const row = (data as { event_id: number; duplicate: boolean }[] | null)?.[0];
       if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
       return { eventId: Number(row.event_id), duplicate: row.duplicate };
+    },
+    async receive(input, signal) {
+      let query = db.rpc("amocrm_receive_event", {
+        p_raw_body: input.rawBody,
+        p_content_type: input.contentType,
+        p_sha256: input.sha256,
+        p_payload: input.payload,
+        p_account_id: input.accountId ?? null,
+        p_subdomain: input.subdomain ?? null,
+        p_event_count: input.eventCount,
+      });
+      if (signal) query = query.abortSignal(signal);
+      const { data, error } = await query;
+      if (error) throw new StoreError("amocrm_receive_event", error.message);
+      const row = data as { event_id: number; duplicate: boolean; status: string } | null;
+      if (!row?.event_id) throw new StoreError("amocrm_receive_event", "returned no event");
+      return {
+        eventId: Number(row.event_id),
+        duplicate: row.duplicate,
+        status: row.status as ReceiveResult["status"],
+      };
     },
     async reject(input, signal) {
       let query = db.rpc("amocrm_reject_event", {

@@ -67,6 +67,12 @@ const schema = z.object({
     message:
       "CORS_ALLOWED_ORIGINS must be *, or origins like https://dash.example, comma-separated",
   }),
+  /**
+   * `on` (default): the data routes answer a repeated request from a per-token response cache
+   * while `traffic_api_changed_since` says nothing they read has changed (cache.ts); `off`: every
+   * request is computed.
+   */
+  TRAFFIC_API_RESPONSE_CACHE: z.enum(["on", "off"]).default("on"),
 }).and(keySchema);
 
 export type Config = z.infer<typeof schema>;

@@ -5,6 +5,7 @@
  * @module
  */
 import { HttpError } from "../_shared/http.ts";
+import { cached } from "./cache.ts";
 import { authenticate } from "./caller.ts";
 import type { RouteContext, RouteHandler } from "./context.ts";
 import { getAlerts } from "./routes/alerts.ts";
@@ -19,10 +20,11 @@ import { getSyncStatus } from "./routes/sync-status.ts";
 export type Method = "GET" | "PUT";
 
 export const routes: Record<string, Partial<Record<Method, RouteHandler>>> = {
-  "/metrics": { GET: getMetrics },
-  "/metrics/range": { GET: getMetricsRange },
-  "/daily": { GET: getDaily },
-  "/campaigns": { GET: getCampaigns },
+  // The data routes: answered again from the response cache while their data is unchanged.
+  "/metrics": { GET: cached("/metrics", getMetrics) },
+  "/metrics/range": { GET: cached("/metrics/range", getMetricsRange) },
+  "/daily": { GET: cached("/daily", getDaily) },
+  "/campaigns": { GET: cached("/campaigns", getCampaigns) },
   "/sync-status": { GET: getSyncStatus },
   "/alerts": { GET: getAlerts },
   "/settings": { GET: getSettings, PUT: putSettings },

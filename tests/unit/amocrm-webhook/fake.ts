@@ -10,6 +10,7 @@ import { createHandler } from "../../../supabase/functions/amocrm-webhook/handle
 import type {
   IngestInput,
   ProcessResult,
+  ReceiveResult,
   RejectInput,
   RejectUndecodableInput,
   ReplayResult,
@@ -42,6 +43,8 @@ export class FakeStore implements WebhookStore {
   processImpl: (id: number) => Promise<ProcessResult> = (id) =>
     Promise.resolve({ event_id: id, status: "processed" });
   private bySha = new Map<string, number>();
+  /** The one-call path (`amocrm_receive_event`); unset, the handler ingests then processes. */
+  receive?: (input: IngestInput, signal?: AbortSignal) => Promise<ReceiveResult>;
 
   ingest(input: IngestInput) {
     if (this.ingestError) return Promise.reject(this.ingestError);

@@ -334,3 +334,41 @@ Deno.test("amocrm-webhook turns U+0000 in parsed values into U+FFFD so Postgres 
   assert.equal(store.ingested[0].rawBody, body);
   assert.equal(store.ingested[0].payload.events[0].name, "a\uFFFDb");
 });
+
+Deno.test("amocrm-webhook stores and processes in one call when the store offers receive()", async () => {
+  const { handler, store, logger } = setup();
+  const calls: string[] = [];
+  let answer: "processed" | "pending" = "processed";
+  let fail: Error | null = null;
+  store.receive = (input) => {
+    calls.push(input.sha256);
+    if (fail) return Promise.reject(fail);
+    return Promise.resolve({ eventId: 7, duplicate: false, status: answer });
+  };
+  const body = wonDeal("31");
+  const res = await handler(webhook(body));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {
+    ok: true,
+    event_id: 7,
+    duplicate: false,
+    status: "processed",
+  });
+  assert.deepEqual(calls, [await sha256Hex(body)], "one call with the body's SHA-256");
+  assert.deepEqual(store.ingested, [], "no separate ingest");
+  assert.deepEqual(store.processed, [], "no separate process");
+
+  // Processing that could not run leaves the body stored and pending: still 200, logged.
+  answer = "pending";
+  const pending = await handler(webhook(wonDeal("32")));
+  assert.equal(pending.status, 200);
+  assert.equal((await pending.json()).status, "pending");
+  assert.match(logger.lines.join("\n"), /stored for replay/);
+
+  // Not stored (the one transaction failed): 503, so AmoCRM sends it again.
+  fail = new Error("connection refused");
+  const refused = await handler(webhook(wonDeal("33")));
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get("retry-after"), "5");
+  assert.equal(await errorCode(refused), "storage_unavailable");
+});

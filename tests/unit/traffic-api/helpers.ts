@@ -55,6 +55,7 @@ export type Responder = (req: Sent) => Response | Promise<Response>;
 export function testHandler(
   respond: Responder = () => Response.json([]),
   env: Record<string, string> = {},
+  now: () => Date = () => new Date("2026-01-10T20:30:00Z"), // already 2026-01-11 in Almaty
 ) {
   const sent: Sent[] = [];
   const logger = memoryLogger();
@@ -73,13 +74,15 @@ export function testHandler(
     SUPABASE_URL: "http://db.local",
     SUPABASE_ANON_KEY: ANON_KEY,
     SUPABASE_JWT_SECRET: JWT_SECRET,
+    // The response cache adds a call per request; its own tests (response-cache.test.ts) turn it on.
+    TRAFFIC_API_RESPONSE_CACHE: "off",
     ...env,
   });
   const handler = createHandler({
     config,
     logger,
     fetch: fetchStub as typeof fetch,
-    now: () => new Date("2026-01-10T20:30:00Z"), // already 2026-01-11 in Almaty
+    now,
   });
   return { handler, sent, logger };
 }

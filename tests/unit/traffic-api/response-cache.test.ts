@@ -1,0 +1,100 @@
+/**
+ * The data routes' response cache (cache.ts): a repeated request of the same token is answered
+ * from the kept body after one `traffic_api_changed_since` call while it reports no change;
+ * a change, another token, another query or an old entry computes the route again.
+ */
+import assert from "node:assert/strict";
+import { MAX_AGE_MS } from "../../../supabase/functions/traffic-api/cache.ts";
+import { adminJwt, request, type Sent, testHandler, USER_ID, userJwt } from "./helpers.ts";
+
+const ON = { TRAFFIC_API_RESPONSE_CACHE: "on" };
+
+/** A database whose daily rows say whose token asked; `changed` drives the cache check. */
+function database() {
+  const state = { changed: false, snapshot: 1, reads: 0 };
+  const respond = (s: Sent) => {
+    if (s.url.pathname.endsWith("/rpc/traffic_api_changed_since")) {
+      const since = JSON.parse(s.body ?? "{}").p_snapshot;
+      return Response.json({
+        changed: since === null || state.changed,
+        snapshot: `${state.snapshot}:${state.snapshot}:`,
+      });
+    }
+    state.reads++;
+    const who = s.headers.get("authorization") === `Bearer ${userJwt}` ? "user" : "admin";
+    return Response.json([{ date: "2026-01-11", spend_usd: `${who}-${state.reads}` }]);
+  };
+  return { state, respond };
+}
+
+const DAILY = "/daily?from=2026-01-05&to=2026-01-11";
+
+Deno.test("traffic-api cache: the same token's repeat is served from the cache while unchanged", async () => {
+  const db = database();
+  const { handler, sent } = testHandler(db.respond, ON);
+  const first = await handler(request(DAILY, userJwt));
+  assert.equal(first.status, 200);
+  const body = await first.text();
+  const etag = first.headers.get("etag");
+  assert.equal(db.state.reads, 1);
+  const again = await handler(request(DAILY, userJwt));
+  assert.equal(again.status, 200);
+  assert.equal(await again.text(), body, "the same body");
+  assert.equal(again.headers.get("etag"), etag);
+  assert.equal(again.headers.get("cache-control"), first.headers.get("cache-control"));
+  assert.equal(db.state.reads, 1, "no route query on a hit");
+  const checks = sent.filter((s) => s.url.pathname.endsWith("/rpc/traffic_api_changed_since"));
+  assert.equal(checks.length, 2, "one check per request");
+  assert.equal(JSON.parse(checks[1].body!).p_snapshot, "1:1:", "asks about the kept snapshot");
+  assert.equal(checks[1].headers.get("authorization"), `Bearer ${userJwt}`, "as the caller");
+  const notModified = await handler(
+    request(DAILY, userJwt, { headers: { "if-none-match": etag! } }),
+  );
+  assert.equal(notModified.status, 304);
+  assert.equal(await notModified.text(), "");
+});
+
+Deno.test("traffic-api cache: another token never gets the kept body", async () => {
+  const db = database();
+  const { handler } = testHandler(db.respond, ON);
+  const mine = await (await handler(request(DAILY, userJwt))).json();
+  const theirs = await (await handler(request(DAILY, adminJwt))).json();
+  assert.equal(mine.data[0].spend_usd, "user-1");
+  assert.equal(theirs.data[0].spend_usd, "admin-2", "computed for the admin's own token");
+  const mineAgain = await (await handler(request(DAILY, userJwt))).json();
+  assert.equal(mineAgain.data[0].spend_usd, "user-1");
+  assert.equal(db.state.reads, 2);
+});
+
+Deno.test("traffic-api cache: a change, another query or an old entry is computed again", async () => {
+  const db = database();
+  let clock = new Date("2026-01-10T20:30:00Z").getTime();
+  const { handler } = testHandler(db.respond, ON, () => new Date(clock));
+  await handler(request(DAILY, userJwt));
+  db.state.changed = true;
+  db.state.snapshot = 2;
+  const changed = await (await handler(request(DAILY, userJwt))).json();
+  assert.equal(changed.data[0].spend_usd, "user-2", "recomputed after a change");
+  db.state.changed = false;
+  const kept = await (await handler(request(DAILY, userJwt))).json();
+  assert.equal(kept.data[0].spend_usd, "user-2", "the new body is kept");
+  const other = await (await handler(request(`${DAILY}&user_id=${USER_ID}`, userJwt))).json();
+  assert.equal(other.data[0].spend_usd, "user-3", "another query string is another entry");
+  clock += MAX_AGE_MS;
+  const old = await (await handler(request(DAILY, userJwt))).json();
+  assert.equal(old.data[0].spend_usd, "user-4", "recomputed once the entry is MAX_AGE_MS old");
+});
+
+Deno.test("traffic-api cache: errors are not kept", async () => {
+  let fail = true;
+  const { handler } = testHandler((s) => {
+    if (s.url.pathname.endsWith("/rpc/traffic_api_changed_since")) {
+      return Response.json({ changed: false, snapshot: "1:1:" });
+    }
+    if (fail) return Response.json({ code: "XX000", message: "boom" }, { status: 500 });
+    return Response.json([]);
+  }, ON);
+  assert.equal((await handler(request(DAILY, userJwt))).status, 500);
+  fail = false;
+  assert.equal((await handler(request(DAILY, userJwt))).status, 200);
+});
