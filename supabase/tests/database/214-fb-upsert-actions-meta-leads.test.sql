@@ -3,7 +3,7 @@
 -- lead > onsite_conversion.lead_grouped > leadgen_grouped > offsite_conversion.fb_pixel_lead).
 -- Every expected figure below is worked out by hand from the rows in this file.
 begin;
-select plan(29);
+select plan(34);
 select tests.create_fixture();
 
 -- A helper: one raw row of account 900001 with these actions (jsonb array or null = no key).
@@ -133,6 +133,24 @@ select results_eq(
     from public.traffic_aggregated_metrics where user_id is null order by period$$,
   $$values ('30d'::text, 13, 9, 69.2308), ('7d', 13, 9, 69.2308), ('today', 2, 1, 50.0000)$$,
   'traffic_aggregated_metrics team total: 7d and 30d 13 Meta vs 4 CRM leads, today (02-11) 2 vs 1');
+
+-- An ad-day's actions go with its raw row, and a removed user's with theirs (set-based triggers,
+-- not row-by-row foreign keys).
+delete from public.traffic_facebook_ads_raw
+  where user_id = tests.uid('a') and ad_id = 'X' and stat_date = '2000-02-11';
+select is((select count(*)::int from public.traffic_facebook_ad_actions
+  where user_id = tests.uid('a') and ad_id = 'X' and stat_date = '2000-02-11'), 0,
+  'a deleted raw ad-day takes its actions with it');
+select is(pg_temp.daily('2000-02-11'), null, 'and its Meta leads');
+select is(pg_temp.daily('2000-02-10'), 11, 'other days untouched');
+select set_config('pgtap.a', tests.uid('a')::text, true);
+delete from auth.users where id = tests.uid('a');
+select is((select count(*)::int from public.traffic_facebook_ad_actions
+  where user_id = current_setting('pgtap.a')::uuid), 0, 'a removed user''s actions are gone');
+select is((select count(*)::int from public.traffic_meta_leads_by_ad
+  where user_id = current_setting('pgtap.a')::uuid)
+  + (select count(*)::int from public.traffic_meta_leads_daily
+  where user_id = current_setting('pgtap.a')::uuid), 0, 'and their Meta-lead rollups');
 
 select * from finish();
 rollback;

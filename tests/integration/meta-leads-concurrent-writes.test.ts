@@ -1,0 +1,136 @@
+/**
+ * Meta leads add up when two transactions write the same targetologist's day at once, as
+ * fb-ads-sync does with two ad accounts of one user (FB_SYNC_ACCOUNT_CONCURRENCY = 2): the second
+ * writer waits for the first one's daily row and adds to it, never overwrites it. And a change of
+ * an account's lead list made while a sync writes that account is applied to what the sync wrote.
+ */
+import assert from "node:assert/strict";
+import { createUser, db } from "../helpers/stack.ts";
+
+const DAY = "2025-04-14";
+const tag = crypto.randomUUID().slice(0, 8);
+const sqlA = db(), sqlB = db(), sql = db();
+const opts = { sanitizeResources: false, sanitizeOps: false };
+const num = () => String(Math.floor(Math.random() * 1e15)).padStart(15, "1");
+const accX = num(), accY = num();
+
+const page = (account: string, ad: string, actions: [string, string][]) =>
+  sql.json([{
+    account_id: account,
+    account_currency: "USD",
+    campaign_id: `9${account}`,
+    adset_id: `8${account}`,
+    ad_id: ad,
+    stat_date: DAY,
+    spend: "1",
+    impressions: 10,
+    clicks: 1,
+    reach: 9,
+    actions: actions.map(([action_type, value]) => ({ action_type, value, cost_per_action: null })),
+  }] as never);
+
+async function daily(userId: string) {
+  const [r] = await sql`select
+      (select meta_leads::int from traffic_meta_leads_daily
+        where user_id = ${userId} and stat_date = ${DAY}) as daily,
+      (select sum(meta_leads)::int from traffic_meta_leads_by_ad
+        where user_id = ${userId} and stat_date = ${DAY}) as by_ad`;
+  return r;
+}
+
+Deno.test({
+  ...opts,
+  name: "two ad accounts of one user written at once: the day's Meta leads are their sum",
+  fn: async () => {
+    const user = await createUser(sql);
+    await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
+      values (${user.id}, ${`concurrent ${tag}`}, ${[accX, accY]})`;
+    let firstWrote!: () => void;
+    const wrote = new Promise<void>((ok) => firstWrote = ok);
+    let release!: () => void;
+    const gate = new Promise<void>((ok) => release = ok);
+    // T1 writes account X (3 leads) and stays open; T2 writes account Y (4 leads) meanwhile.
+    const t1 = sqlA.begin(async (tx) => {
+      await tx`select public.fb_upsert_insights(${user.id}, ${
+        page(accX, `7${accX}`, [["lead", "3"]])
+      })`;
+      firstWrote();
+      await gate;
+    });
+    await wrote;
+    const t2 = sqlB.begin(async (tx) => {
+      await tx`select public.fb_upsert_insights(${user.id}, ${
+        page(accY, `7${accY}`, [["lead", "4"]])
+      })`;
+    });
+    await new Promise((ok) => setTimeout(ok, 300)); // T2 is now waiting for T1's daily row
+    release();
+    await Promise.all([t1, t2]);
+    assert.deepEqual(await daily(user.id), { daily: 7, by_ad: 7 }, "3 + 4, none lost");
+
+    // The same with both rows existing (updates): X 3 -> 5 and Y 4 -> 6 at once.
+    let again!: () => void;
+    const wrote2 = new Promise<void>((ok) => again = ok);
+    let release2!: () => void;
+    const gate2 = new Promise<void>((ok) => release2 = ok);
+    const t3 = sqlA.begin(async (tx) => {
+      await tx`select public.fb_upsert_insights(${user.id}, ${
+        page(accX, `7${accX}`, [["lead", "5"]])
+      })`;
+      again();
+      await gate2;
+    });
+    await wrote2;
+    const t4 = sqlB.begin(async (tx) => {
+      await tx`select public.fb_upsert_insights(${user.id}, ${
+        page(accY, `7${accY}`, [["lead", "6"]])
+      })`;
+    });
+    await new Promise((ok) => setTimeout(ok, 300));
+    release2();
+    await Promise.all([t3, t4]);
+    assert.deepEqual(await daily(user.id), { daily: 11, by_ad: 11 }, "5 + 6");
+    await sql`delete from auth.users where id = ${user.id}`;
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "a lead list changed while a sync writes that account applies to what the sync wrote",
+  fn: async () => {
+    const user = await createUser(sql);
+    await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
+      values (${user.id}, ${`concurrent list ${tag}`}, ${[accX]})`;
+    let wroteIt!: () => void;
+    const wrote = new Promise<void>((ok) => wroteIt = ok);
+    let release!: () => void;
+    const gate = new Promise<void>((ok) => release = ok);
+    // The sync writes lead 2 + pixel 9 (default list: lead 2) and stays open ...
+    const sync = sqlA.begin(async (tx) => {
+      await tx`select public.fb_upsert_insights(${user.id}, ${
+        page(accX, `7${accX}`, [["lead", "2"], ["offsite_conversion.fb_pixel_lead", "9"]])
+      })`;
+      wroteIt();
+      await gate;
+    });
+    await wrote;
+    // ... while an admin says only pixel leads count for this account.
+    const change = sqlB`insert into traffic_meta_lead_settings (account_id, lead_action_types)
+      values (${accX}, ${["offsite_conversion.fb_pixel_lead"]})`.execute(); // runs now
+    await new Promise((ok) => setTimeout(ok, 300));
+    release();
+    await Promise.all([sync, change]);
+    assert.deepEqual(await daily(user.id), { daily: 9, by_ad: 9 }, "the pixel leads, not `lead`");
+    await sql`delete from traffic_meta_lead_settings where account_id = ${accX}`;
+    assert.deepEqual(await daily(user.id), { daily: 2, by_ad: 2 }, "default list again");
+    await sql`delete from auth.users where id = ${user.id}`;
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "meta leads concurrency: cleanup",
+  fn: async () => {
+    await Promise.all([sqlA.end(), sqlB.end(), sql.end()]);
+  },
+});
