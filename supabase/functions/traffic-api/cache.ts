@@ -17,6 +17,7 @@
  * @module
  */
 import { bearerToken } from "../_shared/auth.ts";
+import { sameCaller } from "./caller.ts";
 import { callerOf, unwrap } from "./db.ts";
 import type { Deps, RouteHandler } from "./context.ts";
 import { localDate } from "./dates.ts";
@@ -102,19 +103,31 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
       put(s, key, entry); // most recently used
       return serve(req, entry);
     }
-    const res = await handler(ctx);
+    // Computed without the caller's validators: a revalidating browser (If-None-Match, every
+    // request after max-age) would otherwise get a 304 that leaves nothing to keep, and every
+    // later request would compute the body again. The kept 200 then answers this request too.
+    const res = await handler({ ...ctx, req: unconditional(req) });
     if (res.status !== 200) {
       drop(s, key);
       return res;
     }
-    const body = new Uint8Array(await res.arrayBuffer());
-    put(s, key, {
+    const fresh: Entry = {
       snapshot: check.snapshot,
-      body,
+      body: new Uint8Array(await res.arrayBuffer()),
       headers: [...res.headers],
       etag: res.headers.get("etag"),
       at: now.getTime(),
-    });
-    return new Response(body, { status: 200, headers: res.headers });
+    };
+    put(s, key, fresh);
+    return serve(req, fresh);
   };
+}
+
+/** `req` without its conditional headers (the cache decides a 304 from the kept entry). */
+function unconditional(req: Request): Request {
+  if (!req.headers.has("if-none-match") && !req.headers.has("if-modified-since")) return req;
+  const headers = new Headers(req.headers);
+  headers.delete("if-none-match");
+  headers.delete("if-modified-since");
+  return sameCaller(req, headers);
 }

@@ -340,6 +340,17 @@ export async function authenticate(req: Request, deps: Deps): Promise<void> {
 }
 
 /**
+ * `req` with other headers, as the same verified caller (for a route computed on the caller's
+ * behalf with changed headers, e.g. the response cache dropping `If-None-Match`).
+ */
+export function sameCaller(req: Request, headers: Headers): Request {
+  const derived = new Request(req, { headers });
+  const v = verified.get(req);
+  if (v) verified.set(derived, v);
+  return derived;
+}
+
+/**
  * The caller of a data route, from the claims {@link authenticate} verified. A request that was
  * not authenticated is a 401.
  */

@@ -85,6 +85,26 @@ Deno.test("traffic-api cache: a change, another query or an old entry is compute
   assert.equal(old.data[0].spend_usd, "user-4", "recomputed once the entry is MAX_AGE_MS old");
 });
 
+Deno.test("traffic-api cache: a revalidating caller after a change refills the cache (304 and kept)", async () => {
+  const db = database();
+  const { handler } = testHandler(db.respond, ON);
+  const first = await handler(request(DAILY, userJwt));
+  await first.text();
+  // A write elsewhere moves the snapshot; this caller's body stays the same (reads restart at 0,
+  // so the recomputed body equals the first one).
+  db.state.changed = true;
+  db.state.snapshot = 2;
+  db.state.reads = 0;
+  const revalidating = { headers: { "if-none-match": first.headers.get("etag")! } };
+  const revalidated = await handler(request(DAILY, userJwt, revalidating));
+  assert.equal(revalidated.status, 304, "the same body: not modified");
+  assert.equal(db.state.reads, 1, "recomputed once after the change");
+  db.state.changed = false;
+  const again = await handler(request(DAILY, userJwt, revalidating));
+  assert.equal(again.status, 304);
+  assert.equal(db.state.reads, 1, "the recomputed body was kept: no route query on the repeat");
+});
+
 Deno.test("traffic-api cache: errors are not kept", async () => {
   let fail = true;
   const { handler } = testHandler((s) => {
