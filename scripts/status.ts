@@ -133,7 +133,7 @@ try {
     );
   }
 
-  // amocrm-sync (issue 13): the reconciliation with the CRM and what it says about the webhooks.
+  // amocrm-sync: the reconciliation with the CRM and what it says about the webhooks.
   const amo = await sql`
     select account, last_run_at, last_success_at, webhooks_total, webhooks_disabled,
            array_to_string(disabled_destinations, ', ') as disabled_destinations,

@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { createServiceClient } from "../supabase/functions/_shared/supabase.ts";
 import { loadStackEnv, serviceKeyFromEnv } from "./lib/stack-env.ts";
 import { invoke, type Invoked } from "./lib/invoke.ts";
-import { formatKzt, formatRoas, localToday, shiftDate } from "./lib/format.ts";
+import { formatKzt, formatRoas } from "./lib/format.ts";
+import { addDays, DEFAULT_TIME_ZONE, localDate } from "../supabase/functions/_shared/dates.ts";
 
 const usage = "usage: npm run sync -- [--days N] [--user <id or team name>] " +
   "[--skip-facebook] [--skip-amocrm] [--skip-aggregation]\n" +
@@ -66,7 +67,7 @@ try {
   console.error(err instanceof Error ? err.message : String(err));
   Deno.exit(2);
 }
-const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
+const tz = Deno.env.get("TRAFFIC_TIMEZONE") || DEFAULT_TIME_ZONE;
 const supabase = createServiceClient(env.SUPABASE_URL, serviceKey.key);
 const line = "═".repeat(59);
 const started = Date.now();
@@ -108,8 +109,8 @@ const steps: Record<string, unknown>[] = [];
 if (!args["skip-facebook"]) {
   console.log("[Manual] 1️⃣ Facebook Ads Sync...");
   console.log("[FB Sync] 🔄 Starting Facebook Ads sync...");
-  const today = localToday(tz);
-  console.log(`[FB Sync] Period: ${shiftDate(today, -(days - 1))} to ${today}`);
+  const today = localDate(new Date(), tz);
+  console.log(`[FB Sync] Period: ${addDays(today, -(days - 1))} to ${today}`);
   const withAccounts = targets.filter((t) => t.fb_ad_accounts.length > 0);
   console.log(`[FB Sync] 📥 Found ${withAccounts.length} users`);
   const fbStarted = Date.now();
@@ -158,7 +159,7 @@ if (!args["skip-facebook"]) {
   );
 }
 
-// The reconciliation with AmoCRM (issue 13) before the aggregation, so the numbers include
+// The reconciliation with AmoCRM (amocrm-sync) before the aggregation, so the numbers include
 // what the webhooks missed. One run covers the whole account (not per user).
 if (!args["skip-amocrm"]) {
   console.log("[Manual] 🔁 AmoCRM reconciliation...");

@@ -23,7 +23,7 @@ import {
 } from "../../tests/fakes/graph-api.ts";
 import { adMetaLeads, adMetrics, allAccounts, type DemoAccount, nbkRates, TEAMS } from "./data.ts";
 import { serveFakeAmoApi } from "../../tests/fakes/amocrm-api.ts";
-import { localToday } from "../lib/format.ts";
+import { DEFAULT_TIME_ZONE, localDate } from "../../supabase/functions/_shared/dates.ts";
 import { demoCrm } from "./amocrm.ts";
 import { demoLeads } from "./crm.ts";
 
@@ -146,7 +146,7 @@ console.log(`nbk: simulated rates feed on 127.0.0.1:${nbkPort}`);
 
 if (amocrmPort > 0) {
   const nowMs = Number(Deno.env.get("DEMO_NOW_MS") || Date.now());
-  const today = localToday(Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty", new Date(nowMs));
+  const today = localDate(new Date(nowMs), Deno.env.get("TRAFFIC_TIMEZONE") || DEFAULT_TIME_ZONE);
   const crm = demoCrm(demoLeads(today, nowMs), Deno.env.get("AMOCRM_ACCESS_TOKEN") ?? "");
   crm.onRequest = (path) => console.log(`amocrm: GET ${path}`);
   serveFakeAmoApi(crm, amocrmPort);

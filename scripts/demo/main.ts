@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { localToday } from "../lib/format.ts";
+import { DEFAULT_TIME_ZONE, localDate } from "../../supabase/functions/_shared/dates.ts";
 import { userJwt } from "../lib/jwt.ts";
 import { loadStackEnv } from "../lib/stack-env.ts";
 import { formatTable } from "../lib/table.ts";
@@ -26,10 +26,10 @@ import { expectedFigures } from "./summary.ts";
 import { explore } from "./explore.ts";
 import { dashboardUrl, signedInLink } from "./dashboard-link.ts";
 
-const tz = Deno.env.get("TRAFFIC_TIMEZONE") ?? "Asia/Almaty";
+const tz = Deno.env.get("TRAFFIC_TIMEZONE") || DEFAULT_TIME_ZONE;
 // One instant for every step (and the fake AmoCRM API in fakes.ts): the same simulated deals.
 const nowMs = Number(Deno.env.get("DEMO_NOW_MS") || Date.now());
-const today = localToday(tz, new Date(nowMs));
+const today = localDate(new Date(nowMs), tz);
 const realAccounts = (Deno.env.get("DEMO_FB_AD_ACCOUNTS") ?? "").split(",").map((s) => s.trim())
   .filter(Boolean);
 

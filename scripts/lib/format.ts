@@ -1,13 +1,4 @@
 /** Display helpers of the command-line scripts (rounding happens only here, at display). */
-import { addDays, localDate } from "../../supabase/functions/_shared/dates.ts";
-
-/** Today's date (YYYY-MM-DD) in a time zone. */
-export function localToday(tz: string, now = new Date()): string {
-  return localDate(now, tz);
-}
-
-/** A YYYY-MM-DD date moved by `days`. */
-export const shiftDate: (date: string, days: number) => string = addDays;
 
 /** Groups the integer part of a decimal string with commas: "59000.5" → "59,000.5". */
 export function groupDigits(value: string): string {

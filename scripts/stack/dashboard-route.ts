@@ -1,5 +1,5 @@
 /**
- * The local stack's `/dashboard/` route (issue 14): the static files of `dashboard/`, GET/HEAD
+ * The local stack's `/dashboard/` route: the static files of `dashboard/`, GET/HEAD
  * only, no auth (the page holds no data; it calls traffic-api with the user's JWT), paths
  * confined to the folder, a content type per extension. The gateway calls it last.
  *

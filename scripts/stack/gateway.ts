@@ -119,7 +119,7 @@ async function handle(req: Request): Promise<Response> {
   return errorJson(404, "Not found");
 }
 
-// The dashboard page at /dashboard/ (issue 14): a module of its own.
+// The dashboard page at /dashboard/: a module of its own.
 import { serveDashboard } from "./dashboard-route.ts";
 
 Deno.serve({

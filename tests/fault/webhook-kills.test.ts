@@ -6,7 +6,7 @@
  * the retries are stored too); `npm run status` shows no failed or stale webhook afterwards.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
 import { leadBody, uniqueId, WEBHOOK_SECRET } from "../helpers/amocrm.ts";
 import { type Answer, crash, load, pool, sleep, waitForRest } from "../helpers/faults.ts";
 import { db, stackEnv } from "../helpers/stack.ts";

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { buildForm, sha256Hex } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
 import { type db, stackEnv } from "./stack.ts";
 
 /** The values scripts/test.sh gives the stack (the same defaults). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { normalizeDecimal } from "../../supabase/functions/_shared/facebook/mod.ts";
+import { normalizeDecimal } from "../../supabase/functions/_shared/decimal.ts";
 import {
   daysBetween,
   expectedRows,

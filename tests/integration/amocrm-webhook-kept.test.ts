@@ -5,7 +5,7 @@
  * unkept), which are stored byte for byte as base64.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
 import { leadBody, uniqueId, WEBHOOK_SECRET } from "../helpers/amocrm.ts";
 import { db, stackEnv } from "../helpers/stack.ts";
 

@@ -6,7 +6,8 @@
  * change, follows revisions and vanished types, and honours a per-account lead list.
  */
 import assert from "node:assert/strict";
-import { dateWindow, normalizeDecimal } from "../../supabase/functions/_shared/facebook/mod.ts";
+import { dateWindow } from "../../supabase/functions/_shared/facebook/mod.ts";
+import { normalizeDecimal } from "../../supabase/functions/_shared/decimal.ts";
 import {
   daysBetween,
   expectedRows,

@@ -5,14 +5,13 @@
 import assert from "node:assert/strict";
 import { createHandler } from "../../supabase/functions/aggregate-metrics/handler.ts";
 import { loadConfig } from "../../supabase/functions/aggregate-metrics/config.ts";
-import {
-  type AggregateSummary,
-  type AggregationStore,
-  type HistoryRow,
-  type RateNeed,
-  type RateRow,
-  StoreError,
+import type {
+  AggregateSummary,
+  AggregationStore,
+  RateNeed,
+  RateRow,
 } from "../../supabase/functions/aggregate-metrics/store.ts";
+import { type HistoryRow, StoreError } from "../../supabase/functions/_shared/store.ts";
 import {
   ExchangeRatesUnavailableError,
   type NbkClient,

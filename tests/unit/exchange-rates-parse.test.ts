@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import {
   divideDecimal,
-  normalizeDecimal,
+  normalizeFeedDecimal,
   parseNbkDate,
   parseNbkRates,
   toNbkDate,
@@ -99,13 +99,13 @@ Deno.test("divideDecimal() is exact for terminating quotients and rounds half-up
   assert.throws(() => divideDecimal("abc", 1), RangeError);
 });
 
-Deno.test("normalizeDecimal() accepts dot or comma and trims zeros; rejects the rest", () => {
-  assert.equal(normalizeDecimal("545,180"), "545.18");
-  assert.equal(normalizeDecimal(" 007.50 "), "7.5");
-  assert.equal(normalizeDecimal("0.00"), "0");
-  assert.equal(normalizeDecimal("-1"), null);
-  assert.equal(normalizeDecimal("1e3"), null);
-  assert.equal(normalizeDecimal(""), null);
+Deno.test("normalizeFeedDecimal() accepts dot or comma and trims zeros; rejects the rest", () => {
+  assert.equal(normalizeFeedDecimal("545,180"), "545.18");
+  assert.equal(normalizeFeedDecimal(" 007.50 "), "7.5");
+  assert.equal(normalizeFeedDecimal("0.00"), "0");
+  assert.equal(normalizeFeedDecimal("-1"), null);
+  assert.equal(normalizeFeedDecimal("1e3"), null);
+  assert.equal(normalizeFeedDecimal(""), null);
 });
 
 Deno.test("parseNbkDate()/toNbkDate() convert DD.MM.YYYY and refuse impossible dates", () => {

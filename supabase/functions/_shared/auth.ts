@@ -19,6 +19,7 @@
  * @module
  */
 import { z } from "./deps.ts";
+import { keyDictionary, optionalText } from "./env.ts";
 import { HttpError } from "./http.ts";
 
 /** Constant-time comparison of two strings (time depends only on the longer length). */
@@ -62,34 +63,19 @@ export function apiKeyKind(key: string): "secret" | "publishable" | "jwt" | "unk
   return "unknown";
 }
 
-/** Unset and empty mean the same: not configured. */
-const optionalKey = z.string().trim().optional().transform((s) => s || undefined);
-
-/** A `{"name": "key", …}` dictionary as the platform provides; empty/unset = none. */
-const keyDictionary = z.string().trim().optional().transform((s, ctx) => {
-  if (!s) return undefined;
-  try {
-    const parsed = z.record(z.string(), z.string().min(1)).parse(JSON.parse(s));
-    return Object.values(parsed);
-  } catch {
-    ctx.addIssue({ code: "custom", message: 'must be a JSON object like {"default":"sb_…"}' });
-    return z.NEVER;
-  }
-});
-
 /**
  * The zod fields of a function's config that carry service keys (see {@link serviceKeySchema}).
  */
 export const serviceKeyFields = {
   /** Legacy service_role JWT (still provided while the legacy keys are active). */
-  SUPABASE_SERVICE_ROLE_KEY: optionalKey,
+  SUPABASE_SERVICE_ROLE_KEY: optionalText,
   /** Every secret key of the project, as the platform injects them. */
   SUPABASE_SECRET_KEYS: keyDictionary,
   /** One secret key (self-hosted, the local stack, scripts). */
-  SUPABASE_SECRET_KEY: optionalKey,
+  SUPABASE_SECRET_KEY: optionalText,
   /** Publishable keys: not service keys, but recognised so they get a 403, not a 401. */
   SUPABASE_PUBLISHABLE_KEYS: keyDictionary,
-  SUPABASE_PUBLISHABLE_KEY: optionalKey,
+  SUPABASE_PUBLISHABLE_KEY: optionalText,
 };
 
 /** The service keys one config knows (a config from {@link serviceKeyFields}). */

@@ -6,6 +6,9 @@
  * @module
  */
 
+/** The team's time zone: the default of `TRAFFIC_TIMEZONE`. */
+export const DEFAULT_TIME_ZONE = "Asia/Almaty";
+
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** True when `s` is a real calendar day written `YYYY-MM-DD`. */

@@ -39,6 +39,21 @@ export function errorResponse(
 export type Handler = (req: Request) => Promise<Response>;
 
 /**
+ * The 404 or 405 of a function whose one route is `method /<path>` (a trailing slash allowed), or
+ * null when `req` is that route.
+ */
+export function outsideRoute(req: Request, path: string, method = "POST"): Response | null {
+  const given = new URL(req.url).pathname.replace(/\/+$/, "");
+  if (given !== path) {
+    return errorResponse(404, "not_found", `No route ${req.method} ${given || "/"}.`);
+  }
+  if (req.method !== method) {
+    return errorResponse(405, "method_not_allowed", `Use ${method}.`, { allow: method });
+  }
+  return null;
+}
+
+/**
  * Wraps a handler: `HttpError`s become their JSON answer, anything else is logged with a request
  * id and answered with a generic 500 that leaks nothing. Every response carries `x-request-id`.
  */

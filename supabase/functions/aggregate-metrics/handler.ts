@@ -20,6 +20,7 @@ import type { NbkClient } from "../_shared/exchange-rates/mod.ts";
 import type { Config } from "./config.ts";
 import { runAggregation } from "./run.ts";
 import type { AggregationStore } from "./store.ts";
+import { parseInput } from "../_shared/validation.ts";
 
 export interface Deps {
   config: Config;
@@ -63,12 +64,8 @@ export function createHandler(deps: Deps): Handler {
     if (req.method !== "POST") {
       return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
     }
-    const parsed = bodySchema.safeParse(await readJson(req));
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-      throw new HttpError(400, "invalid_body", issues.join("; "));
-    }
-    refuseWhatIf(parsed.data.today, now(), deps.config);
+    const body = parseInput(bodySchema, await readJson(req));
+    refuseWhatIf(body.today, now(), deps.config);
     const outcome = await runAggregation({
       store: deps.store,
       nbk: deps.nbk,
@@ -76,9 +73,9 @@ export function createHandler(deps: Deps): Handler {
       now,
       timezone: deps.config.TRAFFIC_TIMEZONE,
     }, {
-      today: parsed.data.today,
-      syncType: parsed.data.sync_type,
-      triggeredBy: parsed.data.triggered_by,
+      today: body.today,
+      syncType: body.sync_type,
+      triggeredBy: body.triggered_by,
     });
     switch (outcome.kind) {
       case "ok":

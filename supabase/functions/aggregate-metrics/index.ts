@@ -4,10 +4,10 @@ import { createNbkClient } from "../_shared/exchange-rates/mod.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
 import { createHandler } from "./handler.ts";
-import { createSupabaseStore } from "./store.ts";
+import { createStore } from "./store.ts";
 
 const config = loadConfig(Deno.env.toObject());
 const logger = createLogger({ fn: "aggregate-metrics" });
 const db = createServiceClient(config.SUPABASE_URL, serviceClientKey(config));
 const nbk = createNbkClient({ baseUrl: config.EXCHANGE_RATES_URL, logger });
-Deno.serve(createHandler({ config, logger, store: createSupabaseStore(db), nbk }));
+Deno.serve(createHandler({ config, logger, store: createStore(db), nbk }));

@@ -10,7 +10,8 @@ import { isMissingExchangeRate } from "../_shared/sqlstate.ts";
 import type { NbkClient } from "../_shared/exchange-rates/mod.ts";
 import type { Logger } from "../_shared/logger.ts";
 import { fetchMissingRates } from "./rates.ts";
-import { type AggregateSummary, type AggregationStore, StoreError } from "./store.ts";
+import { StoreError } from "../_shared/store.ts";
+import type { AggregateSummary, AggregationStore } from "./store.ts";
 
 export const LOCK_KEY = "aggregate-metrics";
 /** Longer than any run may take (the Edge Runtime stops a request after 150 s). */
@@ -152,7 +153,10 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
       kind: "failed",
       historyId,
       code: missingRate ? "missing_exchange_rate" : "aggregation_failed",
-      message: missingRate ? message : `Aggregation failed (traffic_sync_history id ${historyId}).`,
+      // The missing rate's own message (our SQL's, meant to be read); nothing else leaves.
+      message: missingRate
+        ? (err as StoreError).detail
+        : `Aggregation failed (traffic_sync_history id ${historyId}).`,
       exposable: missingRate,
     };
   } finally {

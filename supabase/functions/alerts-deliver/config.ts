@@ -1,25 +1,16 @@
 /**
- * alerts-deliver's environment, parsed once with zod. The destinations (and their secrets) are
- * not configuration: they live in `traffic_alert_destinations` and are read per message.
+ * alerts-deliver's environment, parsed once with zod (`_shared/env.ts`: blank means unset). The
+ * destinations (and their secrets) are not configuration: they live in
+ * `traffic_alert_destinations` and are read per message.
  *
  * @module
  */
 import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
-
-const blank = (
-  v: unknown,
-) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(
-    blank,
-    z.coerce.number().int().min(min).max(max).default(fallback),
-  );
+import { commonEnv, envInt as int, parseEnv } from "../_shared/env.ts";
 
 const schema = z.object({
-  SUPABASE_URL: z.url({
-    message: "SUPABASE_URL must be set to the project URL",
-  }),
+  SUPABASE_URL: commonEnv.SUPABASE_URL,
   /** How long one delivery may take (ms) before it counts as failed and is retried. */
   ALERTS_DELIVER_TIMEOUT_MS: int(1_000, 60_000, 10_000),
   /** Messages sent at once. */
@@ -34,12 +25,5 @@ export type Config = z.infer<typeof schema>;
 
 /** Parses the environment; the error names every missing or invalid variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(
-      `alerts-deliver configuration is invalid: ${issues.join("; ")}`,
-    );
-  }
-  return parsed.data;
+  return parseEnv("alerts-deliver", schema, env);
 }

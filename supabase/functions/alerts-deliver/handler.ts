@@ -7,14 +7,8 @@
  */
 import { requireServiceCaller } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
-import {
-  errorResponse,
-  type Handler,
-  HttpError,
-  json,
-  readJson,
-  withErrors,
-} from "../_shared/http.ts";
+import { errorResponse, type Handler, json, readJson, withErrors } from "../_shared/http.ts";
+import { parseInput } from "../_shared/validation.ts";
 import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
 import { deliverDue } from "./deliver.ts";
@@ -43,11 +37,7 @@ export function createHandler(deps: Deps): Handler {
         allow: "POST",
       });
     }
-    const parsed = bodySchema.safeParse(await readJson(req, 10_000));
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`);
-      throw new HttpError(400, "invalid_body", issues.join("; "));
-    }
+    const body = parseInput(bodySchema, await readJson(req, 10_000));
     const summary = await deliverDue({
       store: deps.store,
       fetch: deps.fetch ?? fetch,
@@ -61,7 +51,7 @@ export function createHandler(deps: Deps): Handler {
       maxAttempts: deps.config.ALERTS_MAX_ATTEMPTS,
     });
     deps.logger.info("alerts-deliver run", {
-      triggered_by: parsed.data.triggered_by,
+      triggered_by: body.triggered_by,
       ...summary,
     });
     return json(summary);

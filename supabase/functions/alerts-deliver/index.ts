@@ -4,7 +4,7 @@ import { createServiceClient } from "../_shared/supabase.ts";
 import { loadConfig } from "./config.ts";
 import { denoResolver } from "./destination.ts";
 import { createHandler } from "./handler.ts";
-import { supabaseOutbox } from "./store.ts";
+import { createStore } from "./store.ts";
 
 const config = loadConfig(Deno.env.toObject());
 const logger = createLogger({ fn: "alerts-deliver" });
@@ -13,7 +13,7 @@ Deno.serve(
   createHandler({
     config,
     logger,
-    store: supabaseOutbox(db),
+    store: createStore(db),
     resolver: denoResolver(),
   }),
 );

@@ -6,6 +6,7 @@
  * @module
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
+import { callRpc } from "../_shared/store.ts";
 
 /** One leased message, with its destination (the URL is a secret: never log or return it). */
 export interface ClaimedMessage {
@@ -41,21 +42,18 @@ export interface OutboxStore {
   ): Promise<string | null>;
 }
 
-/** The port over a service-role supabase-js client. */
-export function supabaseOutbox(db: SupabaseClient): OutboxStore {
+/** The port over a service-role supabase-js client (`_shared/store.ts`' `callRpc`). */
+export function createStore(db: SupabaseClient): OutboxStore {
   return {
     async claim(limit, leaseSeconds) {
-      const { data, error } = await db.rpc("traffic_alert_outbox_claim", {
+      const data = await callRpc<ClaimedMessage[] | null>(db, "traffic_alert_outbox_claim", {
         p_limit: limit,
         p_lease_seconds: leaseSeconds,
       });
-      if (error) {
-        throw new Error(`claiming alert messages failed: ${error.message}`);
-      }
-      return (data ?? []) as ClaimedMessage[];
+      return data ?? [];
     },
     async settle(msg, s, maxAttempts) {
-      const { data, error } = await db.rpc("traffic_alert_outbox_settle", {
+      const data = await callRpc<string | null>(db, "traffic_alert_outbox_settle", {
         p_id: msg.id,
         p_attempt: msg.attempt,
         p_outcome: s.outcome,
@@ -64,10 +62,7 @@ export function supabaseOutbox(db: SupabaseClient): OutboxStore {
         p_retry_after_seconds: s.retryAfterSeconds ?? null,
         p_max_attempts: maxAttempts,
       });
-      if (error) {
-        throw new Error(`recording a delivery failed: ${error.message}`);
-      }
-      return (data ?? null) as string | null;
+      return data ?? null;
     },
   };
 }

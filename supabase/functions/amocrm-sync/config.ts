@@ -6,22 +6,18 @@
  */
 import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
-
-const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(blank, z.coerce.number().int().min(min).max(max).default(fallback));
+import { commonEnv, envInt as int, envVar, optionalText, parseEnv } from "../_shared/env.ts";
 
 const schema = z.object({
-  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
+  SUPABASE_URL: commonEnv.SUPABASE_URL,
   /** The long-lived token of the private integration (Bearer). Unset: runs answer 503. */
-  AMOCRM_ACCESS_TOKEN: z.preprocess(blank, z.string().max(10_000).optional()),
+  AMOCRM_ACCESS_TOKEN: envVar(z.string().max(10_000).optional()),
   /** `<subdomain>` of `<subdomain>.amocrm.ru`; also the bookkeeping key of the account. */
-  AMOCRM_SUBDOMAIN: z.preprocess(
-    blank,
+  AMOCRM_SUBDOMAIN: optionalText.pipe(
     z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be an AmoCRM subdomain").optional(),
   ),
   /** Base URL of the API; default https://<AMOCRM_SUBDOMAIN>.amocrm.ru (tests: a loopback fake). */
-  AMOCRM_API_URL: z.preprocess(blank, z.url({ message: "must be a URL" }).optional()),
+  AMOCRM_API_URL: envVar(z.url({ message: "must be a URL" }).optional()),
   /** Wall-clock budget of one run (ms): below the Edge Functions' 150 s request idle timeout. */
   AMOCRM_SYNC_BUDGET_MS: int(1_000, 140_000, 110_000),
   /** Re-read this much before the watermarks (s): late writes and clock skew. */
@@ -41,12 +37,7 @@ export type Config = z.infer<typeof schema> & { apiUrl: string | null; account: 
 
 /** Parses the environment; the error names every missing or invalid variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`amocrm-sync configuration is invalid: ${issues.join("; ")}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv("amocrm-sync", schema, env);
   const apiUrl = c.AMOCRM_API_URL ??
     (c.AMOCRM_SUBDOMAIN ? `https://${c.AMOCRM_SUBDOMAIN}.amocrm.ru` : null);
   let account = c.AMOCRM_SUBDOMAIN ?? "";

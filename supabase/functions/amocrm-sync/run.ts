@@ -24,20 +24,14 @@ import {
   tokenExpiry,
 } from "../_shared/amocrm/api-client.ts";
 import { describeError } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
 import type { ApiEvent, ApiLead } from "../_shared/amocrm/api-schema.ts";
 import { type ApiLeadEvent, buildHistory, EVENT_TYPES, mapEvents, mapLead } from "./map.ts";
 import type { ApplyResult, SyncStore } from "./store.ts";
+import type { RunDeps as SharedRunDeps } from "../_shared/runtime.ts";
 
-export interface RunDeps {
-  config: Config;
-  store: SyncStore;
-  logger: Logger;
-  fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-}
+/** config, store, logger, fetch, sleep, now (`_shared/runtime.ts`). */
+export type RunDeps = SharedRunDeps<Config, SyncStore>;
 
 /** The JSON answer of a run (no token, no webhook secret). */
 export interface SyncAnswer {
@@ -90,7 +84,7 @@ export async function runSync(
   const account = config.account;
   const started = deps.now();
   const deadline = started + config.AMOCRM_SYNC_BUDGET_MS;
-  const runId = await store.startRun({
+  const runId = await store.startHistory({
     sync_type: "amocrm",
     started_at: iso(started),
     triggered_by: opts.triggeredBy,
@@ -271,7 +265,7 @@ export async function runSync(
   const finished = deps.now();
   answer.duration_ms = finished - started;
   try {
-    await store.finishRun(runId, {
+    await store.finishHistory(runId, {
       finished_at: iso(finished),
       duration_ms: answer.duration_ms,
       success: answer.success,

@@ -38,12 +38,6 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Lowercase hex SHA-256 of raw bytes (the dedupe key of an undecodable body). */
-export async function sha256HexOfBytes(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * A JSON copy of `value` whose strings hold no U+0000 (Postgres `jsonb` rejects it; a form
  * value `%00` decodes to it). Each NUL becomes U+FFFD, the replacement character.

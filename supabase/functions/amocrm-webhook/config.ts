@@ -1,15 +1,12 @@
 /** amocrm-webhook's environment, parsed once with zod. */
 import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
+import { commonEnv, envInt, optionalText, parseEnv } from "../_shared/env.ts";
 
-/** Unset and empty mean the same: not configured. */
-const optionalText = z.string().trim().optional().transform((s) => s || undefined);
-
-const positiveInt = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
+const positiveInt = (fallback: number, max: number) => envInt(1, max, fallback);
 
 const schema = z.object({
-  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
+  SUPABASE_URL: commonEnv.SUPABASE_URL,
   /**
    * The `secret` query parameter AmoCRM's webhook URL carries. Optional here so the function
    * still starts without it; the handler then refuses every webhook with a 500 and a log line.
@@ -33,10 +30,5 @@ export type Config = z.infer<typeof schema>;
 
 /** Parses the environment; the error names every missing or invalid variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`amocrm-webhook configuration is invalid: ${issues.join("; ")}`);
-  }
-  return parsed.data;
+  return parseEnv("amocrm-webhook", schema, env);
 }

@@ -8,19 +8,11 @@
  * @module
  */
 import { errorResponse, type Handler, HttpError, withErrors } from "../_shared/http.ts";
-import type { Logger } from "../_shared/logger.ts";
-import type { Config } from "./config.ts";
+import type { Deps } from "./context.ts";
 import { receive } from "./receive.ts";
 import { isReplayCall, replay } from "./replay.ts";
-import type { WebhookStore } from "./store.ts";
 
-export interface Deps {
-  config: Config;
-  logger: Logger;
-  store: WebhookStore;
-  /** `EdgeRuntime.waitUntil` where the runtime has it: keeps late processing alive. */
-  waitUntil?: (task: Promise<unknown>) => void;
-}
+export type { Deps } from "./context.ts";
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {

@@ -7,11 +7,12 @@
  *
  * @module
  */
-import { parseWebhook, sha256Hex, type Webhook } from "../_shared/amocrm/mod.ts";
+import { parseWebhook, type Webhook } from "../_shared/amocrm/mod.ts";
+import { sha256Hex } from "../_shared/hash.ts";
 import { timingSafeEqual } from "../_shared/auth.ts";
 import { describeError, HttpError, json } from "../_shared/http.ts";
-import { readBody, sha256HexOfBytes, storable, toBase64 } from "./body.ts";
-import type { Deps } from "./handler.ts";
+import { readBody, storable, toBase64 } from "./body.ts";
+import type { Deps } from "./context.ts";
 import type { IngestInput, IngestResult } from "./store.ts";
 
 /** Handles one AmoCRM webhook POST. */
@@ -185,7 +186,7 @@ async function keepUndecodable(
   contentType: string | null,
   deps: Deps,
 ): Promise<number> {
-  const sha256 = await sha256HexOfBytes(bytes);
+  const sha256 = await sha256Hex(bytes);
   return await keep(
     (signal) =>
       deps.store.rejectUndecodable(

@@ -7,8 +7,9 @@
  */
 import { requireServiceCaller } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
-import { HttpError, json, readJson } from "../_shared/http.ts";
-import type { Deps } from "./handler.ts";
+import { json, readJson } from "../_shared/http.ts";
+import type { Deps } from "./context.ts";
+import { parseInput } from "../_shared/validation.ts";
 
 const ReplayRequest = z.object({
   replay: z.literal("failed", { message: 'replay must be "failed"' }),
@@ -36,15 +37,11 @@ export async function replay(req: Request, url: URL, deps: Deps): Promise<Respon
   const fromBody = body && typeof body === "object" && !Array.isArray(body)
     ? body as Record<string, unknown>
     : {};
-  const parsed = ReplayRequest.safeParse({
+  const { limit } = parseInput(ReplayRequest, {
     replay: url.searchParams.get("replay") ?? fromBody.replay,
     limit: url.searchParams.get("limit") ?? fromBody.limit ?? undefined,
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HttpError(400, "invalid_replay", `${issue.path.join(".")}: ${issue.message}`);
-  }
-  const result = await deps.store.replayFailed(parsed.data.limit);
+  }, { code: "invalid_replay", where: "request" });
+  const result = await deps.store.replayFailed(limit);
   deps.logger.info("replay of failed AmoCRM events done", {
     selected: result.selected,
     processed: result.processed,

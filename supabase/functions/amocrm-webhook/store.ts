@@ -6,6 +6,7 @@
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
 import type { Webhook } from "../_shared/amocrm/mod.ts";
+import { callRpc, StoreError } from "../_shared/store.ts";
 
 /** One body to store (`amocrm_ingest_event`). */
 export interface IngestInput {
@@ -83,48 +84,37 @@ export interface WebhookStore {
   replayFailed(limit: number): Promise<ReplayResult>;
 }
 
-/** A database call that failed; `message` is for logs, never for clients. */
-export class StoreError extends Error {
-  constructor(operation: string, message: string) {
-    super(`${operation}: ${message}`);
-    this.name = "StoreError";
-  }
+/** The arguments `amocrm_ingest_event` and `amocrm_receive_event` both take: one body. */
+function bodyArgs(input: IngestInput): Record<string, unknown> {
+  return {
+    p_raw_body: input.rawBody,
+    p_content_type: input.contentType,
+    p_sha256: input.sha256,
+    p_payload: input.payload,
+    p_account_id: input.accountId ?? null,
+    p_subdomain: input.subdomain ?? null,
+    p_event_count: input.eventCount,
+  };
 }
 
 /** {@link WebhookStore} over supabase-js rpc calls (a client made with the service key). */
 export function createStore(db: SupabaseClient): WebhookStore {
   return {
     async ingest(input, signal) {
-      let query = db.rpc("amocrm_ingest_event", {
-        p_raw_body: input.rawBody,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_payload: input.payload,
-        p_account_id: input.accountId ?? null,
-        p_subdomain: input.subdomain ?? null,
-        p_event_count: input.eventCount,
-      });
-      if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_ingest_event", error.message);
-      const row = (data as { event_id: number; duplicate: boolean }[] | null)?.[0];
+      const data = await callRpc<{ event_id: number; duplicate: boolean }[] | null>(
+        db,
+        "amocrm_ingest_event",
+        bodyArgs(input),
+        signal,
+      );
+      const row = data?.[0];
       if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
       return { eventId: Number(row.event_id), duplicate: row.duplicate };
     },
     async receive(input, signal) {
-      let query = db.rpc("amocrm_receive_event", {
-        p_raw_body: input.rawBody,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_payload: input.payload,
-        p_account_id: input.accountId ?? null,
-        p_subdomain: input.subdomain ?? null,
-        p_event_count: input.eventCount,
-      });
-      if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_receive_event", error.message);
-      const row = data as { event_id: number; duplicate: boolean; status: string } | null;
+      const row = await callRpc<
+        { event_id: number; duplicate: boolean; status: string } | null
+      >(db, "amocrm_receive_event", bodyArgs(input), signal);
       if (!row?.event_id) throw new StoreError("amocrm_receive_event", "returned no event");
       return {
         eventId: Number(row.event_id),
@@ -133,38 +123,27 @@ export function createStore(db: SupabaseClient): WebhookStore {
       };
     },
     async reject(input, signal) {
-      let query = db.rpc("amocrm_reject_event", {
-        p_raw_body: input.rawBody,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_error: input.error,
-      });
-      if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_reject_event", error.message);
-      return Number(data);
+      return Number(
+        await callRpc(db, "amocrm_reject_event", {
+          p_raw_body: input.rawBody,
+          p_content_type: input.contentType,
+          p_sha256: input.sha256,
+          p_error: input.error,
+        }, signal),
+      );
     },
     async rejectUndecodable(input, signal) {
-      let query = db.rpc("amocrm_reject_undecodable_event", {
-        p_body_base64: input.bodyBase64,
-        p_content_type: input.contentType,
-        p_sha256: input.sha256,
-        p_error: input.error,
-      });
-      if (signal) query = query.abortSignal(signal);
-      const { data, error } = await query;
-      if (error) throw new StoreError("amocrm_reject_undecodable_event", error.message);
-      return Number(data);
+      return Number(
+        await callRpc(db, "amocrm_reject_undecodable_event", {
+          p_body_base64: input.bodyBase64,
+          p_content_type: input.contentType,
+          p_sha256: input.sha256,
+          p_error: input.error,
+        }, signal),
+      );
     },
-    async process(eventId) {
-      const { data, error } = await db.rpc("amocrm_process_event", { p_event_id: eventId });
-      if (error) throw new StoreError("amocrm_process_event", error.message);
-      return data as ProcessResult;
-    },
-    async replayFailed(limit) {
-      const { data, error } = await db.rpc("amocrm_replay_failed", { p_limit: limit });
-      if (error) throw new StoreError("amocrm_replay_failed", error.message);
-      return data as ReplayResult;
-    },
+    process: (eventId) =>
+      callRpc<ProcessResult>(db, "amocrm_process_event", { p_event_id: eventId }),
+    replayFailed: (limit) => callRpc<ReplayResult>(db, "amocrm_replay_failed", { p_limit: limit }),
   };
 }

@@ -4,22 +4,15 @@
  *
  * @module
  */
-import { isTimeZone } from "../_shared/dates.ts";
 import { serviceKeySchema } from "../_shared/auth.ts";
 import { z } from "../_shared/deps.ts";
+import { commonEnv, envInt as int, parseEnv } from "../_shared/env.ts";
 import { type FacebookEnv, parseFacebookEnv } from "../_shared/facebook/mod.ts";
 
-const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(blank, z.coerce.number().int().min(min).max(max).default(fallback));
-
 const schema = z.object({
-  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  /** Zone of "today" for the sync window (the team's accounts report in Almaty time). */
-  TRAFFIC_TIMEZONE: z.preprocess(
-    blank,
-    z.string().default("Asia/Almaty").refine(isTimeZone, "must be an IANA time zone"),
-  ),
+  // SUPABASE_URL, TRAFFIC_TIMEZONE (the zone of "today" for the sync window: the team's accounts
+  // report in Almaty time)
+  ...commonEnv,
   /** Wall-clock budget of one invocation (ms); a wait that would pass it defers the account. */
   FB_SYNC_BUDGET_MS: int(5_000, 390_000, 120_000),
   /** Users synced at once when a request covers every user (`{ "days": N }` without user_id). */
@@ -36,16 +29,12 @@ export type Config = z.infer<typeof schema> & { facebook: FacebookEnv };
 
 /** Parses the environment; the error names every missing or invalid variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`fb-ads-sync configuration is invalid: ${issues.join("; ")}`);
-  }
+  const config = parseEnv("fb-ads-sync", schema, env);
   let facebook: FacebookEnv;
   try {
     facebook = parseFacebookEnv(env);
   } catch (err) {
     throw new Error(`fb-ads-sync configuration is invalid: ${(err as Error).message}`);
   }
-  return { ...parsed.data, facebook };
+  return { ...config, facebook };
 }

@@ -2,6 +2,7 @@ import { serviceClientKey } from "../_shared/auth.ts";
 import { createServiceClient } from "../_shared/supabase.ts";
 import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
+import { liveRuntime } from "../_shared/runtime.ts";
 import { createHandler } from "./handler.ts";
 
 const config = loadConfig(Deno.env.toObject());
@@ -10,7 +11,5 @@ Deno.serve(createHandler({
   config,
   logger: createLogger({ fn: "fb-ads-sync" }),
   supabase,
-  fetch: (input, init) => fetch(input, init),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  now: Date.now,
+  ...liveRuntime,
 }));

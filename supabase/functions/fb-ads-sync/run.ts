@@ -10,22 +10,17 @@
  */
 import { createFacebookClient, type DateRange } from "../_shared/facebook/mod.ts";
 import { describeError, HttpError } from "../_shared/http.ts";
-import { type Logger, redactValues, rememberSecret } from "../_shared/logger.ts";
+import { redactValues, rememberSecret } from "../_shared/logger.ts";
 import { BOOKKEEPING_RETRY_MS, persist } from "./bookkeeping.ts";
 import type { Config } from "./config.ts";
 import { runOutcome, type RunOutcomeKind, runTotals, type UserOutcome } from "./outcome.ts";
-import { type RunStart, StoreUnavailableError, type SyncStore } from "./store.ts";
-import { syncUsers } from "./sync.ts";
+import { StoreUnavailableError } from "../_shared/store.ts";
+import type { RunStart, SyncStore } from "./store.ts";
+import { syncUsers } from "./engine.ts";
+import type { RunDeps as SharedRunDeps } from "../_shared/runtime.ts";
 
-/** What a run needs besides the request. */
-export interface RunDeps {
-  config: Config;
-  store: SyncStore;
-  logger: Logger;
-  fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
-}
+/** config, store, logger, fetch, sleep, now (`_shared/runtime.ts`). */
+export type RunDeps = SharedRunDeps<Config, SyncStore>;
 
 /** The JSON answer of a sync run. */
 export interface SyncAnswer {
@@ -204,7 +199,7 @@ async function closeRun(
       deps,
       finished + BOOKKEEPING_RETRY_MS,
       () =>
-        deps.store.finishRun(runId, {
+        deps.store.finishHistory(runId, {
           finished_at: iso(finished),
           duration_ms: duration,
           ...row,

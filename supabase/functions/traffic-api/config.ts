@@ -1,21 +1,7 @@
 /** traffic-api's environment, parsed once with zod. */
-import { isTimeZone } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
+import { commonEnv, envVar, keyDictionary, optionalText, parseEnv } from "../_shared/env.ts";
 import { invalidOrigins } from "./cors.ts";
-
-/** Unset and empty mean the same: not configured. */
-const optionalText = z.string().trim().optional().transform((s) => s || undefined);
-
-/** A `{"name": "key", …}` dictionary as the platform injects keys; its values, in order. */
-const keyDictionary = z.string().trim().optional().transform((s, ctx) => {
-  if (!s) return undefined;
-  try {
-    return Object.values(z.record(z.string(), z.string().min(1)).parse(JSON.parse(s)));
-  } catch {
-    ctx.addIssue({ code: "custom", message: 'must be a JSON object like {"default":"sb_…"}' });
-    return z.NEVER;
-  }
-});
 
 /**
  * The key traffic-api sends as `apikey` to PostgREST (with the user's JWT as bearer) and how it
@@ -54,37 +40,31 @@ const keySchema = z.object({
 });
 
 const schema = z.object({
-  SUPABASE_URL: z.url({ message: "SUPABASE_URL must be set to the project URL" }),
-  /** IANA time zone whose calendar days the periods and date ranges are counted in. */
-  TRAFFIC_TIMEZONE: z.string().default("Asia/Almaty").refine(isTimeZone, {
-    message: "TRAFFIC_TIMEZONE must be an IANA time zone such as Asia/Almaty",
-  }),
+  ...commonEnv, // SUPABASE_URL, TRAFFIC_TIMEZONE (whose days the periods and ranges are)
   /**
    * Comma-separated origins allowed by CORS (`https://dash.example`); `*` allows any. Default
    * none: only same-origin pages (the gateway's `/dashboard/`) read the API from a browser.
    */
-  CORS_ALLOWED_ORIGINS: z.string().default("").refine((v) => invalidOrigins(v).length === 0, {
-    message:
-      "CORS_ALLOWED_ORIGINS must be *, or origins like https://dash.example, comma-separated",
-  }),
+  CORS_ALLOWED_ORIGINS: envVar(z.string().default("")).refine(
+    (v) => invalidOrigins(v).length === 0,
+    {
+      message:
+        "CORS_ALLOWED_ORIGINS must be *, or origins like https://dash.example, comma-separated",
+    },
+  ),
   /**
    * `on` (default): the data routes answer a repeated request from a per-token response cache
    * while `traffic_api_changed_since` says nothing they read has changed (cache.ts); `off`: every
    * request is computed.
    */
-  TRAFFIC_API_RESPONSE_CACHE: z.enum(["on", "off"]).default("on"),
+  TRAFFIC_API_RESPONSE_CACHE: envVar(z.enum(["on", "off"]).default("on")),
 }).and(keySchema);
 
 export type Config = z.infer<typeof schema>;
 
 /** Parses the environment; the error names every missing or invalid variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-    throw new Error(`traffic-api configuration is invalid: ${issues.join("; ")}`);
-  }
-  return parsed.data;
+  return parseEnv("traffic-api", schema, env);
 }
 
 /** The API key sent to PostgREST: a publishable key when the project has one, else the anon key. */

@@ -9,6 +9,7 @@ import type { SupabaseClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { createUserClient } from "../_shared/supabase.ts";
 import { INVALID_PARAMETER_VALUE, isMissingExchangeRate } from "../_shared/sqlstate.ts";
+import type { DbError } from "../_shared/store.ts";
 import { clientKeyOf } from "./config.ts";
 import type { Deps } from "./context.ts";
 
@@ -57,13 +58,8 @@ export function checkUserFilter(caller: Caller, userId: string | undefined): voi
   }
 }
 
-interface PostgrestErrorLike {
-  code?: string;
-  message?: string;
-}
-
 /** Turns a PostgREST error into the caller's answer; anything unexpected becomes a 500. */
-export function dbFailure(error: PostgrestErrorLike, status: number): Error {
+export function dbFailure(error: DbError, status: number): Error {
   const code = error.code ?? "";
   if (status === 401 || code.startsWith("PGRST30")) {
     return new HttpError(401, "unauthorized", "The access token was rejected.");
@@ -91,9 +87,13 @@ export function dbFailure(error: PostgrestErrorLike, status: number): Error {
   return new Error(`PostgREST ${status} ${code}: ${error.message ?? "unknown error"}`);
 }
 
-/** Unwraps a supabase-js result: its data, or the mapped failure thrown. */
+/**
+ * Unwraps a supabase-js result read with the caller's JWT: its data, or the failure mapped to the
+ * caller's answer (`dbFailure`). The service-key writers use `_shared/store.ts`' `unwrap`, which
+ * throws a `StoreError` for their logs instead.
+ */
 export function unwrap<T>(
-  result: { data: T | null; error: PostgrestErrorLike | null; status: number },
+  result: { data: T | null; error: DbError | null; status: number },
 ): T {
   if (result.error) throw dbFailure(result.error, result.status);
   return result.data as T;
@@ -103,7 +103,7 @@ export function unwrap<T>(
 export const PAGE_SIZE = 1000;
 
 type PageResult = PromiseLike<
-  { data: unknown; error: PostgrestErrorLike | null; status: number }
+  { data: unknown; error: DbError | null; status: number }
 >;
 
 /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { sha256 } from "../_shared/hash.ts";
 
 /** `Cache-Control` of the data routes: the numbers change at most every 10 minutes (the
  * aggregation's schedule). A browser reuses a response for 60 s, then may show it for up to 9
@@ -13,9 +14,7 @@ export const DATA_CACHE_CONTROL = "private, max-age=60, stale-while-revalidate=5
 
 /** The strong entity tag of `body`: base64url of its SHA-256, quoted. */
 export async function etagOf(body: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
-  );
+  const digest = await sha256(body);
   let bin = "";
   for (const b of digest) bin += String.fromCharCode(b);
   const b64 = btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");

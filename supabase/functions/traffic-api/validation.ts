@@ -7,6 +7,7 @@
 import { daysInclusive } from "../_shared/dates.ts";
 import { z } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
+import { parseInput } from "../_shared/validation.ts";
 
 export const PERIODS = ["today", "7d", "30d"] as const;
 export type Period = (typeof PERIODS)[number];
@@ -111,13 +112,6 @@ export const settingsUpdate = z.strictObject({
 });
 export type SettingsUpdate = z.infer<typeof settingsUpdate>;
 
-function describeIssues(error: z.ZodError, where: string): string {
-  return error.issues.slice(0, 5).map((i) => {
-    const path = i.path.length ? i.path.join(".") : where;
-    return `${path}: ${i.message}`;
-  }).join("; ");
-}
-
 /**
  * Validates the query string with `schema`. A list parameter (`period`) may repeat; any other
  * parameter given twice, an unknown one, or a bad value is a 400 `invalid_query`.
@@ -131,20 +125,12 @@ export function parseQuery<S extends z.ZodType>(url: URL, schema: S): z.output<S
     }
     raw[key] = values.join(",");
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new HttpError(400, "invalid_query", describeIssues(parsed.error, "query"));
-  }
-  return parsed.data;
+  return parseInput(schema, raw, { code: "invalid_query", where: "query" });
 }
 
 /** Validates a parsed JSON body with `schema`; a failure is a 400 `invalid_body`. */
 export function parseBody<S extends z.ZodType>(body: unknown, schema: S): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    throw new HttpError(400, "invalid_body", describeIssues(parsed.error, "body"));
-  }
-  return parsed.data;
+  return parseInput(schema, body, { code: "invalid_body", where: "body" });
 }
 
 /** Days from `from` to `to`, both included (dates already validated as YYYY-MM-DD). */

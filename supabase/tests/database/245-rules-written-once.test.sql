@@ -4,11 +4,12 @@
 --   * attribution: private.traffic_attribution_rule (the owner) and its entity step
 --     private.traffic_attribution_entity (which of the owner's ads), which must agree;
 --   * the order of a lead's events: private.amocrm_lead_events_in_order;
---   * date ranges: private.traffic_check_range.
+--   * date ranges: private.traffic_check_range;
+--   * the lead-event log: private.amocrm_insert_lead_events, private.amocrm_event_lead_ids.
 -- The structural checks read the function bodies, so a copy of a rule written back into a caller
 -- fails here.
 begin;
-select plan(14);
+select plan(16);
 
 -- The conversion rule itself.
 insert into public.exchange_rates (rate_date, currency, rate_kzt, source) values
@@ -116,6 +117,18 @@ select results_eq(
       ('c4', true, 'utm_source', null::text, null::text, null::text),
       ('c5', false, 'ad', '990700013', '990700012', '990700011')$$,
   'the owner''s entity is at the level the rule attributed by');
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+      and p.prosrc ~* 'insert\s+into\s+private\.amocrm_lead_events\M'),
+  array['amocrm_insert_lead_events'],
+  'only amocrm_insert_lead_events writes the lead-event log (webhook and API alike)');
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+      and p.prosrc ~* '->>\s*''leadId''\)::bigint\s+order by'),
+  array['amocrm_event_lead_ids'],
+  'only amocrm_event_lead_ids collects the lead ids of an events array');
 select is(
   (select count(*)::int from pg_proc p where p.proname = 'traffic_assert_date_range'), 0,
   'the second range check is gone');

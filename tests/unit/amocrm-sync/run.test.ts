@@ -16,8 +16,8 @@ function memoryStore() {
   const applied: ApiLeadEvent[] = [];
   const runs: Record<string, unknown>[] = [];
   const store: SyncStore = {
-    startRun: (row) => Promise.resolve(runs.push({ ...row })),
-    finishRun: (id, row) => Promise.resolve(void Object.assign(runs[id - 1], row)),
+    startHistory: (row) => Promise.resolve(runs.push({ ...row })),
+    finishHistory: (id, row) => Promise.resolve(void Object.assign(runs[id - 1], row)),
     getState: () => Promise.resolve({ ...state }),
     record: (_account, s) => {
       for (const k of ["leads_watermark", "events_watermark"]) {

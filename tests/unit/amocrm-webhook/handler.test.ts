@@ -4,7 +4,8 @@
  * whatever processing does.
  */
 import assert from "node:assert/strict";
-import { buildForm, sha256Hex } from "../../../supabase/functions/_shared/amocrm/mod.ts";
+import { buildForm } from "../../../supabase/functions/_shared/amocrm/mod.ts";
+import { sha256Hex } from "../../../supabase/functions/_shared/hash.ts";
 import { fixture } from "../amocrm/fixtures.ts";
 import { SECRET, setup, webhook } from "./fake.ts";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
   insightRowSchema,
-  normalizeDecimal,
   parseGraphJson,
 } from "../../../supabase/functions/_shared/facebook/mod.ts";
+import { normalizeDecimal } from "../../../supabase/functions/_shared/decimal.ts";
 import { fixture } from "./helpers.ts";
 
 Deno.test("normalizeDecimal() gives one canonical exact form and rejects non-decimals", () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
   dateWindow,
-  localDay,
   resolveSyncWindow,
   syncWindowSchema,
   WindowError,
 } from "../../../supabase/functions/_shared/facebook/mod.ts";
+import { localDate } from "../../../supabase/functions/_shared/dates.ts";
 
 const NOW = new Date("2026-05-02T20:30:00Z"); // already May 3 in Almaty, still May 2 in Los Angeles
 
@@ -24,7 +24,7 @@ Deno.test("dateWindow() is today and the 2 previous days in the account's time z
     until: "2026-03-01",
   });
   assert.throws(() => dateWindow({ days: 0 }), WindowError);
-  assert.throws(() => localDay(NOW, "Mars/Olympus_Mons"), RangeError);
+  assert.throws(() => localDate(NOW, "Mars/Olympus_Mons"), RangeError);
 });
 
 Deno.test("syncWindowSchema accepts {}, {days:N} and {since,until}", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../../supabase/functions/fb-ads-sync/config.ts";
-import { parseSyncRequest } from "../../../supabase/functions/fb-ads-sync/request.ts";
+import { parseSyncRequest } from "../../../supabase/functions/fb-ads-sync/sync-request.ts";
 
 const base = { SUPABASE_URL: "http://127.0.0.1:54321", SUPABASE_SERVICE_ROLE_KEY: "k" };
 

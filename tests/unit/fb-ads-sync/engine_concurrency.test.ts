@@ -5,7 +5,7 @@
  * its accounts have been fetched, and never more than users x accounts requests are in flight.
  */
 import assert from "node:assert/strict";
-import { syncUsers } from "../../../supabase/functions/fb-ads-sync/sync.ts";
+import { syncUsers } from "../../../supabase/functions/fb-ads-sync/engine.ts";
 import type { AdsRow } from "../../../supabase/functions/fb-ads-sync/store.ts";
 import { grant, graphModel, makeAccount } from "../../fakes/graph-api.ts";
 import { engine, memoryStore, plan, startGraph, target } from "./helpers.ts";

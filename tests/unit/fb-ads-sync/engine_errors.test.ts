@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runTotals } from "../../../supabase/functions/fb-ads-sync/outcome.ts";
-import { syncUser, syncUsers, tokenSha256 } from "../../../supabase/functions/fb-ads-sync/sync.ts";
+import { syncUser, syncUsers } from "../../../supabase/functions/fb-ads-sync/engine.ts";
+import { sha256Hex } from "../../../supabase/functions/_shared/hash.ts";
 import { grant, graphError, makeAccount } from "../../fakes/graph-api.ts";
 import {
   assertNoToken,
@@ -30,7 +31,7 @@ Deno.test("190 on the first account: user skipped, no retry, token marked invali
     assert.equal(graph.calls.length, 1, "no retry, the other account is not called");
     assert.deepEqual(clock.waits, []);
     assert.deepEqual(store.tokenStatus, [
-      { userId: U1, sha256: await tokenSha256(TOKEN), status: "invalid" },
+      { userId: U1, sha256: await sha256Hex(TOKEN), status: "invalid" },
     ]);
     assert.match(u.errors[0], /code 190\/463/);
     assertNoToken([...logger.lines, JSON.stringify(u)], TOKEN);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { syncUser, syncUsers } from "../../../supabase/functions/fb-ads-sync/sync.ts";
+import { syncUser, syncUsers } from "../../../supabase/functions/fb-ads-sync/engine.ts";
 import {
   daysBetween,
   expectedRows,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runOutcome, runTotals } from "../../../supabase/functions/fb-ads-sync/outcome.ts";
-import { syncUser, syncUsers } from "../../../supabase/functions/fb-ads-sync/sync.ts";
+import { syncUser, syncUsers } from "../../../supabase/functions/fb-ads-sync/engine.ts";
 import { grant, makeAccount } from "../../fakes/graph-api.ts";
 import {
   assertNoToken,

@@ -3,10 +3,8 @@ import type { SupabaseClient } from "../../../supabase/functions/_shared/deps.ts
 import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
 import { loadConfig } from "../../../supabase/functions/fb-ads-sync/config.ts";
 import { createHandler } from "../../../supabase/functions/fb-ads-sync/handler.ts";
-import {
-  StoreUnavailableError,
-  supabaseStore,
-} from "../../../supabase/functions/fb-ads-sync/store.ts";
+import { createStore } from "../../../supabase/functions/fb-ads-sync/store.ts";
+import { StoreUnavailableError } from "../../../supabase/functions/_shared/store.ts";
 import { grant, graphModel, makeAccount } from "../../fakes/graph-api.ts";
 import { assertNoToken, BASE, fakeClock, memoryStore, startGraph, target } from "./helpers.ts";
 
@@ -257,11 +255,11 @@ Deno.test("the store tells an unreachable database (no answer, 5xx, PGRST00x) fr
     { error: { message: "bad gateway" }, status: 502 },
   ];
   for (const r of down) {
-    await assert.rejects(supabaseStore(client(r)).targets(null), StoreUnavailableError);
+    await assert.rejects(createStore(client(r)).targets(null), StoreUnavailableError);
   }
   const refused = { error: { message: "permission denied", code: "42501" }, status: 403 };
   await assert.rejects(
-    supabaseStore(client(refused)).targets(null),
+    createStore(client(refused)).targets(null),
     (err: Error) =>
       !(err instanceof StoreUnavailableError) && /permission denied \(42501\)/.test(err.message),
   );

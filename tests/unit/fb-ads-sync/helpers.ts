@@ -12,14 +12,14 @@ import {
   type FacebookClientOptions,
 } from "../../../supabase/functions/_shared/facebook/mod.ts";
 import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
-import type { EngineDeps } from "../../../supabase/functions/fb-ads-sync/sync.ts";
+import type { EngineDeps } from "../../../supabase/functions/fb-ads-sync/engine.ts";
 import type {
   AdsRow,
-  HistoryRow,
   RunStart,
   SyncStore,
   SyncTarget,
 } from "../../../supabase/functions/fb-ads-sync/store.ts";
+import type { HistoryRow } from "../../../supabase/functions/_shared/store.ts";
 import {
   grant,
   graphApi,
@@ -128,7 +128,7 @@ export function memoryStore(targets: SyncTarget[] = []) {
       });
       return Promise.resolve(id);
     },
-    finishRun(id: number, row: Partial<HistoryRow>) {
+    finishHistory(id: number, row: Partial<HistoryRow>) {
       Object.assign(store.history[id - 1], row);
       return Promise.resolve();
     },

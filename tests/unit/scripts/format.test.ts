@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  formatKzt,
-  formatRoas,
-  formatUsd,
-  localToday,
-  roundDecimal,
-  shiftDate,
-} from "../../../scripts/lib/format.ts";
+import { formatKzt, formatRoas, formatUsd, roundDecimal } from "../../../scripts/lib/format.ts";
+import { addDays, localDate } from "../../../supabase/functions/_shared/dates.ts";
 
 Deno.test("roundDecimal() rounds half up on the decimal string, never through a float sum", () => {
   assert.equal(roundDecimal("0.125", 2), "0.13");
@@ -24,8 +18,8 @@ Deno.test("formatKzt(), formatUsd() and formatRoas() render the seed's display s
   assert.equal(formatRoas(null), "—");
 });
 
-Deno.test("localToday() is already tomorrow in Almaty at 19:00 UTC", () => {
-  assert.equal(localToday("Asia/Almaty", new Date("2026-11-27T18:59:59Z")), "2026-11-27");
-  assert.equal(localToday("Asia/Almaty", new Date("2026-11-27T19:00:00Z")), "2026-11-28");
-  assert.equal(shiftDate("2026-03-01", -1), "2026-02-28");
+Deno.test("localDate() is already tomorrow in Almaty at 19:00 UTC", () => {
+  assert.equal(localDate(new Date("2026-11-27T18:59:59Z"), "Asia/Almaty"), "2026-11-27");
+  assert.equal(localDate(new Date("2026-11-27T19:00:00Z"), "Asia/Almaty"), "2026-11-28");
+  assert.equal(addDays("2026-03-01", -1), "2026-02-28");
 });

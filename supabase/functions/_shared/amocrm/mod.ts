@@ -5,7 +5,7 @@
  * ```ts
  * const res = parseWebhook(await req.text());
  * if (!res.ok) throw new HttpError(400, "invalid_webhook", res.error);
- * const key = await sha256Hex(body); // store each body once
+ * const key = await sha256Hex(body); // store each body once (_shared/hash.ts)
  * ```
  *
  * @module
@@ -42,4 +42,3 @@ export {
   type Webhook,
   type WebhookResult,
 } from "./webhook.ts";
-export { eventKey, sha256Hex } from "./hash.ts";

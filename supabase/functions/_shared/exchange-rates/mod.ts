@@ -7,4 +7,4 @@
 export * from "./client.ts";
 export * from "./errors.ts";
 export { type NbkRate, type NbkRates, parseNbkDate, parseNbkRates, toNbkDate } from "./parse.ts";
-export { divideDecimal, normalizeDecimal } from "./decimal.ts";
+export { divideDecimal, normalizeFeedDecimal } from "../decimal.ts";

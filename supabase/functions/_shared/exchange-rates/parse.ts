@@ -17,7 +17,7 @@
  * @module
  */
 import { z } from "../deps.ts";
-import { divideDecimal, normalizeDecimal } from "./decimal.ts";
+import { divideDecimal, normalizeFeedDecimal } from "../decimal.ts";
 import { childText, findAll, parseXml } from "./xml.ts";
 
 /** One currency's official rate on a day. */
@@ -44,7 +44,7 @@ export interface NbkRates {
 const itemSchema = z.object({
   title: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, "title is not a currency code"),
   description: z.string().transform((s, ctx) => {
-    const n = normalizeDecimal(s);
+    const n = normalizeFeedDecimal(s);
     if (n === null || /^0(\.0*)?$/.test(n)) {
       ctx.addIssue({ code: "custom", message: `description ${JSON.stringify(s)} is not a rate` });
       return z.NEVER;

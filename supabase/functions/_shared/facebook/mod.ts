@@ -44,7 +44,7 @@ export {
   TokenInvalidError,
   TransientError,
 } from "./errors.ts";
-export { insightRowSchema, normalizeDecimal, parseGraphJson } from "./parse.ts";
+export { insightRowSchema, parseGraphJson } from "./parse.ts";
 export { appSecretProof } from "./proof.ts";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./request.ts";
 export { backoffMs, parseUsageHeaders, throttleWait, type UsageInfo } from "./throttle.ts";
@@ -58,9 +58,7 @@ export type {
 export {
   type DateRange,
   dateWindow,
-  DEFAULT_TIME_ZONE,
   DEFAULT_WINDOW_DAYS,
-  localDay,
   MAX_MONTHS_BACK,
   MAX_WINDOW_DAYS,
   resolveSyncWindow,

@@ -7,6 +7,7 @@
  */
 import { z } from "../deps.ts";
 import type { InsightAction, InsightRow } from "./types.ts";
+import { normalizeDecimal } from "../decimal.ts";
 
 /** Keys whose JSON numbers are replaced by their exact source text while parsing. */
 const EXACT_KEYS = new Set([
@@ -47,21 +48,6 @@ export function parseGraphJson(text: string): unknown {
     if (context?.source) return context.source;
     return Number.isSafeInteger(value) ? String(value) : value;
   });
-}
-
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
-
-/**
- * Canonical form of a non-negative decimal string: no leading zeros in the integer part, no
- * trailing zeros in the fraction (`"007.50"` → `"7.5"`, `"14.00"` → `"14"`). `null` when `text`
- * is not a plain decimal (signs, exponents, spaces and empty strings are rejected).
- */
-export function normalizeDecimal(text: string): string | null {
-  const m = DECIMAL.exec(text);
-  if (!m) return null;
-  const int = m[1].replace(/^0+(?=\d)/, "");
-  const frac = (m[2] ?? "").replace(/0+$/, "");
-  return frac ? `${int}.${frac}` : int;
 }
 
 /** A string of digits (a Graph id). */

@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { addDays, daysInclusive, isIsoDay, localDate } from "../dates.ts";
+import { addDays, daysInclusive, DEFAULT_TIME_ZONE, isIsoDay, localDate } from "../dates.ts";
 import { z } from "../deps.ts";
 
-/** Time zone used when the account's own is not known (the team works from Almaty). */
-export const DEFAULT_TIME_ZONE = "Asia/Almaty";
 /** Days the scheduled run re-pulls: today and the 2 previous days. */
 export const DEFAULT_WINDOW_DAYS = 3;
 /** Longest window a request body may ask for, in days (inclusive). */
@@ -42,9 +40,6 @@ export function subtractMonths(day: string, months: number): string {
   return new Date(Date.UTC(year, month, Math.min(d, last))).toISOString().slice(0, 10);
 }
 
-/** The calendar day of instant `now` in time zone `tz` (the shared `localDate`). */
-export const localDay: (now: Date, tz: string) => string = localDate;
-
 /** The last `days` days up to and including today in `tz`: `{ days: 3 }` is today + 2 before. */
 export function dateWindow(
   { days = DEFAULT_WINDOW_DAYS, tz = DEFAULT_TIME_ZONE, now = new Date() }: {
@@ -54,7 +49,7 @@ export function dateWindow(
   } = {},
 ): DateRange {
   if (!Number.isInteger(days) || days < 1) throw new WindowError("days must be a positive integer");
-  const until = localDay(now, tz);
+  const until = localDate(now, tz);
   return { since: addDays(until, -(days - 1)), until };
 }
 
@@ -107,7 +102,7 @@ export function resolveSyncWindow(
   if (input.since === undefined || input.until === undefined) {
     return dateWindow({ days: input.days ?? defaultDays, tz, now });
   }
-  const today = localDay(now, tz);
+  const today = localDate(now, tz);
   const earliest = subtractMonths(today, MAX_MONTHS_BACK);
   if (input.since < earliest) {
     throw new WindowError(`since must not be before ${earliest} (Meta keeps 37 months)`);

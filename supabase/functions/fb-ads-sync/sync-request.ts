@@ -12,6 +12,7 @@
 import { z } from "../_shared/deps.ts";
 import { type SyncWindowInput, syncWindowSchema } from "../_shared/facebook/mod.ts";
 import { HttpError } from "../_shared/http.ts";
+import { parseInput } from "../_shared/validation.ts";
 
 /** What the caller asked for. */
 export type SyncRequest =
@@ -29,36 +30,26 @@ const envelope = z.strictObject({
   until: z.unknown().optional(),
 });
 
-function invalid(error: z.ZodError): HttpError {
-  const issue = error.issues[0];
-  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-  const message = issue.code === "unrecognized_keys"
-    ? `unknown field(s) ${
-      issue.keys.join(", ")
-    }; expected user_id, days, since, until, triggered_by`
-    : `${where}${issue.message}`;
-  return new HttpError(400, "invalid_body", `Invalid request body: ${message}.`);
-}
+const EXPECTED = ["user_id", "days", "since", "until", "triggered_by"];
 
 /** Validates a parsed JSON body; throws `HttpError(400)` with a readable message. */
 export function parseSyncRequest(body: unknown): SyncRequest {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
     throw new HttpError(400, "invalid_body", "Invalid request body: expected a JSON object.");
   }
-  const env = envelope.safeParse(body);
-  if (!env.success) throw invalid(env.error);
-  const { user_id, triggered_by, days, since, until } = env.data;
+  const { user_id, triggered_by, days, since, until } = parseInput(envelope, body, {
+    expected: EXPECTED,
+  });
   const hasWindow = days !== undefined || since !== undefined || until !== undefined;
   if (!hasWindow && user_id === undefined) {
     return { mode: "fan_out", triggeredBy: triggered_by ?? "api" };
   }
   const given = Object.entries({ days, since, until }).filter(([, v]) => v !== undefined);
-  const window = syncWindowSchema.safeParse(Object.fromEntries(given));
-  if (!window.success) throw invalid(window.error);
+  const window = parseInput(syncWindowSchema, Object.fromEntries(given));
   return {
     mode: "sync",
     triggeredBy: triggered_by ?? "manual",
     userId: user_id ?? null,
-    window: window.data,
+    window,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Exact decimal strings for money and rates: parsing a feed's number and dividing it by a small
- * integer without ever going through a float.
+ * Exact decimal strings for money and rates, never through a float: one canonical form
+ * ({@link normalizeDecimal}: Graph API spend, the rates feed) and division by a small integer
+ * ({@link divideDecimal}: a rate quoted per 100 units).
  *
  * @example
  * ```ts
@@ -11,22 +12,31 @@
  * @module
  */
 
-const DECIMAL = /^(\d+)(?:[.,](\d+))?$/;
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
 /**
- * Normalises a non-negative decimal written with `.` or `,` (as feeds do) to `123.45` form, or
- * returns null when `s` is not such a number.
+ * Canonical form of a non-negative decimal string: no leading zeros in the integer part, no
+ * trailing zeros in the fraction (`"007.50"` → `"7.5"`, `"14.00"` → `"14"`). `null` when `text`
+ * is not a plain decimal (signs, exponents, spaces, commas and empty strings are rejected).
  */
-export function normalizeDecimal(s: string): string | null {
-  const m = s.trim().match(DECIMAL);
+export function normalizeDecimal(text: string): string | null {
+  const m = DECIMAL.exec(text);
   if (!m) return null;
   const int = m[1].replace(/^0+(?=\d)/, "");
   const frac = (m[2] ?? "").replace(/0+$/, "");
   return frac ? `${int}.${frac}` : int;
 }
 
+/**
+ * A feed's number: {@link normalizeDecimal} of `s` trimmed, with a decimal comma read as a point
+ * (`"545,180"` → `"545.18"`); null when it is not a non-negative decimal.
+ */
+export function normalizeFeedDecimal(s: string): string | null {
+  return normalizeDecimal(s.trim().replace(",", "."));
+}
+
 function toScaled(s: string): { digits: bigint; scale: number } {
-  const norm = normalizeDecimal(s);
+  const norm = normalizeFeedDecimal(s);
   if (norm === null) throw new RangeError(`not a decimal number: ${JSON.stringify(s)}`);
   const [int, frac = ""] = norm.split(".");
   return { digits: BigInt(int + frac), scale: frac.length };

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "../_shared/deps.ts";
-import { HttpError } from "../_shared/http.ts";
+import { parseInput } from "../_shared/validation.ts";
 
 const schema = z.strictObject({
   triggered_by: z.string().regex(
@@ -17,13 +17,6 @@ const schema = z.strictObject({
 
 /** `{ triggeredBy }` from a parsed JSON body (null/empty body = `{}`); 400 otherwise. */
 export function parseSyncRequest(body: unknown): { triggeredBy: string } {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const message = issue.code === "unrecognized_keys"
-      ? `unknown field(s) ${issue.keys.join(", ")}; expected triggered_by`
-      : `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}`;
-    throw new HttpError(400, "invalid_body", `Invalid request body: ${message}.`);
-  }
-  return { triggeredBy: parsed.data.triggered_by ?? "api" };
+  const parsed = parseInput(schema, body ?? {}, { expected: ["triggered_by"] });
+  return { triggeredBy: parsed.triggered_by ?? "api" };
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import { type FacebookClient, normalizeAccountId, scrub } from "../_shared/facebook/mod.ts";
+import { sha256Hex } from "../_shared/hash.ts";
 import { describeError } from "../_shared/http.ts";
 import type { Logger } from "../_shared/logger.ts";
 import { type AccountJob, syncAccount, TokenRejected } from "./account.ts";
@@ -98,12 +99,6 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** SHA-256 of the token, hex: how the database is told which token a verdict is about. */
-export async function tokenSha256(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Distinct ad accounts, compared without `act_`; unparseable ids are kept to fail visibly. */
@@ -238,7 +233,7 @@ export async function syncUser(
       const status = rejected ? "invalid" : worked ? "ok" : null;
       if (status && status !== target.token_status) {
         try {
-          await deps.store.setTokenStatus(target.user_id, await tokenSha256(own), status);
+          await deps.store.setTokenStatus(target.user_id, await sha256Hex(own), status);
         } catch (err) {
           log.error("could not record the token status", { error: safe(err) });
           extraErrors.push(`recording the token status failed: ${safe(err)}`);
