@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { crash, sleep, waitForRest } from "../helpers/faults.ts";
+import { withEvaluatorHeld } from "../helpers/alerts.ts";
 import { startFakeDestination } from "../helpers/fake-destination.ts";
 import { createUser, db, invokeFunction, stackEnv } from "../helpers/stack.ts";
 
@@ -253,90 +254,92 @@ Deno.test({
     const sql = db();
     const env = stackEnv();
     try {
-      const admin = await createUser(sql, { admin: true });
-      const a = await createUser(sql);
-      const b = await createUser(sql);
-      const tag = crypto.randomUUID().slice(0, 8);
-      await sql`insert into public.traffic_alerts
-        (rule_key, subject_key, user_id, team_name, severity, figure, message, resolved_at, resolution)
-        values ('spend_no_leads', ${"campaign:" + a.id + ":" + tag}, ${a.id}, 'A', 'warning',
-                  123.45, ${"A " + tag}, null, null),
-               ('fb_token', ${"user:" + a.id + ":" + tag}, ${a.id}, 'A', 'critical', 2, ${
-        "A " + tag
-      },
-                  now(), 'cleared'),
-               ('fb_token', ${"user:" + b.id + ":" + tag}, ${b.id}, 'B', 'critical', null, ${
-        "B " + tag
-      },
-                  null, null),
-               ('webhook_events', ${"events:" + tag}, null, null, 'warning', 3, ${"all " + tag},
-                  null, null)`;
-      const get = async (jwt: string | null, query = "") => {
-        const res = await invokeFunction("traffic-api", {
-          path: `/alerts${query}`,
-          headers: {
-            apikey: env.SUPABASE_ANON_KEY,
-            ...(jwt ? { authorization: `Bearer ${jwt}` } : {}),
-          },
-        });
-        return { status: res.status, body: await res.json() };
-      };
-      const mine = (body: { data: { message: string }[] }) =>
-        body.data.filter((r) => r.message.endsWith(tag)).map((r) => r.message);
-
-      const own = await get(a.jwt);
-      assert.equal(own.status, 200);
-      assert.equal(own.body.status, "open");
-      assert.deepEqual(mine(own.body), [`A ${tag}`], "A: only their open alert");
-      const row = own.body.data.find((r: { message: string }) => r.message === `A ${tag}`);
-      assert.equal(row.figure, "123.45", "the figure is an exact decimal string");
-      assert.equal(row.rule_key, "spend_no_leads");
-      const history = await get(a.jwt, "?status=all");
-      assert.equal(mine(history.body).length, 2, "A: open and resolved with status=all");
-      assert.deepEqual(mine((await get(b.jwt)).body), [`B ${tag}`], "B: only theirs");
-      const all = await get(admin.jwt);
-      assert.deepEqual(
-        mine(all.body).sort(),
-        [`A ${tag}`, `B ${tag}`, `all ${tag}`],
-        "admin: every team's and the project-wide ones",
-      );
-      assert.equal(mine((await get(admin.jwt, `?user_id=${b.id}`)).body).length, 1);
-      assert.equal((await get(a.jwt, `?user_id=${b.id}`)).status, 403);
-      assert.equal((await get(a.jwt, "?status=closed")).status, 400);
-      assert.equal((await get(a.jwt, "?limit=0")).status, 400);
-      assert.equal((await get(null)).status, 401);
-
-      // npm run status lists the open alerts (newest first within a severity).
-      const { stdout } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-q", "-A", "scripts/status.ts"],
-        cwd: new URL("../../", import.meta.url),
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const out = new TextDecoder().decode(stdout);
-      assert.match(out, /\nOpen alerts \(\d+; last evaluated /);
-      assert.match(out, new RegExp(`fb_token +B +— .*B ${tag}`));
-      const rows = all.body.data.filter((r: { message: string }) => r.message.endsWith(tag));
-      assert.ok(!JSON.stringify(rows).includes("http"), "no URL in the answer");
-      assert.deepEqual(Object.keys(rows[0]).sort(), [
-        "details",
-        "figure",
-        "id",
-        "last_notified_at",
-        "last_seen_at",
-        "message",
-        "notify_count",
-        "opened_at",
-        "resolution",
-        "resolved_at",
-        "rule_key",
-        "severity",
-        "subject_key",
-        "team_name",
-        "user_id",
-      ]);
+      await withEvaluatorHeld(() => alertsApiChecks(sql, env));
     } finally {
       await sql.end();
     }
   },
 });
+
+async function alertsApiChecks(sql: ReturnType<typeof db>, env: ReturnType<typeof stackEnv>) {
+  const admin = await createUser(sql, { admin: true });
+  const a = await createUser(sql);
+  const b = await createUser(sql);
+  const tag = crypto.randomUUID().slice(0, 8);
+  await sql`insert into public.traffic_alerts
+    (rule_key, subject_key, user_id, team_name, severity, figure, message, resolved_at, resolution)
+    values ('spend_no_leads', ${"campaign:" + a.id + ":" + tag}, ${a.id}, 'A', 'warning',
+              123.45, ${"A " + tag}, null, null),
+           ('fb_token', ${"user:" + a.id + ":" + tag}, ${a.id}, 'A', 'critical', 2, ${"A " + tag},
+              now(), 'cleared'),
+           ('fb_token', ${"user:" + b.id + ":" + tag}, ${b.id}, 'B', 'critical', null, ${
+    "B " + tag
+  },
+              null, null),
+           ('webhook_events', ${"events:" + tag}, null, null, 'warning', 3, ${"all " + tag},
+              null, null)`;
+  const get = async (jwt: string | null, query = "") => {
+    const res = await invokeFunction("traffic-api", {
+      path: `/alerts${query}`,
+      headers: {
+        apikey: env.SUPABASE_ANON_KEY,
+        ...(jwt ? { authorization: `Bearer ${jwt}` } : {}),
+      },
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const mine = (body: { data: { message: string }[] }) =>
+    body.data.filter((r) => r.message.endsWith(tag)).map((r) => r.message);
+
+  const own = await get(a.jwt);
+  assert.equal(own.status, 200);
+  assert.equal(own.body.status, "open");
+  assert.deepEqual(mine(own.body), [`A ${tag}`], "A: only their open alert");
+  const row = own.body.data.find((r: { message: string }) => r.message === `A ${tag}`);
+  assert.equal(row.figure, "123.45", "the figure is an exact decimal string");
+  assert.equal(row.rule_key, "spend_no_leads");
+  const history = await get(a.jwt, "?status=all");
+  assert.equal(mine(history.body).length, 2, "A: open and resolved with status=all");
+  assert.deepEqual(mine((await get(b.jwt)).body), [`B ${tag}`], "B: only theirs");
+  const all = await get(admin.jwt);
+  assert.deepEqual(
+    mine(all.body).sort(),
+    [`A ${tag}`, `B ${tag}`, `all ${tag}`],
+    "admin: every team's and the project-wide ones",
+  );
+  assert.equal(mine((await get(admin.jwt, `?user_id=${b.id}`)).body).length, 1);
+  assert.equal((await get(a.jwt, `?user_id=${b.id}`)).status, 403);
+  assert.equal((await get(a.jwt, "?status=closed")).status, 400);
+  assert.equal((await get(a.jwt, "?limit=0")).status, 400);
+  assert.equal((await get(null)).status, 401);
+
+  // npm run status lists the open alerts (newest first within a severity).
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-A", "scripts/status.ts"],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(stdout);
+  assert.match(out, /\nOpen alerts \(\d+; last evaluated /);
+  assert.match(out, new RegExp(`fb_token +B +— .*B ${tag}`));
+  const rows = all.body.data.filter((r: { message: string }) => r.message.endsWith(tag));
+  assert.ok(!JSON.stringify(rows).includes("http"), "no URL in the answer");
+  assert.deepEqual(Object.keys(rows[0]).sort(), [
+    "details",
+    "figure",
+    "id",
+    "last_notified_at",
+    "last_seen_at",
+    "message",
+    "notify_count",
+    "opened_at",
+    "resolution",
+    "resolved_at",
+    "rule_key",
+    "severity",
+    "subject_key",
+    "team_name",
+    "user_id",
+  ]);
+}

@@ -38,17 +38,42 @@ export interface DeliverySummary {
   lost: number;
 }
 
+/** Time kept in hand after a send's timeout to record its outcome before the lease passes. */
+export const SETTLE_MARGIN_MS = 5_000;
+
 async function attempt(
   deps: DeliverDeps,
   msg: ClaimedMessage,
+  leaseEnds: number,
 ): Promise<Settlement> {
   const secrets = destinationSecrets(msg.url);
   rememberSecret(...secrets); // every log line of this process redacts them from now on
   const problem = destinationProblem(msg.url, msg.destination_kind, {
     allowLoopbackHttp: msg.allow_loopback_http,
     projectHost: deps.projectHost,
-  }) ?? await resolvedProblem(msg.url, deps.resolver);
+  });
   if (problem) return { outcome: "failed", error: `not sent: ${problem}` };
+  // The DNS check runs under the same time limit as the send: a lookup that hangs must not
+  // outlive the lease (another run would reclaim the message and send it too).
+  const resolved = await resolvedProblem(
+    msg.url,
+    deps.resolver,
+    deps.timeoutMs,
+  );
+  if (resolved) {
+    return {
+      outcome: resolved.outcome,
+      error: `not sent: ${resolved.problem}`,
+    };
+  }
+  // Send only while the lease outlasts the whole send and its recording; otherwise give the
+  // message back unsent (a retry), so no later run can send it while this one still might.
+  if (leaseEnds - deps.now() <= deps.timeoutMs + SETTLE_MARGIN_MS) {
+    return {
+      outcome: "retry",
+      error: "not sent: too little of the lease was left to send",
+    };
+  }
   return await sendOnce(msg, {
     fetch: deps.fetch,
     timeoutMs: deps.timeoutMs,
@@ -65,14 +90,17 @@ export async function deliverDue(deps: DeliverDeps): Promise<DeliverySummary> {
     lost: 0,
   };
   const started = deps.now();
-  // A lease covers one attempt: the request's timeout plus time to record it.
-  const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 30;
+  // A lease covers one attempt: the DNS check and the request (each within the timeout) plus
+  // time to record the outcome.
+  const leaseSeconds = Math.ceil((2 * deps.timeoutMs + SETTLE_MARGIN_MS) / 1000) + 30;
   while (deps.now() - started < deps.budgetMs - deps.timeoutMs) {
+    // The lease is counted from before the claim: the database's clock started it no earlier.
+    const leaseEnds = deps.now() + leaseSeconds * 1000;
     const batch = await deps.store.claim(deps.concurrency, leaseSeconds);
     if (batch.length === 0) break;
     summary.claimed += batch.length;
     await Promise.all(batch.map(async (msg) => {
-      const s = await attempt(deps, msg);
+      const s = await attempt(deps, msg, leaseEnds);
       const status = await deps.store.settle(msg, s, deps.maxAttempts);
       const fields = {
         outbox_id: msg.id,

@@ -4,6 +4,35 @@
 begin;
 select plan(51);
 
+-- pg_cron keeps running while this file does (traffic-alerts every 5 minutes, the syncs and
+-- aggregate-metrics too), and at READ COMMITTED their commits would show up mid-test (a newer
+-- aggregation run, an AmoCRM account's state, an alert resolved). So this transaction first holds
+-- the evaluator's advisory lock (a cron evaluation waits for the rollback) and write-locks every
+-- table the rules read (a concurrent writer waits; readers do not). NOWAIT in a retry loop: the
+-- locks are taken all or none, so a writer holding one table and wanting another cannot deadlock
+-- with us.
+do $$
+declare
+  v_try int := 0;
+begin
+  perform pg_advisory_xact_lock(hashtext('traffic_alerts_evaluate'));
+  loop
+    begin
+      lock table public.traffic_sync_history, private.amocrm_sync_state,
+        public.traffic_amocrm_events, public.traffic_targetologist_settings,
+        public.traffic_facebook_ads_raw, public.traffic_leads, public.traffic_aggregated_metrics,
+        public.traffic_alerts, public.traffic_alert_outbox, public.traffic_alert_destinations
+        in exclusive mode nowait;
+      exit;
+    exception when lock_not_available then
+      v_try := v_try + 1;
+      if v_try > 1200 then raise; end if;
+      perform pg_sleep(0.05);
+    end;
+  end loop;
+end
+$$;
+
 create temp table t_ids (name text primary key, id uuid);
 insert into t_ids values ('a', tests.create_user('alert-a')), ('b', tests.create_user('alert-b'));
 create function pg_temp.uid(p text) returns uuid language sql as $$ select id from t_ids where name = p $$;

@@ -7,7 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../../supabase/functions/alerts-deliver/config.ts";
-import { deliverDue } from "../../../supabase/functions/alerts-deliver/deliver.ts";
+import {
+  type DeliverDeps,
+  deliverDue,
+} from "../../../supabase/functions/alerts-deliver/deliver.ts";
+import type { Resolver } from "../../../supabase/functions/alerts-deliver/destination.ts";
 import { createHandler } from "../../../supabase/functions/alerts-deliver/handler.ts";
 import type {
   ClaimedMessage,
@@ -49,14 +53,22 @@ function fakeStore(batches: ClaimedMessage[][], settleAnswer: string | null = "x
   return { store, settled };
 }
 
-function run(store: OutboxStore, fetchImpl: typeof fetch) {
+/** A resolver answering with a public address (api.telegram.org's). */
+const publicDns: Resolver = () => Promise.resolve(["149.154.167.220"]);
+
+function run(
+  store: OutboxStore,
+  fetchImpl: typeof fetch,
+  over: Partial<Pick<DeliverDeps, "resolver" | "now">> = {},
+) {
   const logger = memoryLogger();
   const done = deliverDue({
     store,
     fetch: fetchImpl,
     logger,
-    resolver: null,
+    resolver: publicDns,
     now: Date.now,
+    ...over,
     projectHost: "abcdefgh.supabase.co",
     timeoutMs: 1_000,
     concurrency: 4,
@@ -156,6 +168,80 @@ Deno.test("deliver: a URL the rules refuse is never fetched; an outcome after th
   assert.deepEqual(await r.done, { claimed: 1, delivered: 0, retried: 0, failed: 0, lost: 1 });
 });
 
+Deno.test("deliver: when the destination's addresses cannot be checked nothing is sent (retried)", async () => {
+  for (
+    const [resolver, why] of [
+      [null, /no DNS resolver/],
+      [() => Promise.reject(new Error("SERVFAIL")), /the DNS lookup failed/],
+      [() => Promise.resolve(["10.0.0.7"]), /private or loopback/],
+    ] as [Resolver | null, RegExp][]
+  ) {
+    const { store, settled } = fakeStore([[message()]]);
+    let fetched = 0;
+    const { done } = run(store, () => {
+      fetched++;
+      return Promise.resolve(Response.json({ ok: true }));
+    }, { resolver });
+    await done;
+    assert.equal(fetched, 0, `not fetched: ${why}`);
+    assert.match(settled[0].s.error!, why);
+  }
+  const unchecked = fakeStore([[message()]]);
+  await run(unchecked.store, () => Promise.resolve(Response.json({})), { resolver: null }).done;
+  assert.equal(unchecked.settled[0].s.outcome, "retry", "fail closed is a retry, not a give-up");
+  const refused = fakeStore([[message()]]);
+  await run(refused.store, () => Promise.resolve(Response.json({})), {
+    resolver: () => Promise.resolve(["10.0.0.7"]),
+  }).done;
+  assert.equal(refused.settled[0].s.outcome, "failed", "a private address is final");
+});
+
+Deno.test("deliver: a DNS lookup that hangs is cut at the timeout and the message retried unsent", async () => {
+  const { store, settled } = fakeStore([[message()]]);
+  let fetched = 0;
+  const t0 = Date.now();
+  const { done } = run(store, () => {
+    fetched++;
+    return Promise.resolve(Response.json({ ok: true }));
+  }, { resolver: () => new Promise<string[]>(() => {}) }); // never answers
+  assert.deepEqual(await done, { claimed: 1, delivered: 0, retried: 1, failed: 0, lost: 0 });
+  assert.ok(Date.now() - t0 < 5_000, "cut at the 1 s timeout, not left hanging");
+  assert.equal(fetched, 0);
+  assert.match(settled[0].s.error!, /^not sent: .*took longer than 1000 ms/);
+});
+
+Deno.test("deliver: a message whose lease is too short for the send is given back unsent", async () => {
+  // The clock jumps while the DNS check runs (a slow lookup, a paused process): when the lease
+  // no longer covers the send's timeout and its recording, nothing is sent.
+  let clock = 1_000_000;
+  const { store, settled } = fakeStore([[message()]]);
+  let fetched = 0;
+  const { done } = run(store, () => {
+    fetched++;
+    return Promise.resolve(Response.json({ ok: true }));
+  }, {
+    now: () => clock,
+    resolver: () => {
+      clock += 60_000; // the lease is timeout*2 + margin + 30 s = 37 s: it has passed
+      return Promise.resolve(["149.154.167.220"]);
+    },
+  });
+  await done;
+  assert.equal(fetched, 0, "not sent once the lease ran short");
+  assert.deepEqual(settled.map((x) => [x.s.outcome, x.s.error]), [[
+    "retry",
+    "not sent: too little of the lease was left to send",
+  ]]);
+
+  // With the lease intact the same message is sent.
+  clock = 1_000_000;
+  const ok = fakeStore([[message()]]);
+  const r = run(ok.store, () => Promise.resolve(Response.json({ ok: true })), {
+    now: () => clock,
+  });
+  assert.equal((await r.done).delivered, 1);
+});
+
 Deno.test("alerts-deliver handler: service key only, POST only, a strict body, counts in the answer", async () => {
   const config = loadConfig({
     SUPABASE_URL: "http://127.0.0.1:1",
@@ -167,6 +253,7 @@ Deno.test("alerts-deliver handler: service key only, POST only, a strict body, c
     logger: memoryLogger(),
     store,
     fetch: () => Promise.resolve(Response.json({ ok: true })),
+    resolver: publicDns,
   });
   const key = { apikey: "service-role-key-for-tests" };
   assert.equal((await handler(new Request("http://x/", { method: "POST" }))).status, 401);
