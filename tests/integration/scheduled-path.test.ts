@@ -192,7 +192,9 @@ test("pg_cron fires both jobs; pg_net delivers them with the Vault key; rows and
     (await sql`select coalesce(max(id), 0)::bigint as id from public.traffic_sync_history`)[0].id,
   );
 
-  // 1. Both jobs every minute (and active), until each has a succeeded run; then restored.
+  // 1. Both jobs every minute (and active), until each has a succeeded run. Each job is paused as
+  // soon as its run is seen (a job firing again in the next minute, or at its own schedule's
+  // minute, would fan out a second time) and restored once everything below is checked.
   const runs: Record<string, { start_time: Date; end_time: Date }> = {};
   try {
     for (const name of JOBS) {
@@ -212,15 +214,25 @@ test("pg_cron fires both jobs; pg_net delivers them with the Vault key; rows and
           if (!r || !["succeeded", "failed"].includes(r.status)) continue;
           assert.equal(r.status, "succeeded", `${name}'s run: ${r.return_message}`);
           runs[name] = { start_time: r.start_time, end_time: r.end_time };
+          await sql`select cron.alter_job(${original[name].jobid}::bigint, active => false)`;
         }
         return runs[JOBS[0]] && runs[JOBS[1]];
       },
       () => JSON.stringify(Object.keys(runs)),
     );
+    await deliveredAndStored(t0, targets, historyBefore, runs);
   } finally {
     await restore(original);
   }
+});
 
+/** Part 2 of the scheduled-path test: what pg_net delivered, the history and the rows. */
+async function deliveredAndStored(
+  t0: Date,
+  targets: string[],
+  historyBefore: number,
+  runs: Record<string, { start_time: Date; end_time: Date }>,
+) {
   // 2. pg_net delivered each: a 2xx response created after the run started, correlated to the
   // function's history row by the id in the response body.
   const responses = async () =>
@@ -312,7 +324,7 @@ test("pg_cron fires both jobs; pg_net delivers them with the Vault key; rows and
     fake!.calls.some((c) => c.token === TOKENS.a),
     "the function called the fake Graph API",
   );
-});
+}
 
 test("gateway down: the job's delivery fails and is recorded, no history; the next run recovers", async () => {
   const original = await jobs();
