@@ -98,6 +98,10 @@ comment on function private.traffic_api_metrics_shape(public.traffic_aggregated_
   'THE shape of a metrics row as traffic-api serves it: money rounded to its unit (2 places), '
   'ratios to 4, meta_leads_gap_pct to 2, as exact text; counts and dates as they are. Used by '
   'the view traffic_api_metrics and by traffic_api_metrics_range.';
+revoke all on function private.traffic_api_metrics_shape(public.traffic_aggregated_metrics)
+  from public, anon;
+grant execute on function private.traffic_api_metrics_shape(public.traffic_aggregated_metrics)
+  to authenticated, service_role;
 
 create or replace view public.traffic_api_metrics
 with (security_invoker = true) as

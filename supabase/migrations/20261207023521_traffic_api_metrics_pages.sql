@@ -31,6 +31,9 @@ $$;
 comment on function private.traffic_check_page(integer, integer) is
   'THE page rule of traffic-api''s team lists: raises SQLSTATE 22023 unless 1 <= p_limit <= 1000 '
   'and 0 <= p_offset <= 100000.';
+revoke all on function private.traffic_check_page(integer, integer) from public, anon;
+grant execute on function private.traffic_check_page(integer, integer)
+  to authenticated, service_role;
 
 -- THE page rule over metrics rows, written once for both routes.
 create or replace function private.traffic_api_metrics_paged(
@@ -71,6 +74,10 @@ comment on function private.traffic_api_metrics_paged(public.traffic_api_metrics
   'One page of metrics rows: {teams_total: the teams (non-null user_id) in p_rows, data: the rows '
   'of p_limit teams after p_offset in team-name, user_id order, and every team-total row '
   '(user_id null)}. Checks the page with private.traffic_check_page.';
+revoke all on function private.traffic_api_metrics_paged(public.traffic_api_metrics[], integer,
+  integer) from public, anon;
+grant execute on function private.traffic_api_metrics_paged(public.traffic_api_metrics[], integer,
+  integer) to authenticated, service_role;
 
 create or replace function public.traffic_api_metrics_page(
   p_periods text[] default array['today', '7d', '30d'],
