@@ -2,17 +2,23 @@
 -- same whatever the user already has. Before, the planner read every stored action of the user
 -- (an index scan on the user_id prefix, hashed against the page: it took user_id = p_user_id for
 -- a handful of rows) three times per page: a re-sync page at 56,000 stored actions of the user
--- took ~100 ms on the local stack, and the 150,000-row benchmark grew page by page.
+-- took ~100 ms on the local stack (~20 ms now), and the 150,000-row benchmark grew page by page.
 --   * Raw rows: each ad-day is compared with its stored row (one probe of the unique key); only
 --     new and changed rows go through the upsert, so an unchanged row is neither locked nor
 --     rewritten.
 --   * Actions: each ad-day of the page is compared as a whole with its stored list (one probe of
 --     the key prefix: type, value, cost and account of every stored row); an equal list writes
 --     nothing, an ad-day holding actions fetched after this page is left alone, and only the
---     ad-days that differ are written, row by row difference as before (a new or revised type is
---     upserted, a vanished type deleted).
+--     ad-days that differ are written, by their row-by-row difference as before (a new or
+--     revised type is upserted, a vanished type deleted). An ad-day with no stored actions (a
+--     first sync) is inserted without ON CONFLICT (CPU per page ~71 -> ~63 ms, min of 30 on the
+--     local stack); when another transaction inserted one of them meanwhile, the unique violation
+--     undoes the statement and it runs again through the upsert, which then also sees and
+--     deletes what that transaction wrote and the page no longer lists.
 --   * The joins with the tables take user_id from the page (a materialized CTE), not the
 --     parameter, so the only cheap plan is a probe per key.
+--   * The actions are written before the raw rows: the raw rows' triggers take the rollups' row
+--     locks and, for a new ad, the attribution owners' lock, which are held to the commit.
 -- Same rows, same rules, same answer as 20261207011200.
 create or replace function public.fb_upsert_insights(
   p_user_id uuid,
@@ -45,77 +51,6 @@ begin
     raise exception 'fb_upsert_insights: no settings for user %', p_user_id
       using errcode = 'P0002';
   end if;
-
-  with incoming as materialized (
-    -- One row per (ad_id, stat_date): the last one in the array wins (ON CONFLICT may not touch
-    -- a row twice in one statement).
-    select distinct on (r.ad_id, r.stat_date) p_user_id as user_id,
-      r.account_id, r.account_name, coalesce(r.account_currency, 'USD') as account_currency,
-      r.campaign_id, r.campaign_name, r.adset_id, r.adset_name, r.ad_id, r.ad_name, r.stat_date,
-      coalesce(r.spend, 0) as spend, coalesce(r.impressions, 0) as impressions,
-      coalesce(r.clicks, 0) as clicks, coalesce(r.reach, 0) as reach
-    from jsonb_array_elements(p_rows) with ordinality as e(item, ord)
-    cross join lateral jsonb_to_record(e.item) as r(
-      account_id text, account_name text, account_currency text,
-      campaign_id text, campaign_name text, adset_id text, adset_name text,
-      ad_id text, ad_name text, stat_date date,
-      spend numeric, impressions bigint, clicks bigint, reach bigint)
-    order by r.ad_id, r.stat_date, e.ord desc
-  ),
-  todo as (
-    -- New, or changed and not older than the stored row: one probe of the unique key each.
-    select i.* from incoming i
-    left join lateral (
-      select t.synced_at,
-        (t.team_name, t.account_id, t.account_name, t.account_currency, t.campaign_id,
-         t.campaign_name, t.adset_id, t.adset_name, t.ad_name, t.spend, t.impressions,
-         t.clicks, t.reach)
-          is not distinct from
-            (v_team, i.account_id, i.account_name, i.account_currency, i.campaign_id,
-             i.campaign_name, i.adset_id, i.adset_name, i.ad_name, i.spend, i.impressions,
-             i.clicks, i.reach) as same
-      from public.traffic_facebook_ads_raw t
-      where t.user_id = i.user_id and t.ad_id = i.ad_id and t.stat_date = i.stat_date
-      limit 1
-    ) t on true
-    where t.synced_at is null or (t.synced_at <= p_fetched_at and not t.same)
-  ),
-  written as (
-    insert into public.traffic_facebook_ads_raw as t (
-      user_id, team_name, account_id, account_name, account_currency,
-      campaign_id, campaign_name, adset_id, adset_name, ad_id, ad_name, stat_date,
-      spend, impressions, clicks, reach, synced_at)
-    select p_user_id, v_team, i.account_id, i.account_name, i.account_currency,
-      i.campaign_id, i.campaign_name, i.adset_id, i.adset_name, i.ad_id, i.ad_name, i.stat_date,
-      i.spend, i.impressions, i.clicks, i.reach, p_fetched_at
-    from todo i
-    on conflict (user_id, ad_id, stat_date) do update set
-      team_name = excluded.team_name,
-      account_id = excluded.account_id,
-      account_name = excluded.account_name,
-      account_currency = excluded.account_currency,
-      campaign_id = excluded.campaign_id,
-      campaign_name = excluded.campaign_name,
-      adset_id = excluded.adset_id,
-      adset_name = excluded.adset_name,
-      ad_name = excluded.ad_name,
-      spend = excluded.spend,
-      impressions = excluded.impressions,
-      clicks = excluded.clicks,
-      reach = excluded.reach,
-      synced_at = excluded.synced_at
-    where t.synced_at <= excluded.synced_at
-      and (t.team_name, t.account_id, t.account_name, t.account_currency, t.campaign_id,
-           t.campaign_name, t.adset_id, t.adset_name, t.ad_name, t.spend, t.impressions,
-           t.clicks, t.reach)
-        is distinct from
-          (excluded.team_name, excluded.account_id, excluded.account_name,
-           excluded.account_currency, excluded.campaign_id, excluded.campaign_name,
-           excluded.adset_id, excluded.adset_name, excluded.ad_name, excluded.spend,
-           excluded.impressions, excluded.clicks, excluded.reach)
-    returning t.ad_id || '|' || t.stat_date
-  )
-  select coalesce(array_agg(w), '{}') into v_raw from written as x(w);
 
   -- Actions (private.fb_incoming_actions: one row per ad-day and type; an empty list gives one
   -- row with a null type), compared per ad-day with the stored list. The ad-days with no stored
@@ -210,6 +145,79 @@ begin
       v_plain := false;
     end;
   end loop;
+
+  -- Raw rows, last: their triggers take the rollups' row locks and, for a new ad, the
+  -- attribution owners' lock, held to the commit; the actions go first so those are held briefly.
+  with incoming as materialized (
+    -- One row per (ad_id, stat_date): the last one in the array wins (ON CONFLICT may not touch
+    -- a row twice in one statement).
+    select distinct on (r.ad_id, r.stat_date) p_user_id as user_id,
+      r.account_id, r.account_name, coalesce(r.account_currency, 'USD') as account_currency,
+      r.campaign_id, r.campaign_name, r.adset_id, r.adset_name, r.ad_id, r.ad_name, r.stat_date,
+      coalesce(r.spend, 0) as spend, coalesce(r.impressions, 0) as impressions,
+      coalesce(r.clicks, 0) as clicks, coalesce(r.reach, 0) as reach
+    from jsonb_array_elements(p_rows) with ordinality as e(item, ord)
+    cross join lateral jsonb_to_record(e.item) as r(
+      account_id text, account_name text, account_currency text,
+      campaign_id text, campaign_name text, adset_id text, adset_name text,
+      ad_id text, ad_name text, stat_date date,
+      spend numeric, impressions bigint, clicks bigint, reach bigint)
+    order by r.ad_id, r.stat_date, e.ord desc
+  ),
+  todo as (
+    -- New, or changed and not older than the stored row: one probe of the unique key each.
+    select i.* from incoming i
+    left join lateral (
+      select t.synced_at,
+        (t.team_name, t.account_id, t.account_name, t.account_currency, t.campaign_id,
+         t.campaign_name, t.adset_id, t.adset_name, t.ad_name, t.spend, t.impressions,
+         t.clicks, t.reach)
+          is not distinct from
+            (v_team, i.account_id, i.account_name, i.account_currency, i.campaign_id,
+             i.campaign_name, i.adset_id, i.adset_name, i.ad_name, i.spend, i.impressions,
+             i.clicks, i.reach) as same
+      from public.traffic_facebook_ads_raw t
+      where t.user_id = i.user_id and t.ad_id = i.ad_id and t.stat_date = i.stat_date
+      limit 1
+    ) t on true
+    where t.synced_at is null or (t.synced_at <= p_fetched_at and not t.same)
+  ),
+  written as (
+    insert into public.traffic_facebook_ads_raw as t (
+      user_id, team_name, account_id, account_name, account_currency,
+      campaign_id, campaign_name, adset_id, adset_name, ad_id, ad_name, stat_date,
+      spend, impressions, clicks, reach, synced_at)
+    select p_user_id, v_team, i.account_id, i.account_name, i.account_currency,
+      i.campaign_id, i.campaign_name, i.adset_id, i.adset_name, i.ad_id, i.ad_name, i.stat_date,
+      i.spend, i.impressions, i.clicks, i.reach, p_fetched_at
+    from todo i
+    on conflict (user_id, ad_id, stat_date) do update set
+      team_name = excluded.team_name,
+      account_id = excluded.account_id,
+      account_name = excluded.account_name,
+      account_currency = excluded.account_currency,
+      campaign_id = excluded.campaign_id,
+      campaign_name = excluded.campaign_name,
+      adset_id = excluded.adset_id,
+      adset_name = excluded.adset_name,
+      ad_name = excluded.ad_name,
+      spend = excluded.spend,
+      impressions = excluded.impressions,
+      clicks = excluded.clicks,
+      reach = excluded.reach,
+      synced_at = excluded.synced_at
+    where t.synced_at <= excluded.synced_at
+      and (t.team_name, t.account_id, t.account_name, t.account_currency, t.campaign_id,
+           t.campaign_name, t.adset_id, t.adset_name, t.ad_name, t.spend, t.impressions,
+           t.clicks, t.reach)
+        is distinct from
+          (excluded.team_name, excluded.account_id, excluded.account_name,
+           excluded.account_currency, excluded.campaign_id, excluded.campaign_name,
+           excluded.adset_id, excluded.adset_name, excluded.ad_name, excluded.spend,
+           excluded.impressions, excluded.clicks, excluded.reach)
+    returning t.ad_id || '|' || t.stat_date
+  )
+  select coalesce(array_agg(w), '{}') into v_raw from written as x(w);
 
   return (select count(distinct k)::int from unnest(v_raw || v_written) as k);
 end
