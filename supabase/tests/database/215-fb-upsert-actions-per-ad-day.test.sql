@@ -1,6 +1,6 @@
 -- fb_upsert_insights compares each ad-day of a page with its stored rows (one probe per key) and
 -- writes only the difference; these pin the edges of that comparison, and the action-type check
--- (20261207023300: same accepted strings as the regex with a bounded repetition it replaced).
+-- (20261207025620: same accepted strings as the regex with a bounded repetition it replaced).
 begin;
 select plan(23);
 select tests.create_fixture();
