@@ -32,12 +32,26 @@ export interface RunInput {
 }
 
 export type RunOutcome =
-  | { kind: "ok"; historyId: number; summary: AggregateSummary; body: Record<string, unknown> }
+  | {
+    kind: "ok";
+    historyId: number;
+    summary: AggregateSummary;
+    body: Record<string, unknown>;
+  }
   | { kind: "skipped"; historyId: number }
-  | { kind: "failed"; historyId: number; code: string; message: string; exposable: boolean };
+  | {
+    kind: "failed";
+    historyId: number;
+    code: string;
+    message: string;
+    exposable: boolean;
+  };
 
 /** Runs one aggregation. Throws only when the database cannot even record the run. */
-export async function runAggregation(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
+export async function runAggregation(
+  deps: RunDeps,
+  input: RunInput,
+): Promise<RunOutcome> {
   const { store, logger } = deps;
   const startedMs = deps.now();
   const base = {
@@ -64,12 +78,18 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
   const today = input.today ?? localDate(startedMs, deps.timezone);
   const from = addDays(today, -29);
   let historyId: number | undefined;
-  const details: Record<string, unknown> = { today, timezone: deps.timezone, warnings: [] };
+  const details: Record<string, unknown> = {
+    today,
+    timezone: deps.timezone,
+    warnings: [],
+  };
   try {
     historyId = await store.startHistory({ ...base, success: null, details });
 
     const needs = await store.rateDatesNeeded(from, today);
-    const rates = await fetchMissingRates(deps.nbk, needs, logger, { now: deps.now });
+    const rates = await fetchMissingRates(deps.nbk, needs, logger, {
+      now: deps.now,
+    });
     await store.upsertRates(rates.rows);
     details.rates = {
       missing: needs,
@@ -80,7 +100,9 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
     };
     const warnings = [...rates.warnings];
     if (rates.sourceDown) {
-      warnings.unshift("exchange rates feed unavailable: continuing with the last known rates");
+      warnings.unshift(
+        "exchange rates feed unavailable: continuing with the last known rates",
+      );
     }
     details.warnings = warnings;
 
@@ -88,11 +110,15 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
     if (summary.missing_rates.length > 0) {
       warnings.push(
         `converted with an earlier day's rate: ${
-          summary.missing_rates.map((m) => `${m.currency} ${m.rate_date}`).join(", ")
+          summary.missing_rates.map((m) => `${m.currency} ${m.rate_date}`).join(
+            ", ",
+          )
         }`,
       );
     }
     Object.assign(details, {
+      mode: summary.mode,
+      users_recomputed: summary.users_recomputed,
       periods: summary.periods,
       rows_changed: summary.rows_changed,
       rows_deleted: summary.rows_deleted,
@@ -125,10 +151,12 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
         sync_type: input.syncType,
         today,
         timezone: deps.timezone,
+        mode: summary.mode,
         rows_written: summary.rows_written,
         rows_changed: summary.rows_changed,
         rows_deleted: summary.rows_deleted,
         users: summary.users,
+        users_recomputed: summary.users_recomputed,
         periods: summary.periods,
         rates: details.rates,
         missing_rates: summary.missing_rates,
@@ -140,7 +168,10 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
   } catch (err) {
     const missingRate = err instanceof StoreError && isMissingExchangeRate(err);
     const message = err instanceof Error ? err.message : describeError(err);
-    logger.error("aggregation failed", { history_id: historyId, error: describeError(err) });
+    logger.error("aggregation failed", {
+      history_id: historyId,
+      error: describeError(err),
+    });
     if (historyId === undefined) throw err;
     await store.finishHistory(historyId, {
       finished_at: new Date(deps.now()).toISOString(),
@@ -148,7 +179,9 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
       duration_ms: elapsed(),
       error_message: message,
       details,
-    }).catch((e) => logger.error("history update failed", { error: describeError(e) }));
+    }).catch((e) =>
+      logger.error("history update failed", { error: describeError(e) })
+    );
     return {
       kind: "failed",
       historyId,
