@@ -6,7 +6,9 @@
 -- (index probes per user: traffic_spend_daily / traffic_meta_leads_daily by their primary keys,
 -- the lead / sale rollups by (user_id, day)), and the team total adds the stored rows of the
 -- other teams. A team's meta_leads is rounded to whole leads before the total adds it (Meta
--- reports counts; unchanged for whole numbers), so a total of stored figures is exact.
+-- reports counts; unchanged for whole numbers), so a total of stored figures is exact. The lead
+-- and sale rollups are read through their summing views (private.traffic_leads_by_day /
+-- traffic_sales_by_day, 20261207023550).
 
 create or replace function private.traffic_metrics_rows(
   p_from date,
@@ -99,7 +101,7 @@ begin
     select d.user_id, sum(d.leads) as leads,
       sum(d.challenge3d_leads) as challenge3d_leads, sum(d.express_leads) as express_leads,
       sum(d.intensive1d_leads) as intensive1d_leads
-    from public.traffic_leads_daily d
+    from private.traffic_leads_by_day d
     where v_rollup and d.day between p_from and p_to
       and (p_users is null or d.user_id = any (p_users) or d.user_id is null)
     group by d.user_id
@@ -122,7 +124,7 @@ begin
       sum(d.challenge3d_full_revenue) as c3d_full_rev,
       sum(d.express_sales) as express, sum(d.express_revenue) as express_rev,
       sum(d.intensive1d_sales) as intensive1d, sum(d.intensive1d_revenue) as intensive1d_rev
-    from public.traffic_sales_daily d
+    from private.traffic_sales_by_day d
     where v_rollup and d.day between p_from and p_to
       and (p_users is null or d.user_id = any (p_users) or d.user_id is null)
     group by d.user_id
