@@ -59,6 +59,9 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_rows jsonb[];
+  v_signs int[];
 begin
   if tg_op = 'TRUNCATE' then
     insert into private.traffic_aggregate_dirty (full_run) values (true);
@@ -94,29 +97,25 @@ begin
       select o.user_id from old_rows o
       where not exists (select 1 from new_rows n where n.user_id = o.user_id);
     end if;
-  elsif tg_op = 'INSERT' then
-    -- A rollup: the day column is `day` (leads, sales) or `stat_date` (spend, Meta leads).
-    insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
-    select (r.j ->> 'user_id')::uuid, min(coalesce(r.j ->> 'day', r.j ->> 'stat_date')::date),
-      max(coalesce(r.j ->> 'day', r.j ->> 'stat_date')::date)
-    from (select to_jsonb(n) as j from new_rows n) as r
-    group by 1;
-  elsif tg_op = 'DELETE' then
-    insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
-    select (r.j ->> 'user_id')::uuid, min(coalesce(r.j ->> 'day', r.j ->> 'stat_date')::date),
-      max(coalesce(r.j ->> 'day', r.j ->> 'stat_date')::date)
-    from (select to_jsonb(o) as j from old_rows o) as r
-    group by 1;
   else
-    -- Rows present unchanged in both the old and the new image cancel out.
+    -- A rollup: the statement's row images (new ones +1, old ones -1), as jsonb since the day
+    -- column is `day` (leads, sales) or `stat_date` (spend, Meta leads). An image present
+    -- unchanged on both sides cancels out (a rewrite of the same numbers).
+    if tg_op = 'INSERT' then
+      select array_agg(to_jsonb(n)), array_agg(1) into v_rows, v_signs from new_rows n;
+    elsif tg_op = 'DELETE' then
+      select array_agg(to_jsonb(o)), array_agg(-1) into v_rows, v_signs from old_rows o;
+    else
+      select array_agg(r.j), array_agg(r.s) into v_rows, v_signs
+      from (select to_jsonb(n) as j, 1 as s from new_rows n
+            union all select to_jsonb(o), -1 from old_rows o) as r;
+    end if;
     insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
     select c.user_id, min(c.day), max(c.day)
     from (
       select (r.j ->> 'user_id')::uuid as user_id,
         coalesce(r.j ->> 'day', r.j ->> 'stat_date')::date as day
-      from (select to_jsonb(n) as j, 1 as s from new_rows n
-            union all
-            select to_jsonb(o), -1 from old_rows o) as r
+      from unnest(v_rows, v_signs) as r(j, s)
       group by r.j
       having sum(r.s) <> 0
     ) as c
