@@ -6,20 +6,10 @@ begin;
 select plan(11);
 select tests.agg_fixture();
 
-create temp table agg_periods (period, period_start, period_end) as
-  values ('today', '2026-11-09'::date, '2026-11-09'::date),
-         ('7d', '2026-11-03'::date, '2026-11-09'::date),
-         ('30d', '2026-10-11'::date, '2026-11-09'::date);
--- Stored rows vs the single definition, every column but id and the two timestamps.
-create temp view agg_stored as
-  select to_jsonb(t) - 'id' - 'computed_at' - 'updated_at' as r
-  from public.traffic_aggregated_metrics t;
-create temp view agg_expected as
-  select (to_jsonb(m) - 'id' - 'computed_at' - 'updated_at')
-    || jsonb_build_object('period', p.period) as r
-  from agg_periods p
-  cross join lateral public.traffic_metrics_for_range(p.period_start, p.period_end,
-    'Asia/Almaty') as m;
+-- Stored rows vs the single definition, every column but id and the two timestamps
+-- (supabase/tests/helpers/003-aggregation-helpers.sql).
+create temp view agg_stored as select * from tests.agg_stored_rows() as r;
+create temp view agg_expected as select * from tests.agg_expected_rows('2026-11-09') as r;
 
 create temp table run1 as select public.traffic_aggregate_metrics('Asia/Almaty', '2026-11-09') as r;
 select is((select (r ->> 'rows_changed')::int from run1), 15, 'the first run writes all 15 rows');
