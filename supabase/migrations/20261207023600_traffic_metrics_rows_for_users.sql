@@ -43,7 +43,7 @@ declare
   v_usd_kzt numeric[];
 begin
   -- At most 366 days within 2000..2099, refused before any work (issue 12: an unbounded range
-  -- held a connection for 8 s).
+  -- held a connection; docs/benchmarks.md).
   perform private.traffic_check_range(p_from, p_to, true);
   -- Local calendar days [p_from, p_to] as instants (raises on an unknown time zone).
   v_start := p_from::timestamp at time zone p_tz;
