@@ -30,14 +30,8 @@ export interface Deps {
   now?: () => number;
 }
 
-const isoDate = z.string().regex(
-  /^\d{4}-\d{2}-\d{2}$/,
-  "today must be YYYY-MM-DD",
-)
-  .refine(
-    (s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
-    "today is not a date",
-  );
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "today must be YYYY-MM-DD")
+  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "today is not a date");
 
 const bodySchema = z.strictObject({
   today: isoDate.optional(),
@@ -49,11 +43,7 @@ const bodySchema = z.strictObject({
  * A `today` other than the real local day would replace the live dashboard rows (today / 7d /
  * 30d) with another day's figures: refused (400) unless AGGREGATE_METRICS_ALLOW_WHAT_IF is on.
  */
-function refuseWhatIf(
-  today: string | undefined,
-  nowMs: number,
-  config: Config,
-): void {
+function refuseWhatIf(today: string | undefined, nowMs: number, config: Config): void {
   if (today === undefined || config.AGGREGATE_METRICS_ALLOW_WHAT_IF) return;
   const real = localDate(nowMs, config.TRAFFIC_TIMEZONE);
   if (today === real) return;
@@ -72,9 +62,7 @@ export function createHandler(deps: Deps): Handler {
   return withErrors(deps.logger, async (req) => {
     requireServiceCaller(req, deps.config);
     if (req.method !== "POST") {
-      return errorResponse(405, "method_not_allowed", "Use POST.", {
-        allow: "POST",
-      });
+      return errorResponse(405, "method_not_allowed", "Use POST.", { allow: "POST" });
     }
     const body = parseInput(bodySchema, await readJson(req));
     refuseWhatIf(body.today, now(), deps.config);
@@ -96,8 +84,7 @@ export function createHandler(deps: Deps): Handler {
         return json({
           error: {
             code: "run_in_progress",
-            message:
-              "Another aggregate-metrics run is in progress; this one was skipped.",
+            message: "Another aggregate-metrics run is in progress; this one was skipped.",
           },
           history_id: outcome.historyId,
         }, 409);

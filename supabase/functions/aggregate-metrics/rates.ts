@@ -63,9 +63,7 @@ export async function fetchMissingRates(
         out.sourceDown = true;
         stop = true;
       }
-      out.warnings.push(
-        `${msg}; the latest earlier stored rate is used for ${day}`,
-      );
+      out.warnings.push(`${msg}; the latest earlier stored rate is used for ${day}`);
       logger.warn("exchange rates: fetch failed", { day, error: msg });
       return;
     }
@@ -82,11 +80,7 @@ export async function fetchMissingRates(
       );
     }
     const have = new Set(answer.rates.map((r) => r.currency));
-    for (
-      const n of needs.filter((n) =>
-        n.rate_date === day && !have.has(n.currency)
-      )
-    ) {
+    for (const n of needs.filter((n) => n.rate_date === day && !have.has(n.currency))) {
       out.warnings.push(`the feed has no ${n.currency} rate for ${day}`);
     }
     for (const s of answer.skipped) {
@@ -108,9 +102,7 @@ export async function fetchMissingRates(
     while (queue.length > 0 && !stop) {
       if (now() - started > budgetMs) {
         out.warnings.push(
-          `rate fetching stopped after ${budgetMs} ms; not fetched: ${
-            queue.join(", ")
-          }`,
+          `rate fetching stopped after ${budgetMs} ms; not fetched: ${queue.join(", ")}`,
         );
         queue.length = 0;
         return;
@@ -118,16 +110,9 @@ export async function fetchMissingRates(
       await one(queue.shift()!);
     }
   };
-  await Promise.all(
-    Array.from(
-      { length: Math.min(opts.concurrency ?? 3, days.length) },
-      worker,
-    ),
-  );
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 3, days.length) }, worker));
   if (out.sourceDown && queue.length > 0) {
-    out.warnings.push(
-      `exchange rates feed down; not fetched: ${queue.join(", ")}`,
-    );
+    out.warnings.push(`exchange rates feed down; not fetched: ${queue.join(", ")}`);
   }
   out.fetched.sort();
   // One row per (date, currency): two requested days may answer with the same publication.

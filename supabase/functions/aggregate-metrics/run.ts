@@ -32,26 +32,12 @@ export interface RunInput {
 }
 
 export type RunOutcome =
-  | {
-    kind: "ok";
-    historyId: number;
-    summary: AggregateSummary;
-    body: Record<string, unknown>;
-  }
+  | { kind: "ok"; historyId: number; summary: AggregateSummary; body: Record<string, unknown> }
   | { kind: "skipped"; historyId: number }
-  | {
-    kind: "failed";
-    historyId: number;
-    code: string;
-    message: string;
-    exposable: boolean;
-  };
+  | { kind: "failed"; historyId: number; code: string; message: string; exposable: boolean };
 
 /** Runs one aggregation. Throws only when the database cannot even record the run. */
-export async function runAggregation(
-  deps: RunDeps,
-  input: RunInput,
-): Promise<RunOutcome> {
+export async function runAggregation(deps: RunDeps, input: RunInput): Promise<RunOutcome> {
   const { store, logger } = deps;
   const startedMs = deps.now();
   const base = {
@@ -78,18 +64,12 @@ export async function runAggregation(
   const today = input.today ?? localDate(startedMs, deps.timezone);
   const from = addDays(today, -29);
   let historyId: number | undefined;
-  const details: Record<string, unknown> = {
-    today,
-    timezone: deps.timezone,
-    warnings: [],
-  };
+  const details: Record<string, unknown> = { today, timezone: deps.timezone, warnings: [] };
   try {
     historyId = await store.startHistory({ ...base, success: null, details });
 
     const needs = await store.rateDatesNeeded(from, today);
-    const rates = await fetchMissingRates(deps.nbk, needs, logger, {
-      now: deps.now,
-    });
+    const rates = await fetchMissingRates(deps.nbk, needs, logger, { now: deps.now });
     await store.upsertRates(rates.rows);
     details.rates = {
       missing: needs,
@@ -100,9 +80,7 @@ export async function runAggregation(
     };
     const warnings = [...rates.warnings];
     if (rates.sourceDown) {
-      warnings.unshift(
-        "exchange rates feed unavailable: continuing with the last known rates",
-      );
+      warnings.unshift("exchange rates feed unavailable: continuing with the last known rates");
     }
     details.warnings = warnings;
 
@@ -110,9 +88,7 @@ export async function runAggregation(
     if (summary.missing_rates.length > 0) {
       warnings.push(
         `converted with an earlier day's rate: ${
-          summary.missing_rates.map((m) => `${m.currency} ${m.rate_date}`).join(
-            ", ",
-          )
+          summary.missing_rates.map((m) => `${m.currency} ${m.rate_date}`).join(", ")
         }`,
       );
     }
@@ -168,10 +144,7 @@ export async function runAggregation(
   } catch (err) {
     const missingRate = err instanceof StoreError && isMissingExchangeRate(err);
     const message = err instanceof Error ? err.message : describeError(err);
-    logger.error("aggregation failed", {
-      history_id: historyId,
-      error: describeError(err),
-    });
+    logger.error("aggregation failed", { history_id: historyId, error: describeError(err) });
     if (historyId === undefined) throw err;
     await store.finishHistory(historyId, {
       finished_at: new Date(deps.now()).toISOString(),
@@ -179,9 +152,7 @@ export async function runAggregation(
       duration_ms: elapsed(),
       error_message: message,
       details,
-    }).catch((e) =>
-      logger.error("history update failed", { error: describeError(e) })
-    );
+    }).catch((e) => logger.error("history update failed", { error: describeError(e) }));
     return {
       kind: "failed",
       historyId,

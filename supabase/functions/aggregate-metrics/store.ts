@@ -64,10 +64,7 @@ export function createStore(db: SupabaseClient): AggregationStore {
     ...leaseStore(db),
     ...historyStore(db),
     async rateDatesNeeded(from, to) {
-      const res = await db.rpc("traffic_rate_dates_needed", {
-        p_from: from,
-        p_to: to,
-      });
+      const res = await db.rpc("traffic_rate_dates_needed", { p_from: from, p_to: to });
       return unwrap<RateNeed[]>("traffic_rate_dates_needed", res) ?? [];
     },
     async upsertRates(rows) {
@@ -79,10 +76,7 @@ export function createStore(db: SupabaseClient): AggregationStore {
       unwrap("exchange_rates upsert", res);
     },
     async aggregate(timezone, today) {
-      const res = await db.rpc("traffic_aggregate_metrics", {
-        p_tz: timezone,
-        p_today: today,
-      });
+      const res = await db.rpc("traffic_aggregate_metrics", { p_tz: timezone, p_today: today });
       return unwrap<AggregateSummary>("traffic_aggregate_metrics", res);
     },
   };
