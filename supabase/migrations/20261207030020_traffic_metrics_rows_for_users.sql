@@ -8,7 +8,7 @@
 -- other teams. A team's meta_leads is rounded to whole leads before the total adds it (Meta
 -- reports counts; unchanged for whole numbers), so a total of stored figures is exact. The lead
 -- and sale rollups are read through their summing views (private.traffic_leads_by_day /
--- traffic_sales_by_day, 20261207023550).
+-- traffic_sales_by_day, 20261207030010).
 
 create or replace function private.traffic_metrics_rows(
   p_from date,

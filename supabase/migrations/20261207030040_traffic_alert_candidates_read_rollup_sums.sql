@@ -1,5 +1,5 @@
 -- private.traffic_alert_rule_candidates (newest: 20261207004800) reads today's leads through the
--- lead rollup's summing view (private.traffic_leads_by_day, 20261207023550) instead of summing
+-- lead rollup's summing view (private.traffic_leads_by_day, 20261207030010) instead of summing
 -- traffic_leads_daily itself (issue 16: one summing definition per rollup). Only that pre-filter
 -- changes.
 create or replace function private.traffic_alert_rule_candidates(p_rule text, p_params jsonb)

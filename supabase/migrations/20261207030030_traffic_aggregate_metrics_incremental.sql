@@ -1,7 +1,7 @@
 -- The incremental aggregation run (issue 11 item 3): traffic_aggregate_metrics() (newest:
 -- 20261207002200) recomputes only the targetologists whose data changed since the last run
--- (private.traffic_aggregate_dirty, 20261207023500) plus the team total
--- (private.traffic_metrics_rows with p_users, 20261207023600), or every one in a full run (the
+-- (private.traffic_aggregate_dirty, 20261207030000) plus the team total
+-- (private.traffic_metrics_rows with p_users, 20261207030020), or every one in a full run (the
 -- first run, a new local day or time zone, a rate change, a write to the stored rows by someone
 -- else). The comparison and the upsert of changed rows are those of 20261207002200.
 -- traffic_rate_dates_needed (20261127002100) moves into private.traffic_rate_dates_needed_for
