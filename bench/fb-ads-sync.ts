@@ -128,6 +128,16 @@ try {
 } catch {
   console.warn("cannot read postmaster.pid: Postgres CPU is not reported");
 }
+/** Autovacuum and autoanalyze runs so far on the tables a sync writes (and their rollups). */
+async function autovacuums() {
+  const [r] = await sql`select coalesce(sum(autovacuum_count), 0)::int as vacuums,
+      coalesce(sum(autoanalyze_count), 0)::int as analyzes
+    from pg_stat_all_tables
+    where relname in ('traffic_facebook_ads_raw', 'traffic_facebook_ad_actions',
+      'traffic_meta_leads_by_ad', 'traffic_meta_leads_daily', 'traffic_spend_daily',
+      'traffic_ad_directory')`;
+  return r as unknown as { vacuums: number; analyzes: number };
+}
 const postgrestPid = Number(Deno.readTextFileSync(`${stackDir}/pids/postgrest.pid`).trim());
 try {
   const reader = fake.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -149,12 +159,14 @@ try {
     await sql`delete from traffic_facebook_ads_raw where user_id in ${sql(userIds)}`;
     const out = [];
     for (const run of ["first sync", "re-run, nothing changed"]) {
+      const vac0 = await autovacuums();
       const stack0 = stackCpu(postmasterPid, postgrestPid);
       const [before, calls0, t0] = [fnProc(), await fakeCalls(), performance.now()];
       const r = await callSync({ days: DAYS, triggered_by: "bench" });
       const seconds = (performance.now() - t0) / 1000;
       const after = fnProc();
       const stack1 = stackCpu(postmasterPid, postgrestPid);
+      const vac1 = await autovacuums();
       if (r.status !== 200 || !r.json.success) {
         throw new Error(`sync failed: ${r.text.slice(0, 400)}`);
       }
@@ -173,6 +185,10 @@ try {
         // Where the CPU went (2 cores: 2 x seconds is all there was, other sessions included).
         db_cpu_s: postmasterPid ? +((stack1.db - stack0.db) / 1000).toFixed(2) : null,
         postgrest_cpu_s: +((stack1.postgrest - stack0.postgrest) / 1000).toFixed(2),
+        // Autovacuum / autoanalyze runs on the tables the sync writes, finished during the run:
+        // their CPU is in db_cpu_s (the inserts make them due).
+        autovacuums: vac1.vacuums - vac0.vacuums,
+        autoanalyzes: vac1.analyzes - vac0.analyzes,
         fn_peak_rss_mb: +after.hwm.toFixed(1),
       });
     }
