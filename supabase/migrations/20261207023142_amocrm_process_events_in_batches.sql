@@ -88,7 +88,9 @@ begin
         then 'ignored' else 'processed' end,
       error = null,
       attempts = e.attempts + 1,
-      processed_at = now()
+      -- The moment of processing (a drain's transaction can be older than the bodies it takes):
+      -- processed_at - received_at is how long a body waited.
+      processed_at = clock_timestamp()
   where e.id = any (p_ids);
 
   return jsonb_build_object('events', cardinality(p_ids), 'leads', cardinality(v_lead_ids),
