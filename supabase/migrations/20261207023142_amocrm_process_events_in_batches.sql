@@ -10,6 +10,7 @@
 --   * private.amocrm_apply_events(ids): THE processing of stored bodies, set-based: the lead ids
 --     of all the bodies, their locks (key order), their events into the log, then ONE
 --     amocrm_rebuild_leads / amocrm_attribute_leads / amocrm_rebuild_sales over all their leads,
+--     (one order of their events, private.amocrm_lead_events_order, read by both rebuilds),
 --     then each body's status. Raises on any error (the caller decides what to record).
 --   * public.amocrm_process_event(id): one body through amocrm_apply_events; an error is
 --     recorded on the row ('failed' + error), as before. Replays use it event by event.
@@ -52,6 +53,7 @@ set search_path = ''
 as $$
 declare
   v_lead_ids bigint[];
+  v_order private.amocrm_lead_event_seq[];
   v_leads int := 0;
   v_sales int := 0;
   v_event record;
@@ -78,9 +80,10 @@ begin
   end loop;
 
   if cardinality(v_lead_ids) > 0 then
-    v_leads := private.amocrm_rebuild_leads(v_lead_ids);
+    v_order := private.amocrm_lead_events_order(v_lead_ids);
+    v_leads := private.amocrm_rebuild_leads(v_lead_ids, v_order);
     perform private.amocrm_attribute_leads(v_lead_ids);
-    v_sales := private.amocrm_rebuild_sales(v_lead_ids);
+    v_sales := private.amocrm_rebuild_sales(v_lead_ids, v_order);
   end if;
 
   update public.traffic_amocrm_events e
