@@ -107,6 +107,9 @@ comment on function private.amocrm_apply_events(bigint[]) is
 revoke all on function private.amocrm_apply_events(bigint[])
   from public, anon, authenticated, service_role;
 
+-- amocrm_process_event called it; amocrm_apply_events does its work for a whole batch.
+drop function private.amocrm_store_lead_events(bigint, jsonb);
+
 -- Same contract as 20261127003600 (one body, its outcome recorded, "already" when done); the
 -- work is amocrm_apply_events'.
 create or replace function public.amocrm_process_event(p_event_id bigint)
