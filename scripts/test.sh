@@ -24,6 +24,10 @@ export EXCHANGE_RATES_URL="http://127.0.0.1:$((STACK_PORT + 20))/rss/get_rates.c
 export AGGREGATE_METRICS_ALLOW_WHAT_IF=true
 # traffic-api allows no cross-origin caller by default; the CORS tests use this one origin.
 export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-https://dash.example}"
+# traffic-api checks the database on every request (no fresh window): the tests write data and
+# expect the very next answer to show it. The window itself is pinned by unit tests with a clock
+# (tests/unit/traffic-api/response-cache.test.ts).
+export TRAFFIC_API_CACHE_FRESH_MS="${TRAFFIC_API_CACHE_FRESH_MS:-0}"
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"
 passed=0

@@ -238,6 +238,10 @@ export interface paths {
         query?: {
           /** @description previous: also return the metrics of the previous equal period (the same number of days, ending the day before the period starts) in `previous`. */
           compare?: "previous";
+          /** @description Teams per page, 1 to 1000 (default 50): each team's rows, in team-name order. The team-wide total's rows are in every page. */
+          limit?: string;
+          /** @description Teams to skip (the previous response's next_offset). */
+          offset?: string;
           /** @description today, 7d or 30d; a comma-separated list or the parameter repeated. All three when absent. */
           period?: string;
           /** @description Admins only: restrict to this targetologist. A non-admin may pass only their own id (another id is 403). */
@@ -295,6 +299,10 @@ export interface paths {
           compare?: "previous";
           /** @description A calendar date (YYYY-MM-DD) in TRAFFIC_TIMEZONE, inclusive. */
           from: string;
+          /** @description Teams per page, 1 to 1000 (default 50): each team's rows, in team-name order. The team-wide total's rows are in every page. */
+          limit?: string;
+          /** @description Teams to skip (the previous response's next_offset). */
+          offset?: string;
           /** @description A calendar date (YYYY-MM-DD) in TRAFFIC_TIMEZONE, inclusive. */
           to: string;
           /** @description Admins only: restrict to this targetologist. A non-admin may pass only their own id (another id is 403). */
@@ -768,6 +776,12 @@ export interface components {
         /** @description Null on the team-wide total (admins only). */
         user_id: string | null;
       }[];
+      /** @description Teams per page asked. */
+      limit: number;
+      /** @description The offset of the next page, or null on the last one. */
+      next_offset: number | null;
+      /** @description Teams skipped. */
+      offset: number;
       periods: string[];
       /** @description With compare=previous: per period asked, its previous equal period. */
       previous?: {
@@ -897,6 +911,8 @@ export interface components {
         /** Format: date */
         to: string;
       }[];
+      /** @description Teams the caller may see across all pages (the team-wide total not counted). */
+      teams_total: number;
     };
     RangeResponse: {
       data: {
@@ -1015,6 +1031,12 @@ export interface components {
       }[];
       /** Format: date */
       from: string;
+      /** @description Teams per page asked. */
+      limit: number;
+      /** @description The offset of the next page, or null on the last one. */
+      next_offset: number | null;
+      /** @description Teams skipped. */
+      offset: number;
       /** @description With compare=previous: the previous equal period of from..to. */
       previous?: {
         /** @description Null when the previous period could not be computed (see error). */
@@ -1142,6 +1164,8 @@ export interface components {
         /** Format: date */
         to: string;
       };
+      /** @description Teams the caller may see across all pages (the team-wide total not counted). */
+      teams_total: number;
       timezone: string;
       /** Format: date */
       to: string;

@@ -66,6 +66,7 @@ const TZ = query.get("tz") || config.timezone || "Asia/Almaty";
  *   status: import("./api.js").SyncStatusResponse | null,
  *   settings: import("./api.js").Settings | null,
  *   alerts: import("./api.js").AlertsResponse["data"],
+ *   teams: { total: number, offset: number, limit: number },
  *   metricsSort: any, campaignsSort: any, sourcesSort: any,
  *   loadSeq: number,
  * }}
@@ -85,6 +86,8 @@ const state = {
   status: null,
   settings: null,
   alerts: [],
+  // The page of teams the metrics table shows (the API answers 50 teams at a time).
+  teams: { total: 0, offset: 0, limit: 50 },
   metricsSort: {},
   campaignsSort: { sort: { key: "spend_usd", dir: -1 } },
   sourcesSort: {},
@@ -263,6 +266,21 @@ function renderMetricsTable() {
     pinLast: (r) => r.user_id === null,
     rowData: (r) => ({ userId: r.user_id ?? "total" }),
   });
+}
+
+/** The pager under the metrics table: shown when the teams fill more than one page. */
+function renderPager() {
+  const { total, offset, limit } = state.teams;
+  const pager = $("metrics-pager");
+  pager.hidden = total <= limit && offset === 0;
+  const shown = state.rows.filter((r) => r.user_id !== null).length;
+  $("teams-page").textContent = t("teamsPage", {
+    from: String(shown ? offset + 1 : offset),
+    to: String(offset + shown),
+    total: String(total),
+  });
+  /** @type {HTMLButtonElement} */ ($("teams-prev")).disabled = offset === 0;
+  /** @type {HTMLButtonElement} */ ($("teams-next")).disabled = offset + limit >= total;
 }
 
 function renderTargetPicker() {
@@ -520,6 +538,7 @@ function renderAll() {
   renderTargetPicker();
   renderSummary();
   renderMetricsTable();
+  renderPager();
   renderCharts($("charts"), state.daily);
   renderCampaigns();
   renderFreshness();
@@ -543,14 +562,25 @@ function describe(err) {
 async function loadMetrics() {
   if (state.period === "custom") {
     const { from, to } = state.custom;
-    const res = await api.metricsRange({ from, to, compare: "previous" });
+    const res = await api.metricsRange({
+      from,
+      to,
+      compare: "previous",
+      offset: String(state.teams.offset),
+    });
+    state.teams = { total: res.teams_total, offset: res.offset, limit: res.limit };
     state.range = { from: res.from, to: res.to };
     state.rows = res.data;
     state.previous = res.previous?.data ?? null;
     state.previousRange = res.previous ? { from: res.previous.from, to: res.previous.to } : null;
     return;
   }
-  const res = await api.metrics({ period: /** @type {any} */ (state.period), compare: "previous" });
+  const res = await api.metrics({
+    period: /** @type {any} */ (state.period),
+    compare: "previous",
+    offset: String(state.teams.offset),
+  });
+  state.teams = { total: res.teams_total, offset: res.offset, limit: res.limit };
   state.rows = res.data.filter((r) => r.period === state.period);
   const first = state.rows[0];
   state.range = first
@@ -769,6 +799,16 @@ function wireControls() {
     });
   }
   $("sign-out").addEventListener("click", () => void signOut());
+  /** @param {number} step */
+  const turnPage = (step) => {
+    const { offset, limit } = state.teams;
+    state.teams = { ...state.teams, offset: Math.max(0, offset + step * limit) };
+    state.userId = "";
+    state.drill = { campaign: null, adset: null };
+    void load({ metrics: true });
+  };
+  $("teams-prev").addEventListener("click", () => turnPage(-1));
+  $("teams-next").addEventListener("click", () => turnPage(1));
 }
 
 // ---------------------------------------------------------------- start

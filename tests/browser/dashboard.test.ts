@@ -13,6 +13,7 @@ import { signedInLink } from "../../scripts/demo/dashboard-link.ts";
 import { userJwt } from "../../scripts/lib/jwt.ts";
 import { type DashboardSeed, seedDashboard } from "./seed.ts";
 import { formatKzt, formatRoas, formatUsd } from "../../dashboard/src/format.js";
+import { addDays } from "../../supabase/functions/_shared/dates.ts";
 
 const sql = db();
 let seed: DashboardSeed;
@@ -141,6 +142,62 @@ test("admin sees every team and the team total, with the API's numbers", async (
   assert.ok(text.includes("Итого по команде"));
   // The admin may narrow the charts and campaigns to one targetologist.
   assert.equal(await page.isVisible("#target"), true);
+});
+
+test("admin over many teams: the table pages 50 teams at a time, the team total on each page", async () => {
+  // 55 more targetologists with stored 7d rows: more teams than one page holds.
+  const extra = Array.from({ length: 55 }, () => crypto.randomUUID());
+  await sql`insert into auth.users (id, email)
+    select id, 'pager-' || id || '@example.test' from unnest(${extra}::uuid[]) as id`;
+  await sql`insert into public.traffic_targetologist_settings (user_id, team_name)
+    select id, 'Я pager ' || id from unnest(${extra}::uuid[]) as id`;
+  await sql`insert into public.traffic_aggregated_metrics
+      (user_id, team_name, period, period_start, period_end, spend_usd)
+    select id, 'Я pager ' || id, '7d', ${addDays(seed.today, -6)}, ${seed.today}, 1.005
+    from unnest(${extra}::uuid[]) as id`;
+  try {
+    await open(await link(seed.admin, true));
+    const first = await api("/metrics?period=7d", seed.admin.jwt);
+    assert.ok(first.teams_total >= 57, `${first.teams_total} teams`);
+    assert.equal(first.next_offset, 50);
+    assert.equal(await page.isVisible("#metrics-pager"), true);
+    assert.equal(
+      await page.textContent("#teams-page"),
+      `Команды 1–50 из ${first.teams_total}`,
+    );
+    const ids = (await metricsTable()).map((r) => r.userId);
+    assert.deepEqual(
+      [...ids].sort(),
+      first.data.map((r: Json) => r.user_id ?? "total").sort(),
+      "the first page is the API's first page",
+    );
+    assert.equal(ids.length, 51, "50 teams and the team total");
+    assert.equal(ids.at(-1), "total");
+    assert.equal(await page.isDisabled("#teams-prev"), true);
+    await page.click("#teams-next");
+    await settled();
+    const second = await api("/metrics?period=7d&offset=50", seed.admin.jwt);
+    const next = (await metricsTable()).map((r) => r.userId);
+    assert.deepEqual(
+      [...next].sort(),
+      second.data.map((r: Json) => r.user_id ?? "total").sort(),
+      "the second page is the API's second page",
+    );
+    assert.equal(next.at(-1), "total", "the team total on every page");
+    assert.ok(!next.some((id) => id !== "total" && ids.includes(id)), "no team on both pages");
+    assert.equal(
+      await page.textContent("#teams-page"),
+      `Команды 51–${first.teams_total} из ${first.teams_total}`,
+    );
+    await page.click("#teams-prev");
+    await settled();
+    assert.equal(await page.isDisabled("#teams-prev"), true);
+  } finally {
+    await sql`delete from public.traffic_aggregated_metrics where user_id = any(${extra}::uuid[])`;
+    await sql`delete from public.traffic_targetologist_settings
+      where user_id = any(${extra}::uuid[])`;
+    await sql`delete from auth.users where id = any(${extra}::uuid[])`;
+  }
 });
 
 test("a targetologist sees only their own numbers (RLS decides, not the page)", async () => {

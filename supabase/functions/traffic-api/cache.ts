@@ -9,6 +9,13 @@
  * miss or an old entry the route runs as before (same queries, same RLS) and its answer replaces
  * the entry.
  *
+ * Within TRAFFIC_API_CACHE_FRESH_MS (default 1 s) of a check that found the body
+ * current, the same key is answered from memory without asking again: under load a token's
+ * repeats cost one check per second instead of one per request. So an answer may miss a write
+ * committed less than that window before it; a request with `Cache-Control: no-cache` or
+ * `max-age=0` (a browser's reload) always checks. Concurrent requests of one key share one check
+ * (and one computation).
+ *
  * No caller can read another's body: the key starts with the request's verified bearer token
  * (what PostgREST and RLS decided visibility from), then the route, the query string and today's
  * date in TRAFFIC_TIMEZONE (periods like `7d` move at midnight). Only 200 answers are kept, up to
@@ -35,19 +42,24 @@ interface Entry {
   body: Uint8Array<ArrayBuffer>;
   headers: [string, string][];
   etag: string | null;
+  /** When the body was computed (dropped {@link MAX_AGE_MS} later). */
   at: number;
+  /** When the last check that found it current was sent (served unchecked until then + TRAFFIC_API_CACHE_FRESH_MS). */
+  checkedAt: number;
 }
 
 interface Store {
   entries: Map<string, Entry>;
   bytes: number;
+  /** The check (and computation) in flight per key: concurrent repeats wait for it. */
+  flights: Map<string, { result: Promise<Entry | null>; sentAt: number }>;
 }
 
 const stores = new WeakMap<Deps, Store>();
 
 function storeOf(deps: Deps): Store {
   let s = stores.get(deps);
-  if (!s) stores.set(deps, s = { entries: new Map(), bytes: 0 });
+  if (!s) stores.set(deps, s = { entries: new Map(), bytes: 0, flights: new Map() });
   return s;
 }
 
@@ -76,50 +88,87 @@ function serve(req: Request, e: Entry): Response {
   return new Response(e.body, { status: 200, headers });
 }
 
+/** True when the request asks for a revalidated answer (`no-cache`, `max-age=0`). */
+function wantsRevalidation(req: Request): boolean {
+  const cc = req.headers.get("cache-control")?.toLowerCase() ?? "";
+  return /(^|,)\s*(no-cache|max-age\s*=\s*0)\s*(,|$)/.test(cc) ||
+    /no-cache/i.test(req.headers.get("pragma") ?? "");
+}
+
 /** Wraps a data route with the cache (a no-op when TRAFFIC_API_RESPONSE_CACHE is off). */
 export function cached(route: string, handler: RouteHandler): RouteHandler {
   return async (ctx) => {
     const { req, url, deps } = ctx;
     if (deps.config.TRAFFIC_API_RESPONSE_CACHE === "off") return await handler(ctx);
     const caller = callerOf(req, deps);
-    const now = deps.now?.() ?? new Date();
+    const clock = () => (deps.now?.() ?? new Date()).getTime();
+    const now = clock();
     const params = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const key = [
       bearerToken(req),
       route,
       new URLSearchParams(params).toString(),
-      localDate(now, deps.config.TRAFFIC_TIMEZONE),
+      localDate(new Date(now), deps.config.TRAFFIC_TIMEZONE),
     ].join("\u0000");
     const s = storeOf(deps);
     let entry = s.entries.get(key);
-    if (entry && now.getTime() - entry.at >= MAX_AGE_MS) {
+    if (entry && now - entry.at >= MAX_AGE_MS) {
       drop(s, key);
       entry = undefined;
     }
-    const check = unwrap(
-      await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry?.snapshot ?? null }),
-    ) as { changed: boolean; snapshot: string };
-    if (entry && !check.changed) {
+    const revalidate = wantsRevalidation(req);
+    const fresh = deps.config.TRAFFIC_API_CACHE_FRESH_MS;
+    if (entry && !revalidate && now - entry.checkedAt < fresh) {
       put(s, key, entry); // most recently used
       return serve(req, entry);
     }
-    // Computed without the caller's validators: a revalidating browser (If-None-Match, every
-    // request after max-age) would otherwise get a 304 that leaves nothing to keep, and every
-    // later request would compute the body again. The kept 200 then answers this request too.
-    const res = await handler({ ...ctx, req: unconditional(req) });
-    if (res.status !== 200) {
-      drop(s, key);
-      return res;
+    // One check (and computation) per key at a time: a request that finds one in flight that
+    // was sent within the fresh window waits for it and is answered from its result (one that
+    // asked to revalidate checks on its own).
+    const flight = revalidate ? undefined : s.flights.get(key);
+    if (flight && now - flight.sentAt < fresh) {
+      const shared = await flight.result.catch(() => null);
+      if (shared) return serve(req, shared);
     }
-    const fresh: Entry = {
-      snapshot: check.snapshot,
-      body: new Uint8Array(await res.arrayBuffer()),
-      headers: [...res.headers],
-      etag: res.headers.get("etag"),
-      at: now.getTime(),
-    };
-    put(s, key, fresh);
-    return serve(req, fresh);
+    let res: Response | null = null;
+    const sentAt = clock();
+    const mine = (async (): Promise<Entry | null> => {
+      const check = unwrap(
+        await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry?.snapshot ?? null }),
+      ) as { changed: boolean; snapshot: string };
+      if (entry && !check.changed) {
+        entry.checkedAt = sentAt;
+        put(s, key, entry); // most recently used
+        return entry;
+      }
+      // Computed without the caller's validators: a revalidating browser (If-None-Match, every
+      // request after max-age) would otherwise get a 304 that leaves nothing to keep, and every
+      // later request would compute the body again. The kept 200 then answers this request too.
+      res = await handler({ ...ctx, req: unconditional(req) });
+      if (res.status !== 200) {
+        drop(s, key);
+        return null;
+      }
+      const computed: Entry = {
+        snapshot: check.snapshot,
+        body: new Uint8Array(await res.arrayBuffer()),
+        headers: [...res.headers],
+        etag: res.headers.get("etag"),
+        at: sentAt,
+        checkedAt: sentAt,
+      };
+      put(s, key, computed);
+      return computed;
+    })();
+    const flightOfMine = { result: mine, sentAt };
+    if (!revalidate) s.flights.set(key, flightOfMine);
+    try {
+      const result = await mine;
+      if (result) return serve(req, result);
+      return res!;
+    } finally {
+      if (s.flights.get(key) === flightOfMine) s.flights.delete(key);
+    }
   };
 }
 

@@ -14,7 +14,7 @@ import { z } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { type Caller, fetchAll } from "./db.ts";
 import { metricsResponse, metricsRow, rangeResponse } from "./responses.ts";
-import { metricsQuery, rangeQuery } from "./validation.ts";
+import { metricsQuery, rangeQuery, teamsPage } from "./validation.ts";
 
 /**
  * The SQL the numbers of `/metrics/range` come from: `traffic_metrics_for_range` shaped as the
@@ -30,7 +30,7 @@ const compare = z.enum(["previous"]).optional().meta({
 /** The query of `/metrics` with `compare`. */
 export const metricsCompareQuery = metricsQuery.extend({ compare });
 /** The query of `/metrics/range` with `compare` (`/daily` keeps the plain range query). */
-export const rangeCompareQuery = rangeQuery.extend({ compare });
+export const rangeCompareQuery = rangeQuery.extend({ compare, ...teamsPage });
 
 const date = z.iso.date();
 

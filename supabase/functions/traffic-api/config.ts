@@ -58,6 +58,12 @@ const schema = z.object({
    * request is computed.
    */
   TRAFFIC_API_RESPONSE_CACHE: envVar(z.enum(["on", "off"]).default("on")),
+  /**
+   * Milliseconds a kept body is served without asking the database again after a check said it
+   * was current (default 1000; 0: every request checks). A request with `Cache-Control: no-cache`
+   * or `max-age=0` always checks.
+   */
+  TRAFFIC_API_CACHE_FRESH_MS: envVar(z.coerce.number().int().min(0).max(10_000).default(1000)),
 }).and(keySchema);
 
 export type Config = z.infer<typeof schema>;

@@ -196,11 +196,23 @@ export const health = z.object({ status: z.literal("ok"), database: z.enum(["up"
 
 const range = { from: date, to: date, timezone: z.string() };
 
+/** The page of a team list (/metrics, /metrics/range). */
+const teamsPageInfo = {
+  teams_total: z.number().int().meta({
+    description: "Teams the caller may see across all pages (the team-wide total not counted).",
+  }),
+  limit: z.number().int().meta({ description: "Teams per page asked." }),
+  offset: z.number().int().meta({ description: "Teams skipped." }),
+  next_offset: z.number().int().nullable().meta({
+    description: "The offset of the next page, or null on the last one.",
+  }),
+};
 export const metricsResponse = z.object({
   periods: z.array(z.string()),
   data: z.array(metricsRow),
+  ...teamsPageInfo,
 });
-export const rangeResponse = z.object({ ...range, data: z.array(metricsRow) });
+export const rangeResponse = z.object({ ...range, data: z.array(metricsRow), ...teamsPageInfo });
 export const dailyResponse = z.object({
   ...range,
   user_id: z.guid().nullable(),

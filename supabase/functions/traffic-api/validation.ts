@@ -34,6 +34,22 @@ const userId = z.guid().meta({
     "id (another id is 403).",
 });
 
+/** The largest page of teams on /metrics and /metrics/range (SQL: private.traffic_check_page). */
+export const MAX_TEAMS_PAGE = 1000;
+/** Teams per page when `limit` is not given. */
+export const DEFAULT_TEAMS_PAGE = 50;
+
+/** `limit` / `offset` of the team lists (/metrics, /metrics/range). */
+export const teamsPage = {
+  limit: integer(1, MAX_TEAMS_PAGE).default(DEFAULT_TEAMS_PAGE).meta({
+    description: `Teams per page, 1 to ${MAX_TEAMS_PAGE} (default ${DEFAULT_TEAMS_PAGE}): ` +
+      "each team's rows, in team-name order. The team-wide total's rows are in every page.",
+  }),
+  offset: integer(0, 100_000).default(0).meta({
+    description: "Teams to skip (the previous response's next_offset).",
+  }),
+};
+
 export const metricsQuery = z.strictObject({
   period: z.string().transform((s) => [...new Set(s.split(",").map((p) => p.trim()))])
     .pipe(z.array(period).min(1)).optional().meta({
@@ -43,6 +59,7 @@ export const metricsQuery = z.strictObject({
       examples: ["today,7d"],
     }),
   user_id: userId.optional(),
+  ...teamsPage,
 });
 
 export const rangeQuery = z.strictObject({ from: date, to: date, user_id: userId.optional() });

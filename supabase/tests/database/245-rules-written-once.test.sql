@@ -5,11 +5,15 @@
 --     private.traffic_attribution_entity (which of the owner's ads), which must agree;
 --   * the order of a lead's events: private.amocrm_lead_events_in_order;
 --   * date ranges: private.traffic_check_range;
---   * the lead-event log: private.amocrm_insert_lead_events, private.amocrm_event_lead_ids.
+--   * the lead-event log: private.amocrm_insert_lead_events, private.amocrm_event_lead_ids;
+--   * traffic-api's metrics row shape (money to 2 places, ratios to 4, as text):
+--     private.traffic_api_metrics_shape, used by the view traffic_api_metrics and by
+--     traffic_api_metrics_range;
+--   * the members a /daily or /campaigns read covers: private.traffic_visible_members.
 -- The structural checks read the function bodies, so a copy of a rule written back into a caller
 -- fails here.
 begin;
-select plan(16);
+select plan(23);
 
 -- The conversion rule itself.
 insert into public.exchange_rates (rate_date, currency, rate_kzt, source) values
@@ -137,6 +141,52 @@ select throws_ok(
   'range too large: 546 days from 2025-01-01 to 2026-06-30; at most 366 are allowed, between '
   '2000-01-01 and 2099-12-31',
   'metrics over a year and a half: refused by the one range check');
+
+-- traffic-api's metrics row shape: one inlinable function, no other rounding of those rows.
+select is(
+  (select count(*)::int from pg_proc p
+    where p.oid = 'private.traffic_api_metrics_shape(public.traffic_aggregated_metrics)'::regprocedure
+      and p.prolang = (select oid from pg_language where lanname = 'sql')
+      and not p.proisstrict and not p.prosecdef and p.proconfig is null
+      and p.provolatile <> 'v' and p.proretset),
+  1, 'the metrics row shape is an inlinable set-returning SQL function');
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+      and p.prosrc ~* 'round\(\s*\w+\.cost_per_lead_usd'),
+  array['traffic_api_metrics_shape'],
+  'only traffic_api_metrics_shape rounds a metrics row (traffic_api_metrics_range calls it)');
+select ok(
+  pg_get_viewdef('public.traffic_api_metrics'::regclass) !~* 'round\('
+    and pg_get_viewdef('public.traffic_api_metrics'::regclass) ~ 'traffic_api_metrics_shape',
+  'the view traffic_api_metrics shapes its rows with traffic_api_metrics_shape, not a copy');
+-- The visible members: one function, called by both readers.
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+      and p.prosrc ~* 'is_active\s+and\s+\(\s*p_user_id\s+is\s+null\s+or\s+\w+\.user_id\s*=\s*p_user_id\s*\)'),
+  array['traffic_visible_members'],
+  'only traffic_visible_members selects the members a read covers');
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+    where p.pronamespace = 'public'::regnamespace
+      and p.prosrc ~ 'private\.traffic_visible_members\(p_user_id\)'),
+  array['traffic_campaign_metrics', 'traffic_daily_series'],
+  'traffic_daily_series and traffic_campaign_metrics both call it');
+select tests.create_user('once_c');
+insert into public.traffic_targetologist_settings (user_id, team_name, is_active)
+values (tests.uid('once_c'), 'Once C (inactive)', false);
+select tests.authenticate_as(tests.uid('once_a'));
+select is(private.traffic_visible_members(null), array[tests.uid('once_a')],
+  'a targetologist''s read covers their own team (RLS)');
+select tests.authenticate_as(tests.uid('once_c'), true);
+select ok(
+  tests.uid('once_a') = any(private.traffic_visible_members(null))
+    and tests.uid('once_b') = any(private.traffic_visible_members(null))
+    and not tests.uid('once_c') = any(private.traffic_visible_members(null))
+    and private.traffic_visible_members(tests.uid('once_b')) = array[tests.uid('once_b')],
+  'an admin''s read covers every active team; p_user_id narrows it; inactive ones never');
+reset role;
 
 select * from finish();
 rollback;

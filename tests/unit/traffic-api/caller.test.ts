@@ -7,7 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { JwtVerifier, TokenError } from "../../../supabase/functions/traffic-api/caller.ts";
-import { fakeJwt, FAR_EXP, JWT_SECRET, request, testHandler, USER_ID } from "./helpers.ts";
+import {
+  emptyDatabase,
+  fakeJwt,
+  FAR_EXP,
+  JWT_SECRET,
+  request,
+  testHandler,
+  USER_ID,
+} from "./helpers.ts";
 
 function b64url(bytes: Uint8Array | string): string {
   const s = typeof bytes === "string" ? bytes : String.fromCharCode(...bytes);
@@ -139,7 +147,7 @@ Deno.test("RS256 tokens verify with the JWKS fetched once from the Auth server a
       fetches++;
       return Response.json({ keys: [key.jwk] });
     }
-    return Response.json([]);
+    return emptyDatabase(s);
   });
   for (let i = 0; i < 5; i++) {
     const res = await handler(request("/metrics", await key.sign({ ...user, exp: FAR_EXP - i })));

@@ -1,7 +1,7 @@
 /** CORS (preflight, allowed origins, Vary) and conditional GETs (ETag, If-None-Match → 304). */
 import assert from "node:assert/strict";
 import { etagOf, ifNoneMatchHits } from "../../../supabase/functions/traffic-api/etag.ts";
-import { BASE, request, testHandler, userJwt } from "./helpers.ts";
+import { BASE, PAGE_FUNCTIONS, request, testHandler, userJwt } from "./helpers.ts";
 
 const preflight = (origin: string) =>
   new Request(`${BASE}/metrics`, {
@@ -98,7 +98,9 @@ Deno.test("errors carry CORS headers too, so the dashboard can read them", async
 
 Deno.test("metrics routes send ETag and Cache-Control; If-None-Match answers 304", async () => {
   const rows = [{ user_id: "u", team_name: "t", period: "7d", spend_usd: "1.5" }];
-  const { handler } = testHandler(() => Response.json(rows));
+  const { handler } = testHandler((s) =>
+    Response.json(PAGE_FUNCTIONS.test(s.url.pathname) ? { teams_total: 1, data: rows } : rows)
+  );
   for (
     const path of [
       "/metrics",

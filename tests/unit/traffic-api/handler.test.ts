@@ -7,6 +7,7 @@ import {
   adminJwt,
   ANON_KEY,
   anonJwt,
+  emptyDatabase,
   OTHER_ID,
   request,
   testHandler,
@@ -62,24 +63,34 @@ Deno.test("GET /metrics reads through PostgREST with the caller's JWT and the an
   const { handler, sent } = testHandler();
   const res = await handler(request("/metrics?period=7d,today", userJwt));
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { periods: ["7d", "today"], data: [] });
+  assert.deepEqual(await res.json(), {
+    periods: ["7d", "today"],
+    data: [],
+    teams_total: 0,
+    limit: 50,
+    offset: 0,
+    next_offset: null,
+  });
   assert.equal(sent.length, 1);
   const [q] = sent;
-  assert.equal(q.url.pathname, "/rest/v1/traffic_api_metrics");
+  // One call: SQL shapes the rows (money as rounded text) and cuts the page of teams.
+  assert.equal(q.url.pathname, "/rest/v1/rpc/traffic_api_metrics_page");
   assert.equal(q.headers.get("authorization"), `Bearer ${userJwt}`);
   assert.equal(q.headers.get("apikey"), ANON_KEY);
-  assert.equal(q.url.searchParams.get("period"), "in.(7d,today)");
-  assert.equal(q.url.searchParams.get("user_id"), null, "RLS, not a filter, limits a user");
-  // The view shapes the row (money as rounded text): select=*, which PostgREST answers fastest.
-  assert.equal(q.url.searchParams.get("select"), "*");
+  assert.deepEqual(JSON.parse(q.body ?? ""), {
+    p_periods: ["7d", "today"],
+    p_user_id: null, // RLS, not a filter, limits a user
+    p_limit: 50,
+    p_offset: 0,
+  });
 });
 
 Deno.test("GET /metrics takes period repeated, and all three when absent", async () => {
   const { handler, sent } = testHandler();
   await (await handler(request("/metrics?period=today&period=30d", userJwt))).body?.cancel();
-  assert.equal(sent[0].url.searchParams.get("period"), "in.(today,30d)");
+  assert.deepEqual(JSON.parse(sent[0].body ?? "").p_periods, ["today", "30d"]);
   await (await handler(request("/metrics", userJwt))).body?.cancel();
-  assert.equal(sent[1].url.searchParams.get("period"), "in.(today,7d,30d)");
+  assert.deepEqual(JSON.parse(sent[1].body ?? "").p_periods, ["today", "7d", "30d"]);
 });
 
 Deno.test("GET /metrics sorts by period, then team, the team total last", async () => {
@@ -89,7 +100,7 @@ Deno.test("GET /metrics sorts by period, then team, the team total last", async 
     { user_id: OTHER_ID, team_name: "a", period: "today" },
     { user_id: USER_ID, team_name: "b", period: "today" },
   ];
-  const { handler } = testHandler(() => Response.json(rows));
+  const { handler } = testHandler(() => Response.json({ teams_total: 2, data: rows }));
   const body = await (await handler(request("/metrics?period=today,7d", adminJwt))).json();
   assert.deepEqual(
     body.data.map((r: { team_name: string; period: string }) => `${r.period}:${r.team_name}`),
@@ -97,20 +108,39 @@ Deno.test("GET /metrics sorts by period, then team, the team total last", async 
   );
 });
 
-Deno.test("GET /metrics pages past PostgREST's max rows for an admin", async () => {
-  const page = (n: number) => Array.from({ length: n }, () => ({ period: "7d", user_id: USER_ID }));
-  const { handler, sent } = testHandler((s) =>
-    Response.json(page(s.url.searchParams.get("offset") === "0" ? 1000 : 3))
-  );
-  const body = await (await handler(request("/metrics", adminJwt))).json();
-  assert.equal(body.data.length, 1003);
-  assert.deepEqual(sent.map((s) => s.url.searchParams.get("offset")), ["0", "1000"]);
+Deno.test("GET /metrics and /metrics/range answer a page of teams: limit and offset reach SQL", async () => {
+  const rows = [{ user_id: USER_ID, team_name: "b", period: "7d" }];
+  const { handler, sent } = testHandler(() => Response.json({ teams_total: 120, data: rows }));
+  const first = await (await handler(request("/metrics?period=7d&limit=50", adminJwt))).json();
+  assert.equal(first.teams_total, 120);
+  assert.equal(first.next_offset, 50);
+  const last = await (await handler(request("/metrics?limit=50&offset=100", adminJwt))).json();
+  assert.equal(last.offset, 100);
+  assert.equal(last.next_offset, null, "the last page");
+  assert.deepEqual(JSON.parse(sent[1].body ?? ""), {
+    p_periods: ["today", "7d", "30d"],
+    p_user_id: null,
+    p_limit: 50,
+    p_offset: 100,
+  });
+  const range = await (await handler(
+    request("/metrics/range?from=2026-01-01&to=2026-01-31&limit=1000&offset=0", adminJwt),
+  )).json();
+  assert.equal(range.next_offset, null);
+  assert.equal(sent[2].url.pathname, "/rest/v1/rpc/traffic_api_metrics_range_page");
+  assert.equal(JSON.parse(sent[2].body ?? "").p_limit, 1000);
+  for (const bad of ["limit=0", "limit=1001", "offset=-1", "limit=x"]) {
+    const res = await handler(request(`/metrics?${bad}`, adminJwt));
+    assert.equal(res.status, 400, bad);
+    assert.equal((await res.json()).error.code, "invalid_query");
+  }
+  assert.equal(sent.length, 3, "a bad page never reaches the database");
 });
 
 Deno.test("user_id: an admin filters by it; a non-admin may pass only their own id", async () => {
   const { handler, sent } = testHandler();
   await (await handler(request(`/metrics?user_id=${USER_ID}`, adminJwt))).body?.cancel();
-  assert.equal(sent[0].url.searchParams.get("user_id"), `eq.${USER_ID}`);
+  assert.equal(JSON.parse(sent[0].body ?? "").p_user_id, USER_ID);
   const own = await handler(request(`/metrics?user_id=${USER_ID}`, userJwt));
   assert.equal(own.status, 200);
   await own.body?.cancel();
@@ -130,8 +160,8 @@ Deno.test("user_id: an admin filters by it; a non-admin may pass only their own 
   assert.equal(sent.length, 2);
 });
 
-Deno.test("GET /metrics/range calls traffic_api_metrics_range with TRAFFIC_TIMEZONE", async () => {
-  const { handler, sent } = testHandler(() => Response.json([]), {
+Deno.test("GET /metrics/range calls traffic_api_metrics_range_page with TRAFFIC_TIMEZONE", async () => {
+  const { handler, sent } = testHandler(emptyDatabase, {
     TRAFFIC_TIMEZONE: "Asia/Tashkent",
   });
   const res = await handler(request("/metrics/range?from=2026-01-01&to=2026-01-31", userJwt));
@@ -140,12 +170,19 @@ Deno.test("GET /metrics/range calls traffic_api_metrics_range with TRAFFIC_TIMEZ
     to: "2026-01-31",
     timezone: "Asia/Tashkent",
     data: [],
+    teams_total: 0,
+    limit: 50,
+    offset: 0,
+    next_offset: null,
   });
-  assert.equal(sent[0].url.pathname, "/rest/v1/rpc/traffic_api_metrics_range");
+  assert.equal(sent[0].url.pathname, "/rest/v1/rpc/traffic_api_metrics_range_page");
   assert.deepEqual(JSON.parse(sent[0].body ?? ""), {
     p_from: "2026-01-01",
     p_to: "2026-01-31",
     p_tz: "Asia/Tashkent",
+    p_user_id: null,
+    p_limit: 50,
+    p_offset: 0,
   });
 });
 

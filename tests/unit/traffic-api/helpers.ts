@@ -52,8 +52,15 @@ export interface Sent {
 export type Responder = (req: Sent) => Response | Promise<Response>;
 
 /** A handler whose database answers with `respond`; `sent` records every outgoing request. */
+/** The metrics routes' page functions answer one JSON object; every other read an array. */
+export const PAGE_FUNCTIONS = /\/rpc\/traffic_api_metrics(_range)?_page$/;
+
+/** An empty database: no rows, no teams. */
+export const emptyDatabase: Responder = (s) =>
+  Response.json(PAGE_FUNCTIONS.test(s.url.pathname) ? { teams_total: 0, data: [] } : []);
+
 export function testHandler(
-  respond: Responder = () => Response.json([]),
+  respond: Responder = emptyDatabase,
   env: Record<string, string> = {},
   now: () => Date = () => new Date("2026-01-10T20:30:00Z"), // already 2026-01-11 in Almaty
 ) {

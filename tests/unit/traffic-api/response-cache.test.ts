@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import { MAX_AGE_MS } from "../../../supabase/functions/traffic-api/cache.ts";
 import { adminJwt, request, type Sent, testHandler, USER_ID, userJwt } from "./helpers.ts";
 
-const ON = { TRAFFIC_API_RESPONSE_CACHE: "on" };
+/** The cache on, every request checked (the fresh window has tests of its own below). */
+const ON = { TRAFFIC_API_RESPONSE_CACHE: "on", TRAFFIC_API_CACHE_FRESH_MS: "0" };
+const WINDOW = { TRAFFIC_API_RESPONSE_CACHE: "on", TRAFFIC_API_CACHE_FRESH_MS: "1000" };
+const isCheck = (s: Sent) => s.url.pathname.endsWith("/rpc/traffic_api_changed_since");
 
 /** A database whose daily rows say whose token asked; `changed` drives the cache check. */
 function database() {
@@ -117,4 +120,69 @@ Deno.test("traffic-api cache: errors are not kept", async () => {
   assert.equal((await handler(request(DAILY, userJwt))).status, 500);
   fail = false;
   assert.equal((await handler(request(DAILY, userJwt))).status, 200);
+});
+
+Deno.test("traffic-api cache: within the fresh window a repeat asks nothing; after it, it checks again", async () => {
+  const db = database();
+  let clock = new Date("2026-01-10T20:30:00Z").getTime();
+  const { handler, sent } = testHandler(db.respond, WINDOW, () => new Date(clock));
+  const first = await (await handler(request(DAILY, userJwt))).text();
+  assert.equal(sent.filter(isCheck).length, 1);
+  clock += 999;
+  assert.equal(await (await handler(request(DAILY, userJwt))).text(), first);
+  assert.equal(sent.filter(isCheck).length, 1, "no check within the window");
+  assert.equal(db.state.reads, 1);
+  // Another token is never inside this token's window: its own check and its own body.
+  const theirs = await (await handler(request(DAILY, adminJwt))).json();
+  assert.equal(theirs.data[0].spend_usd, "admin-2");
+  assert.equal(sent.filter(isCheck).length, 2);
+  // A write lands; the window of the user's entry ends: the next request checks and recomputes.
+  db.state.changed = true;
+  db.state.snapshot = 2;
+  clock += 1;
+  const after = await (await handler(request(DAILY, userJwt))).json();
+  assert.equal(after.data[0].spend_usd, "user-3", "recomputed once the window is over");
+  assert.equal(sent.filter(isCheck).length, 3);
+});
+
+Deno.test("traffic-api cache: Cache-Control no-cache or max-age=0 always checks, even in the window", async () => {
+  const db = database();
+  const { handler, sent } = testHandler(db.respond, WINDOW);
+  await (await handler(request(DAILY, userJwt))).text();
+  db.state.changed = true;
+  db.state.snapshot = 2;
+  for (const cc of ["no-cache", "max-age=0"]) {
+    const res = await handler(request(DAILY, userJwt, { headers: { "cache-control": cc } }));
+    assert.equal(res.status, 200);
+    await res.text();
+  }
+  assert.equal(sent.filter(isCheck).length, 3, "each revalidating request checked");
+  assert.equal(db.state.reads, 3, "and saw the change");
+});
+
+Deno.test("traffic-api cache: concurrent requests of one token and URL share one check", async () => {
+  const db = database();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  let hold = false;
+  let clock = new Date("2026-01-10T20:30:00Z").getTime();
+  const { handler, sent } = testHandler(
+    async (s) => {
+      if (hold && isCheck(s)) await gate;
+      return db.respond(s);
+    },
+    WINDOW,
+    () => new Date(clock),
+  );
+  const first = await (await handler(request(DAILY, userJwt))).text();
+  // The window is over: the first of three concurrent repeats checks (held at the gate), the
+  // other two wait for that check instead of sending their own.
+  clock += 1000;
+  hold = true;
+  const pending = [1, 2, 3].map(() => handler(request(DAILY, userJwt)));
+  await new Promise((r) => setTimeout(r, 0));
+  release();
+  for (const r of await Promise.all(pending)) assert.equal(await r.text(), first);
+  assert.equal(sent.filter(isCheck).length, 2, "the first request's and one shared check");
+  assert.equal(db.state.reads, 1);
 });

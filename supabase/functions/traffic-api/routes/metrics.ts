@@ -7,7 +7,7 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { callerOf, checkUserFilter, fetchAll } from "../db.ts";
+import { callerOf, checkUserFilter, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
 import { checkRange, parseQuery, type Period, PERIODS } from "../validation.ts";
 import {
@@ -39,30 +39,58 @@ function sortRows<T extends Row>(rows: T[], periods: readonly string[]): T[] {
   );
 }
 
+interface Page {
+  teams_total: number;
+  data: Row[];
+}
+
+/** The paging fields of an answer: the page asked and where the next one starts. */
+function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
+  const next = q.offset + q.limit;
+  return {
+    teams_total: teamsTotal,
+    limit: q.limit,
+    offset: q.offset,
+    next_offset: next < teamsTotal ? next : null,
+  };
+}
+
+/** Keeps the rows of the page's own teams (and the team total) in a previous-period block. */
+function ofPage<B extends { data: unknown[] | null }>(block: B, rows: readonly Row[]): B {
+  if (!block.data) return block;
+  const members = new Set(rows.map((r) => r.user_id));
+  return { ...block, data: (block.data as Row[]).filter((r) => members.has(r.user_id)) };
+}
+
 export async function getMetrics({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
   const q = parseQuery(url, metricsCompareQuery);
   checkUserFilter(caller, q.user_id);
   const periods = q.period ?? [...PERIODS];
-  const rows = await fetchAll<Row>((from, to) => {
-    let query = caller.db.from("traffic_api_metrics").select("*")
-      .in("period", periods);
-    if (q.user_id) query = query.eq("user_id", q.user_id);
-    return query.order("user_id", { nullsFirst: true }).order("period").range(from, to);
-  });
+  // One page of teams, shaped and paged in SQL (traffic_api_metrics_page: RLS decides).
+  const page = unwrap(
+    await caller.db.rpc("traffic_api_metrics_page", {
+      p_periods: periods,
+      p_user_id: q.user_id ?? null,
+      p_limit: q.limit,
+      p_offset: q.offset,
+    }),
+  ) as Page;
+  const rows = page.data;
   const data = sortRows(rows, periods);
-  if (q.compare !== "previous") return await conditionalJson(req, { periods, data });
+  const paging = pageInfo(q, page.teams_total);
+  if (q.compare !== "previous") return await conditionalJson(req, { periods, data, ...paging });
   const tz = deps.config.TRAFFIC_TIMEZONE;
   const now = deps.now?.() ?? new Date();
-  const previous = await previousOfPeriods(
+  const previous = (await previousOfPeriods(
     caller,
     periods,
     rows as unknown as { period: string; period_start: string; period_end: string }[],
     tz,
     q.user_id,
     (p) => periodRange(p as Period, tz, now),
-  );
-  return await conditionalJson(req, { periods, data, previous });
+  )).map((block) => ofPage(block, rows));
+  return await conditionalJson(req, { periods, data, ...paging, previous });
 }
 
 export async function getMetricsRange({ req, url, deps }: RouteContext): Promise<Response> {
@@ -71,16 +99,24 @@ export async function getMetricsRange({ req, url, deps }: RouteContext): Promise
   checkUserFilter(caller, q.user_id);
   checkRange(q.from, q.to);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
-  const rows = await fetchAll<Row>((from, to) => {
-    let query = caller.db
-      .rpc("traffic_api_metrics_range", { p_from: q.from, p_to: q.to, p_tz: timezone });
-    if (q.user_id) query = query.eq("user_id", q.user_id);
-    return query.order("user_id", { nullsFirst: true }).range(from, to);
-  });
+  const page = unwrap(
+    await caller.db.rpc("traffic_api_metrics_range_page", {
+      p_from: q.from,
+      p_to: q.to,
+      p_tz: timezone,
+      p_user_id: q.user_id ?? null,
+      p_limit: q.limit,
+      p_offset: q.offset,
+    }),
+  ) as Page;
+  const rows = page.data;
   const data = sortRows(rows, rows.map((r) => r.period));
-  if (q.compare !== "previous") {
-    return await conditionalJson(req, { from: q.from, to: q.to, timezone, data });
-  }
-  const previous = await metricsForRange(caller, previousRange(q.from, q.to), timezone, q.user_id);
-  return await conditionalJson(req, { from: q.from, to: q.to, timezone, data, previous });
+  const paging = pageInfo(q, page.teams_total);
+  const body = { from: q.from, to: q.to, timezone, data, ...paging };
+  if (q.compare !== "previous") return await conditionalJson(req, body);
+  const previous = ofPage(
+    await metricsForRange(caller, previousRange(q.from, q.to), timezone, q.user_id),
+    rows,
+  );
+  return await conditionalJson(req, { ...body, previous });
 }
