@@ -7,7 +7,7 @@
 -- two are separate statements with amocrm_attribute_leads between them (the ledger row copies
 -- the lead's attribution), and a data-modifying CTE's rows are not visible to a later statement.
 -- The callers are amocrm_sync_apply (below) and private.amocrm_apply_events (the webhook path,
--- 20261207023142). The one-argument rebuilds are dropped: one way in. Bodies are otherwise the
+-- 20261207025901). The one-argument rebuilds are dropped: one way in. Bodies are otherwise the
 -- previous definitions (20261207001700_amocrm_lead_events_in_order.sql,
 -- 20261207011000_amocrm_lead_events_written_once.sql), and both keep
 -- plan_cache_mode = force_generic_plan (20261207004900).

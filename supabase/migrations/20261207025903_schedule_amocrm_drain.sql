@@ -1,4 +1,4 @@
--- The backstop of the background drain (20261207023142): every minute pg_cron drains whatever
+-- The backstop of the background drain (20261207025901): every minute pg_cron drains whatever
 -- webhook bodies are still 'pending' (answered while another request was processing, and not
 -- reached by the function's own background drain - its instance stopped, say). It queues behind
 -- a drainer already running; with nothing pending it is one index probe. Pure SQL, no URL or
