@@ -129,6 +129,52 @@ Deno.test({
 
 Deno.test({
   ...opts,
+  name:
+    "an ad-day's actions inserted by another transaction while a page writes it: the page's list wins, no error",
+  fn: async () => {
+    // fb_upsert_insights inserts the actions of an ad-day with none stored without ON CONFLICT;
+    // when another transaction inserts that ad-day's first rows meanwhile, the unique violation
+    // sends the statement round again through the upsert.
+    const user = await createUser(sql);
+    await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
+      values (${user.id}, ${`concurrent first ${tag}`}, ${[accX]})`;
+    const ad = `6${accX}`;
+    let inserted!: () => void;
+    const wrote = new Promise<void>((ok) => inserted = ok);
+    let release!: () => void;
+    const gate = new Promise<void>((ok) => release = ok);
+    // T1 inserts lead 3 and link_click 5 for the ad-day (fetched earlier) and stays open ...
+    const t1 = sqlA.begin(async (tx) => {
+      await tx`insert into traffic_facebook_ad_actions
+          (user_id, ad_id, stat_date, action_type, account_id, value, synced_at)
+        values (${user.id}, ${ad}, ${DAY}, 'lead', ${accX}, 3, '2025-04-15 08:00+00'),
+               (${user.id}, ${ad}, ${DAY}, 'link_click', ${accX}, 5, '2025-04-15 08:00+00')`;
+      inserted();
+      await gate;
+    });
+    await wrote;
+    // ... while a page fetched later says lead 4 and nothing else for it.
+    const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
+      page(accX, ad, [["lead", "4"]])
+    }, '2025-04-15 09:00+00') as changed`.execute();
+    await new Promise((ok) => setTimeout(ok, 300)); // T2 now waits for T1's rows
+    release();
+    const [, [{ changed }]] = await Promise.all([t1, t2]);
+    assert.equal(changed, 1, "the ad-day is written");
+    const rows = await sql`select action_type, value::text from traffic_facebook_ad_actions
+      where user_id = ${user.id} and ad_id = ${ad} order by action_type`;
+    assert.deepEqual(
+      rows.map((r) => `${r.action_type}=${r.value}`),
+      ["lead=4"],
+      "the page's list replaces what T1 wrote (link_click gone, lead revised)",
+    );
+    assert.deepEqual(await daily(user.id), { daily: 4, by_ad: 4 }, "Meta leads follow");
+    await sql`delete from auth.users where id = ${user.id}`;
+  },
+});
+
+Deno.test({
+  ...opts,
   name: "meta leads concurrency: cleanup",
   fn: async () => {
     await Promise.all([sqlA.end(), sqlB.end(), sql.end()]);

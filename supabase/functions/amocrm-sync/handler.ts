@@ -11,16 +11,8 @@
  *
  * @module
  */
-import { requireServiceCaller } from "../_shared/auth.ts";
-import {
-  errorResponse,
-  type Handler,
-  json,
-  outsideRoute,
-  readJson,
-  withErrors,
-} from "../_shared/http.ts";
-import type { SyncHandlerDeps } from "../_shared/runtime.ts";
+import { errorResponse, type Handler, json } from "../_shared/http.ts";
+import { syncHandler, type SyncHandlerDeps } from "../_shared/runtime.ts";
 import type { Config } from "./config.ts";
 import { parseSyncRequest } from "./sync-request.ts";
 import { runSync } from "./run.ts";
@@ -31,12 +23,8 @@ export type Deps = SyncHandlerDeps<Config, SyncStore>;
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
-  const makeStore = deps.store ?? createStore;
-  return withErrors(deps.logger, async (req) => {
-    const refused = outsideRoute(req, "/amocrm-sync");
-    if (refused) return refused;
-    requireServiceCaller(req, deps.config);
-    const { triggeredBy } = parseSyncRequest(await readJson(req));
+  return syncHandler(deps, "/amocrm-sync", createStore, async (body, run) => {
+    const { triggeredBy } = parseSyncRequest(body);
     const token = deps.config.AMOCRM_ACCESS_TOKEN;
     const apiUrl = deps.config.apiUrl;
     if (!token || !apiUrl) {
@@ -46,14 +34,7 @@ export function createHandler(deps: Deps): Handler {
         "amocrm-sync needs AMOCRM_ACCESS_TOKEN and AMOCRM_SUBDOMAIN (or AMOCRM_API_URL).",
       );
     }
-    const answer = await runSync({
-      config: deps.config,
-      store: makeStore(deps.supabase()),
-      logger: deps.logger,
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-      now: deps.now,
-    }, { triggeredBy, token, apiUrl });
+    const answer = await runSync(run(), { triggeredBy, token, apiUrl });
     return json(answer, answer.error ? 502 : 200);
   });
 }

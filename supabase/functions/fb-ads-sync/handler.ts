@@ -5,17 +5,9 @@
  *
  * @module
  */
-import { requireServiceCaller } from "../_shared/auth.ts";
 import { resolveSyncWindow, WindowError } from "../_shared/facebook/mod.ts";
-import {
-  type Handler,
-  HttpError,
-  json,
-  outsideRoute,
-  readJson,
-  withErrors,
-} from "../_shared/http.ts";
-import type { SyncHandlerDeps } from "../_shared/runtime.ts";
+import { type Handler, HttpError, json } from "../_shared/http.ts";
+import { syncHandler, type SyncHandlerDeps } from "../_shared/runtime.ts";
 import type { Config } from "./config.ts";
 import { parseSyncRequest } from "./sync-request.ts";
 import { runFanOut, runSync } from "./run.ts";
@@ -26,22 +18,10 @@ export type Deps = SyncHandlerDeps<Config, SyncStore>;
 
 /** Builds the request handler. */
 export function createHandler(deps: Deps): Handler {
-  const makeStore = deps.store ?? createStore;
-  return withErrors(deps.logger, async (req) => {
-    const refused = outsideRoute(req, "/fb-ads-sync");
-    if (refused) return refused;
-    requireServiceCaller(req, deps.config);
-    const request = parseSyncRequest(await readJson(req));
-    const run = {
-      config: deps.config,
-      store: makeStore(deps.supabase()),
-      logger: deps.logger,
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-      now: deps.now,
-    };
+  return syncHandler(deps, "/fb-ads-sync", createStore, async (body, run) => {
+    const request = parseSyncRequest(body);
     if (request.mode === "fan_out") {
-      return json(await runFanOut(run, request.triggeredBy), 202);
+      return json(await runFanOut(run(), request.triggeredBy), 202);
     }
     let window;
     try {
@@ -56,7 +36,7 @@ export function createHandler(deps: Deps): Handler {
       throw err;
     }
     return json(
-      await runSync(run, {
+      await runSync(run(), {
         userId: request.userId,
         triggeredBy: request.triggeredBy,
         window,

@@ -65,3 +65,19 @@ Deno.test("an action value sent as a JSON number is kept as its exact text", () 
   ) as { data: { actions: { value: unknown }[] }[] };
   assert.equal(page.data[0].actions[0].value, "12345678901234567890");
 });
+
+Deno.test("a malformed action entry is reported with its path and the schema's message", () => {
+  const r = insightRowSchema.safeParse({
+    ...row(),
+    actions: [{ action_type: "lead", value: "1" }, { action_type: "lead drop", value: "2" }],
+    cost_per_action_type: [{ action_type: "lead", value: "-1" }],
+  });
+  assert.equal(r.success, false);
+  assert.deepEqual(
+    r.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+    [
+      "actions.1.action_type: expected an action type",
+      "cost_per_action_type.0.value: expected a non-negative decimal string",
+    ],
+  );
+});

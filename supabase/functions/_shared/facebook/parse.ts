@@ -53,22 +53,52 @@ export function parseGraphJson(text: string): unknown {
 /** A string of digits (a Graph id). */
 export const graphIdSchema = z.string().regex(/^\d{1,32}$/, "expected a string of digits");
 
-const decimalText = z.string().regex(/^\d+(?:\.\d+)?$/, "expected a non-negative decimal string");
+/** A non-negative decimal: digits, optionally a point and more digits. */
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+const decimalText = z.string().regex(DECIMAL, "expected a non-negative decimal string");
 const countText = z.string().regex(/^\d{1,16}$/, "expected a non-negative safe integer string");
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 const name = z.string().nullish();
 
 /** An action type: letters, digits, `_`, `.`, `:` and `-` (e.g. `offsite_conversion.fb_pixel_lead`). */
-const actionType = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, "expected an action type");
+const ACTION_TYPE = /^[A-Za-z0-9_.:-]{1,200}$/;
+const actionType = z.string().regex(ACTION_TYPE, "expected an action type");
 
 /**
  * One Ads Action Stats entry of `actions` / `cost_per_action_type`: `action_type` and `value` (a
  * numeric string). Other keys (attribution-window values, action breakdowns) are not kept.
  */
 const actionStat = z.object({ action_type: actionType, value: decimalText });
+const actionStatList = z.array(actionStat).optional();
+type ActionStat = z.infer<typeof actionStat>;
 
-/** A list of action stats; absent (Meta omits empty lists) reads as none. */
-const actionStats = z.array(actionStat).optional();
+/** Whether `v` is a list `actionStatList` accepts, checked in one plain loop (no issue objects). */
+function isPlainActionStats(v: unknown): v is ActionStat[] {
+  if (!Array.isArray(v)) return false;
+  for (const e of v) {
+    if (typeof e !== "object" || e === null) return false;
+    const { action_type: t, value } = e as Record<string, unknown>;
+    if (typeof t !== "string" || !ACTION_TYPE.test(t)) return false;
+    if (typeof value !== "string" || !DECIMAL.test(value)) return false;
+  }
+  return true;
+}
+
+/**
+ * A list of action stats; absent (Meta omits empty lists) reads as none. The same rules as
+ * `actionStatList`, but a valid list (every list Meta sends) is checked in one loop: zod's
+ * per-entry objects made the two lists ~2/3 of a page's validation (~11 of 17 ms for 500 rows).
+ * Anything else goes through `actionStatList` for its issues, paths included.
+ */
+const actionStats = z.unknown().transform((v, ctx): ActionStat[] | undefined => {
+  if (v === undefined || isPlainActionStats(v)) return v;
+  const r = actionStatList.safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) {
+    ctx.addIssue({ code: "custom", message: i.message, path: i.path });
+  }
+  return z.NEVER;
+});
 
 /**
  * `actions` joined with `cost_per_action_type` by action type, each type once (a repeated type
