@@ -36,8 +36,9 @@ fi
 
 tree=$(mktemp -d)
 cleanup() {
+  cd "$ROOT"
   rm -rf "$tree"
-  if [ -n "$own_stack" ]; then bash scripts/stack/stop.sh >/dev/null 2>&1 || true; fi
+  if [ -n "$own_stack" ]; then bash "$ROOT/scripts/stack/stop.sh" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 
