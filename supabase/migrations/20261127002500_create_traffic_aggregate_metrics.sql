@@ -1,8 +1,8 @@
 -- One aggregation run: attribution, then today / 7d / 30d for every active targetologist and the
 -- team total, upserted by ONE statement that calls traffic_metrics_for_range() per period.
 -- Its own statement_timeout (PostgREST applies a function's settings before calling it) lifts
--- the API's 8 s limit for this call only: a steady run takes about a second, but the first run
--- after importing a backlog attributes every lead and sale once (13-24 s for 330,000 rows). 120 s
+-- the API's 8 s limit for this call only: a steady run is short, but the first run after
+-- importing a backlog attributes every lead and sale once (figures: docs/benchmarks.md). 120 s
 -- stays inside the Edge Function's 150 s request limit.
 create or replace function public.traffic_aggregate_metrics(
   p_tz text default 'Asia/Almaty',

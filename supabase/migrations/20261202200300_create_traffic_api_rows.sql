@@ -1,12 +1,12 @@
 -- What traffic-api serves, shaped in SQL so PostgREST answers `select=*` (PostgREST 12 answers
--- an explicit `select=` list of ~36 columns 4-5x slower than `select=*`, LOCAL-STACK.md)
+-- an explicit `select=` list of ~36 columns much slower than `select=*`: docs/benchmarks.md)
 -- and money arrives rounded once, here at the API's edge, as exact decimal strings (issue 14):
 --   * money to its unit, 2 places: cents of USD (spend_usd, cpa/cpc/cpm/cost per lead) and tiyn of
 --     KZT (spend_kzt, revenues): round(x, 2)::text;
 --   * ratios to 4 places: ROAS, CTR, lead-to-sale rate, the effective exchange rate (KZT per USD):
 --     round(x, 4)::text.
 -- Written out per column rather than through helper functions: inlining 34 SQL function calls
--- cost ~1 ms of planning on every request. The units are listed once, in this file.
+-- cost planning time on every request. The units are listed once, in this file.
 -- Rounding is numeric round() (half away from zero), never through a float. The sums themselves
 -- stay unrounded numerics in the tables and functions underneath; only these API shapes round.
 -- Security invoker throughout: RLS on the underlying tables decides what each caller sees.

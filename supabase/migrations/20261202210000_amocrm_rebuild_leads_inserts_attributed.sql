@@ -6,7 +6,7 @@
 -- on (owner, today), and deleted the emptied (null, today) row again - so every concurrent webhook
 -- transaction created, locked and deleted the SAME traffic_leads_daily row and waited on the one
 -- before it (Lock:transactionid) until it committed: ingest serialized, worse the more leads the
--- rule can attribute (at a year's volume 39.6 req/s, p99 1,067 ms, against 101 req/s empty).
+-- rule can attribute (figures: docs/benchmarks.md, "Figures that explain settings").
 --
 -- Now the insert of a new lead carries the rule's answer (private.traffic_attribution_rule, the one
 -- definition of attribution; the same columns amocrm_attribute_leads would set, with the same

@@ -36,8 +36,8 @@ set search_path = ''
 -- Plans are made for each call's own parameters: a plan cached from a targetologist's calls
 -- (RLS: one team) once served an admin's (1,000 teams) and ran past statement_timeout.
 set plan_cache_mode = force_custom_plan
--- The estimates of the per-row lookups pass jit_above_cost; compiling took ~230 ms of a ~250 ms
--- call at a year's volume, for queries that run in milliseconds.
+-- The estimates of the per-row lookups pass jit_above_cost; compiling cost more than these
+-- short queries (figures: docs/benchmarks.md, "Figures that explain settings").
 set jit = off
 as $$
 #variable_conflict use_column

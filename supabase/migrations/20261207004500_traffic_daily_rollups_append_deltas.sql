@@ -4,7 +4,7 @@
 -- one row of each (user_id, local day) (`on conflict ... do update`), so every webhook transaction
 -- of the same day and owner - and for unowned UTMs, of ALL traffic: the (null, today) row - locked
 -- the same row until it committed (an fsync): concurrent webhooks waited on each other
--- (Lock:transactionid), 72 req/s with p99 822 ms on the empty database.
+-- (Lock:transactionid), even on the empty database (figures: docs/benchmarks.md).
 --
 -- Now a (user_id, day) may have several rows; their SUM is the rollup (every reader already sums:
 -- traffic_metrics_for_range() groups by user_id). A trigger only inserts new rows flagged

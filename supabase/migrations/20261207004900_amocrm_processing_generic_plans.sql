@@ -1,10 +1,9 @@
 -- The webhook's processing statements keep one generic plan per session instead of being planned
 -- again on every call. With plan_cache_mode = auto, PL/pgSQL re-planned the large statements of
 -- these functions for every webhook (a generic plan was costed above the custom ones): in one
--- session at a year's volume, planning was 4.5 ms of amocrm_rebuild_sales' statement alone, 1.7 ms
--- of amocrm_rebuild_leads', 1.0 ms of amocrm_attribute_leads' and 1.1 ms of the reversal update -
--- about 8 of a webhook's 11 ms; with generic plans one amocrm_receive_event took 1.8-4.1 ms
--- (median of 40, three alternating runs, against 11.0-16.6 ms). The generic plans probe the same
+-- session at a year's volume, planning was most of a webhook's time in these statements; with
+-- generic plans one amocrm_receive_event took a fraction of it (figures: docs/benchmarks.md,
+-- "Figures that explain settings"). The generic plans probe the same
 -- indexes (auto_explain: no sequential scan but of traffic_amocrm_pipelines, 47 rows); results
 -- are the same plans' results. A later `create or replace` of these functions must keep the
 -- setting (it is part of the definition: proconfig).

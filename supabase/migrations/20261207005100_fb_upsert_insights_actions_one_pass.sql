@@ -1,6 +1,6 @@
--- fb_upsert_insights' actions path, faster (the benchmark's 150,000-row sync met PostgREST's 8 s
--- statement timeout under load; a 500-row page with 4 action types took ~420 ms against ~110 ms
--- for the raw rows alone): the page's actions are parsed once (one data-modifying statement
+-- fb_upsert_insights' actions path, faster (the benchmark's sync met PostgREST's statement timeout
+-- under load; figures: docs/benchmarks.md, "Figures that explain settings"): the page's actions
+-- are parsed once (one data-modifying statement
 -- deletes the vanished types and upserts the rest, disjoint rows) and parsed with ->> instead of
 -- jsonb_to_record. Same rows, same rules, same answer as 20261207002100.
 

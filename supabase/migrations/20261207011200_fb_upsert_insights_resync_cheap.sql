@@ -1,5 +1,5 @@
--- fb_upsert_insights' actions path on a re-sync: the benchmark's second run (nothing changed) took
--- 43 s for 150,000 rows, ~1 s a page in psql, against ~20 ms for the raw rows. The delete of
+-- fb_upsert_insights' actions path on a re-sync: the benchmark's second run (nothing changed) was
+-- far slower than the raw rows alone (figures: docs/benchmarks.md). The delete of
 -- vanished types compared every stored row with the whole page in a nested loop (the planner
 -- expected one row); it is now a NOT IN over a hashed subplan. And the rows that did not change
 -- no longer go through ON CONFLICT (which locks every conflicting row): an index probe finds them

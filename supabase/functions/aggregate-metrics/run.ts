@@ -93,6 +93,8 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
       );
     }
     Object.assign(details, {
+      mode: summary.mode,
+      users_recomputed: summary.users_recomputed,
       periods: summary.periods,
       rows_changed: summary.rows_changed,
       rows_deleted: summary.rows_deleted,
@@ -125,10 +127,12 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
         sync_type: input.syncType,
         today,
         timezone: deps.timezone,
+        mode: summary.mode,
         rows_written: summary.rows_written,
         rows_changed: summary.rows_changed,
         rows_deleted: summary.rows_deleted,
         users: summary.users,
+        users_recomputed: summary.users_recomputed,
         periods: summary.periods,
         rates: details.rates,
         missing_rates: summary.missing_rates,

@@ -32,11 +32,20 @@ export interface RateRow {
 export interface AggregateSummary {
   today: string;
   timezone: string;
+  /**
+   * `full`: every active targetologist was recomputed (first run, a new local day, a rate or
+   * stored-row change); `incremental`: only those whose data changed since the last run.
+   */
+  mode?: "full" | "incremental";
+  /** Rows computed (targetologists recomputed x 3 periods, plus the total's 3). */
   rows_written: number;
   /** Rows actually rewritten: new, or their numbers changed (the others are left in place). */
   rows_changed?: number;
   rows_deleted: number;
+  /** Active targetologists. */
   users: number;
+  /** Targetologists whose rows this run computed. */
+  users_recomputed?: number;
   periods: Record<string, [string, string]>;
   missing_rates: RateNeed[];
   attribution: Record<string, unknown>;

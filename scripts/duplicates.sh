@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `npm run duplicates`: runs of shared logic in what the project IS now, not in its history.
+#
+# `duplicates --repo supabase` reads every migration, so each successive `create or replace` of a
+# function pairs with the one before it (history, never run again). This script instead writes the
+# CURRENT definition of every function and view of the public and private schemas, as a database
+# built from the migrations holds it (a function's body, under a line naming its signature: the
+# header pg_get_functiondef would add is the same few lines everywhere; a view's pg_get_viewdef),
+# one file each, into a
+# temporary tree beside copies of supabase/functions and supabase/tests, and runs `duplicates` on
+# that tree. Extra arguments go to `duplicates` (default `--most 60`).
+#
+# The database: SUPABASE_DB_URL when set, else the running dev stack's (.stack/env, from
+# `STACK_PORT=<port> npm run stack:start`), else (or with DUPLICATES_FRESH=1) a stack of its own
+# built from the migrations on DUPLICATES_STACK_PORT (default 28921), stopped at the end.
+set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+command -v duplicates >/dev/null || { echo "duplicates: not installed" >&2; exit 2; }
+
+own_stack=""
+db_url="${SUPABASE_DB_URL:-}"
+if [ "${DUPLICATES_FRESH:-0}" = 1 ]; then
+  db_url=""
+elif [ -z "$db_url" ] && [ -f .stack/env ]; then
+  db_url=$(sed -n 's/^SUPABASE_DB_URL=//p' .stack/env)
+  psql -X -q "$db_url" -c 'select 1' >/dev/null 2>&1 || db_url=""
+fi
+if [ -z "$db_url" ]; then
+  own_stack="$ROOT/.stack/duplicates"
+  export STACK_PORT="${DUPLICATES_STACK_PORT:-28921}" STACK_DIR="$own_stack"
+  bash scripts/stack/start.sh >/dev/null
+  db_url=$(sed -n 's/^SUPABASE_DB_URL=//p' "$own_stack/env")
+fi
+
+tree=$(mktemp -d)
+cleanup() {
+  cd "$ROOT"
+  rm -rf "$tree"
+  if [ -n "$own_stack" ]; then bash "$ROOT/scripts/stack/stop.sh" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+mkdir -p "$tree/sql/functions" "$tree/sql/views"
+# One file per object: <schema>.<name>[.<n>].sql (overloads numbered), sent base64 on one line.
+# Extension-owned objects (pgTAP, plpgsql_check) are not ours.
+psql -X -q -At -F $'\t' "$db_url" -v ON_ERROR_STOP=1 -c "
+  select 'functions/' || n.nspname || '.' || p.proname
+      || case when count(*) over (partition by p.pronamespace, p.proname) > 1
+              then '.' || row_number() over (partition by p.pronamespace, p.proname
+                                             order by p.oid) else '' end || '.sql',
+    translate(encode(convert_to('-- ' || p.oid::regprocedure::text || chr(10) || p.prosrc,
+      'UTF8'), 'base64'), chr(10), '')
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname in ('public', 'private') and p.prokind in ('f', 'p')
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
+                    and d.objid = p.oid and d.deptype = 'e')
+  union all
+  select 'views/' || n.nspname || '.' || c.relname || '.sql',
+    translate(encode(convert_to('create view ' || n.nspname || '.' || c.relname || ' as'
+      || chr(10) || pg_get_viewdef(c.oid, 100), 'UTF8'), 'base64'), chr(10), '')
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname in ('public', 'private') and c.relkind in ('v', 'm')
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                    and d.objid = c.oid and d.deptype = 'e')" |
+  while IFS=$'\t' read -r path body; do
+    printf '%s' "$body" | base64 -d >"$tree/sql/$path"
+  done
+cp -r supabase/functions "$tree/functions"
+cp -r supabase/tests "$tree/tests"
+
+echo "[duplicates] $(find "$tree/sql" -name '*.sql' | wc -l) current SQL definitions," \
+  "supabase/functions and supabase/tests" >&2
+cd "$tree"
+if [ $# -eq 0 ]; then set -- --most 60; fi
+duplicates --repo "$tree" "$@"

@@ -1,0 +1,36 @@
+-- What the aggregation tests compare: the stored dashboard rows against the one definition
+-- (traffic_metrics_for_range) for today / 7d / 30d ending p_today, every column but id and the
+-- two timestamps, as jsonb (so set_eq / except compare them by value).
+
+begin;
+
+create or replace function tests.agg_stored_rows()
+returns setof jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select to_jsonb(t) - 'id' - 'computed_at' - 'updated_at'
+  from public.traffic_aggregated_metrics t
+$$;
+comment on function tests.agg_stored_rows() is
+  'The stored traffic_aggregated_metrics rows as jsonb, without id, computed_at and updated_at.';
+
+create or replace function tests.agg_expected_rows(p_today date, p_tz text default 'Asia/Almaty')
+returns setof jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select (to_jsonb(m) - 'id' - 'computed_at' - 'updated_at')
+    || jsonb_build_object('period', p.period)
+  from (values ('today', p_today, p_today), ('7d', p_today - 6, p_today),
+               ('30d', p_today - 29, p_today)) as p(period, period_start, period_end)
+  cross join lateral public.traffic_metrics_for_range(p.period_start, p.period_end, p_tz) as m
+$$;
+comment on function tests.agg_expected_rows(date, text) is
+  'What traffic_aggregated_metrics should hold as of p_today: traffic_metrics_for_range of today, '
+  '7d and 30d, as tests.agg_stored_rows() shapes the stored rows.';
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+commit;
