@@ -11,8 +11,8 @@
 # that tree. Extra arguments go to `duplicates` (default `--most 60`).
 #
 # The database: SUPABASE_DB_URL when set, else the running dev stack's (.stack/env, from
-# `STACK_PORT=<port> npm run stack:start`), else a stack of its own on DUPLICATES_STACK_PORT
-# (default 25921), stopped at the end.
+# `STACK_PORT=<port> npm run stack:start`), else (or with DUPLICATES_FRESH=1) a stack of its own
+# built from the migrations on DUPLICATES_STACK_PORT (default 28921), stopped at the end.
 set -euo pipefail
 case "${1:-}" in -h | --help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,21 +21,24 @@ command -v duplicates >/dev/null || { echo "duplicates: not installed" >&2; exit
 
 own_stack=""
 db_url="${SUPABASE_DB_URL:-}"
-if [ -z "$db_url" ] && [ -f .stack/env ]; then
+if [ "${DUPLICATES_FRESH:-0}" = 1 ]; then
+  db_url=""
+elif [ -z "$db_url" ] && [ -f .stack/env ]; then
   db_url=$(sed -n 's/^SUPABASE_DB_URL=//p' .stack/env)
   psql -X -q "$db_url" -c 'select 1' >/dev/null 2>&1 || db_url=""
 fi
 if [ -z "$db_url" ]; then
   own_stack="$ROOT/.stack/duplicates"
-  export STACK_PORT="${DUPLICATES_STACK_PORT:-25921}" STACK_DIR="$own_stack"
+  export STACK_PORT="${DUPLICATES_STACK_PORT:-28921}" STACK_DIR="$own_stack"
   bash scripts/stack/start.sh >/dev/null
   db_url=$(sed -n 's/^SUPABASE_DB_URL=//p' "$own_stack/env")
 fi
 
 tree=$(mktemp -d)
 cleanup() {
+  cd "$ROOT"
   rm -rf "$tree"
-  if [ -n "$own_stack" ]; then bash scripts/stack/stop.sh >/dev/null 2>&1 || true; fi
+  if [ -n "$own_stack" ]; then bash "$ROOT/scripts/stack/stop.sh" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 

@@ -5,74 +5,14 @@ begin;
 select plan(22);
 select tests.create_fixture();
 
--- anon: no grant at all
-select tests.authenticate_as_anon();
-select throws_ok(
-  $$select * from public.traffic_facebook_ads_raw$$,
-  '42501', null, 'anon: select denied');
-select throws_ok(
-  $$insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, ad_id, stat_date) values (tests.uid('a'), 'pgtap', 'c-a', 'ad-new', '2000-01-02')$$,
-  '42501', null, 'anon: insert denied');
-select throws_ok(
-  $$update public.traffic_facebook_ads_raw set spend = 1 where account_id = 'pgtap'$$,
-  '42501', null, 'anon: update denied');
-select throws_ok(
-  $$delete from public.traffic_facebook_ads_raw where account_id = 'pgtap'$$,
-  '42501', null, 'anon: delete denied');
-
--- user A: reads own rows only, writes nothing
-select tests.authenticate_as(tests.uid('a'));
-select is((select count(*)::int from public.traffic_facebook_ads_raw where account_id = 'pgtap'), 1, 'A: select sees own 1 row(s)');
-select is((select count(*)::int from public.traffic_facebook_ads_raw where account_id = 'pgtap'
-  and user_id is distinct from tests.uid('a')), 0, 'A: select sees no one else''s rows');
-select throws_ok(
-  $$insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, ad_id, stat_date) values (tests.uid('a'), 'pgtap', 'c-a', 'ad-new', '2000-01-02')$$,
-  '42501', null, 'A: insert denied');
-select throws_ok(
-  $$update public.traffic_facebook_ads_raw set spend = 1 where account_id = 'pgtap'$$,
-  '42501', null, 'A: update denied');
-select throws_ok(
-  $$delete from public.traffic_facebook_ads_raw where account_id = 'pgtap'$$,
-  '42501', null, 'A: delete denied');
-
--- user B: reads own rows only, writes nothing
-select tests.authenticate_as(tests.uid('b'));
-select is((select count(*)::int from public.traffic_facebook_ads_raw where account_id = 'pgtap'), 1, 'B: select sees own 1 row(s)');
-select is((select count(*)::int from public.traffic_facebook_ads_raw where account_id = 'pgtap'
-  and user_id is distinct from tests.uid('b')), 0, 'B: select sees no one else''s rows');
-select throws_ok(
-  $$insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, ad_id, stat_date) values (tests.uid('a'), 'pgtap', 'c-a', 'ad-new', '2000-01-02')$$,
-  '42501', null, 'B: insert denied');
-select throws_ok(
-  $$update public.traffic_facebook_ads_raw set spend = 1 where account_id = 'pgtap'$$,
-  '42501', null, 'B: update denied');
-select throws_ok(
-  $$delete from public.traffic_facebook_ads_raw where account_id = 'pgtap'$$,
-  '42501', null, 'B: delete denied');
-
--- admin: reads every row, writes nothing
-select tests.authenticate_as(tests.uid('admin'), true);
-select is((select count(*)::int from public.traffic_facebook_ads_raw where account_id = 'pgtap'), 2, 'admin: select sees all 2 rows');
-select throws_ok(
-  $$insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, ad_id, stat_date) values (tests.uid('a'), 'pgtap', 'c-a', 'ad-new', '2000-01-02')$$,
-  '42501', null, 'admin: insert denied');
-select throws_ok(
-  $$update public.traffic_facebook_ads_raw set spend = 1 where account_id = 'pgtap'$$,
-  '42501', null, 'admin: update denied');
-select throws_ok(
-  $$delete from public.traffic_facebook_ads_raw where account_id = 'pgtap'$$,
-  '42501', null, 'admin: delete denied');
-
--- service_role: full access (bypasses RLS)
-select tests.authenticate_as_service_role();
-select is((select count(*)::int from public.traffic_facebook_ads_raw where account_id = 'pgtap'), 2, 'service_role: select sees all 2 rows');
-select lives_ok(
-  $$insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, ad_id, stat_date) values (tests.uid('a'), 'pgtap', 'c-a', 'ad-new', '2000-01-02')$$,
-  'service_role: insert allowed');
-select is(tests.row_count($$update public.traffic_facebook_ads_raw set spend = 1 where account_id = 'pgtap'$$), 3,
-  'service_role: update allowed');
-select is(tests.row_count($$delete from public.traffic_facebook_ads_raw where account_id = 'pgtap'$$), 3,
-  'service_role: delete allowed');
+-- supabase/tests/helpers/004-access-matrix.sql: anon nothing; A and B read their own rows; the
+-- admin reads all; only service_role writes.
+select * from tests.read_only_access_matrix(
+  'public.traffic_facebook_ads_raw',
+  $q$account_id = 'pgtap'$q$,
+  $q$insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, ad_id, stat_date) values (tests.uid('a'), 'pgtap', 'c-a', 'ad-new', '2000-01-02')$q$,
+  $q$spend = 1$q$,
+  1, 1, 2);
 
 select * from finish();
 rollback;
