@@ -92,6 +92,8 @@ interface Phase {
   /** Bodies still pending when wrk stopped, and ms until none was (drained by the system). */
   pendingAtEnd: number;
   drainedAfterMs: number;
+  /** Bodies still pending when the wait gave up (90 s); 0 when the system drained them all. */
+  pendingLeft: number;
   /** processed_at - received_at of the run's bodies, ms. */
   lag: { p50: number; p99: number; max: number };
 }
@@ -154,6 +156,7 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
     await new Promise((r) => setTimeout(r, 100));
   }
   const drainedAfterMs = Math.round(performance.now() - stopped);
+  const pendingLeft = await pendingCount();
   const [lag] = await sql`select
       coalesce(round(percentile_cont(0.5) within group (order by ms))::int, 0) as p50,
       coalesce(round(percentile_cont(0.99) within group (order by ms))::int, 0) as p99,
@@ -186,6 +189,7 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
     events: { processed: status.processed, pending: status.pending, failed: status.failed },
     pendingAtEnd,
     drainedAfterMs,
+    pendingLeft,
     lag: { p50: lag.p50, p99: lag.p99, max: lag.max },
   });
 }
@@ -232,8 +236,11 @@ for (const p of phases) {
       `${p.events.failed} failed`,
   );
   console.log(
-    `${p.name}: freshness: ${p.pendingAtEnd} bodies pending when the load stopped, none after ` +
-      `${p.drainedAfterMs} ms; received → processed p50 ${p.lag.p50} ms, p99 ${p.lag.p99} ms, ` +
+    `${p.name}: freshness: ${p.pendingAtEnd} bodies pending when the load stopped, ` +
+      (p.pendingLeft === 0
+        ? `none after ${p.drainedAfterMs} ms`
+        : `STILL ${p.pendingLeft} pending after ${p.drainedAfterMs} ms (the wait's limit)`) +
+      `; received → processed (processed bodies only) p50 ${p.lag.p50} ms, p99 ${p.lag.p99} ms, ` +
       `max ${p.lag.max} ms`,
   );
 }

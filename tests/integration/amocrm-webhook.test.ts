@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   ACCOUNT,
+  drainPending,
   eventOf,
   lead,
   leadBody,
@@ -286,6 +287,58 @@ Deno.test({
       attempts: 1,
     });
     assert.equal((await sale(sql, id))?.status, "active");
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "amocrm-webhook: a lead locked elsewhere leaves the other bodies of the request's batch pending, never failed, and they are processed once the lock is gone",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const locked = uniqueId();
+    const other = uniqueId();
+    // A body about `locked`, stored and then pending again (as after a drainer that rolled back).
+    const first = leadBody("add", { id: locked, status: 1, pipeline, at: 10 });
+    assert.equal((await send(first)).status, 200);
+    const stored = await eventOf(sql, first);
+    await sql`update public.traffic_amocrm_events set status = 'pending'
+      where id = ${stored.id}`;
+    // Someone else (an amocrm-sync page) holds the lead's lock while a webhook about another
+    // lead arrives and becomes the drainer of a batch that holds both bodies.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    let isLocked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => isLocked = resolve);
+    const holder = sql.begin(async (tx) => {
+      await tx`select private.amocrm_lock_leads(array[${locked}]::bigint[])`;
+      isLocked();
+      await held;
+    });
+    await lockTaken;
+    try {
+      const body = leadBody("add", { id: other, status: 1, pipeline, at: 20 });
+      const res = await send(body);
+      assert.equal(res.status, 200);
+      const waiting = await eventOf(sql, first);
+      assert.deepEqual(
+        { status: waiting.status, attempts: waiting.attempts },
+        { status: "pending", attempts: stored.attempts },
+        "a transient lock is not a failure of another webhook's body",
+      );
+      assert.ok(
+        ["pending", "processed"].includes(String(res.json.status)),
+        `answer ${JSON.stringify(res.json)}`,
+      );
+    } finally {
+      release();
+      await holder;
+    }
+    // Once the lock is gone the drain (background or the minute job) processes both.
+    await drainPending(sql);
+    assert.equal((await eventOf(sql, first)).status, "processed");
+    assert.equal((await lead(sql, other))?.status_id, "1");
   },
 });
 

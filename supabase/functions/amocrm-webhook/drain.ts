@@ -4,7 +4,7 @@
  * runs at a time per function instance; kicks that arrive meanwhile make it run once more when
  * it ends (so a body stored during a drain is seen by the next one), never once per webhook.
  * `amocrm_drain_events(wait)` queues behind any other drainer, so whatever committed before
- * the call is processed; the pg_cron job `amocrm-replay` drains too, every minute, in case this
+ * the call is processed; the pg_cron job `amocrm-drain` drains too, every minute, in case this
  * instance stops first.
  *
  * @module
@@ -33,9 +33,12 @@ export function createDrainer(store: Pick<WebhookStore, "drain">, logger: Logger
         if (result.more) again = true;
       } while (again);
     } catch (err) {
-      logger.error("background drain of pending webhooks failed; amocrm-replay will take them", {
-        error: describeError(err),
-      });
+      logger.error(
+        "background drain of pending webhooks failed; the pg_cron job amocrm-drain will take them",
+        {
+          error: describeError(err),
+        },
+      );
     } finally {
       running = null;
     }
