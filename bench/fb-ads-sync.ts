@@ -6,7 +6,8 @@
  * Reports wall time against the theoretical floor (pages x latency / requests allowed in flight:
  * the function can do no better with the minimum number of calls), rows/s, API calls against the
  * minimum (ceil(rows / 500) per account), the function
- * process's peak memory (VmHWM) and CPU time (utime + stime), and ratios against same-run
+ * process's peak memory (VmHWM) and CPU time (utime + stime), the CPU time of Postgres (postmaster,
+ * backends, reaped backends) and PostgREST in the same run, and ratios against same-run
  * baselines with the function's 4 calls in flight (2 users x 2 accounts): a raw fetch loop (no
  * validation, no database) and the Meta client library alone (no database).
  *
@@ -56,6 +57,39 @@ function fnProc() {
     rss: mb("VmRSS"),
   };
 }
+/** utime + stime (and, with `children`, cutime + cstime: reaped children) of a process, in ms. */
+function procCpuMs(pid: number, children = false): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const t = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+    return t * 1000 / ticks;
+  } catch {
+    return 0; // gone between the listing and the read
+  }
+}
+/** The parent pid of every process, from /proc. */
+function parents(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      out.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+/** CPU ms of Postgres (the postmaster, its live backends, and those it reaped) and PostgREST. */
+function stackCpu(postmaster: number, postgrest: number) {
+  let db = postmaster ? procCpuMs(postmaster, true) : 0;
+  if (postmaster) {
+    for (const [pid, ppid] of parents()) if (ppid === postmaster) db += procCpuMs(pid);
+  }
+  return { db, postgrest: procCpuMs(postgrest, true) };
+}
 const fakeCalls = async () => (await (await fetch(`${base}/_fake/stats`)).json()).calls as number;
 
 /** Runs `fn` over `items`, `limit` at a time; returns wall seconds and this process's CPU s. */
@@ -84,6 +118,27 @@ const fake = new Deno.Command(Deno.execPath(), {
 }).spawn();
 const sql = db();
 const userIds: string[] = [];
+const [{ data_directory }] = await sql`select current_setting('data_directory') as data_directory`;
+/** The postmaster's pid (0 when this user cannot read the data directory: no DB CPU then). */
+let postmasterPid = 0;
+try {
+  postmasterPid = Number(
+    Deno.readTextFileSync(`${data_directory}/postmaster.pid`).split("\n")[0],
+  );
+} catch {
+  console.warn("cannot read postmaster.pid: Postgres CPU is not reported");
+}
+/** Autovacuum and autoanalyze runs so far on the tables a sync writes (and their rollups). */
+async function autovacuums() {
+  const [r] = await sql`select coalesce(sum(autovacuum_count), 0)::int as vacuums,
+      coalesce(sum(autoanalyze_count), 0)::int as analyzes
+    from pg_stat_all_tables
+    where relname in ('traffic_facebook_ads_raw', 'traffic_facebook_ad_actions',
+      'traffic_meta_leads_by_ad', 'traffic_meta_leads_daily', 'traffic_spend_daily',
+      'traffic_ad_directory')`;
+  return r as unknown as { vacuums: number; analyzes: number };
+}
+const postgrestPid = Number(Deno.readTextFileSync(`${stackDir}/pids/postgrest.pid`).trim());
 try {
   const reader = fake.stdout.pipeThrough(new TextDecoderStream()).getReader();
   while (!(await reader.read()).value?.includes("ready"));
@@ -104,10 +159,14 @@ try {
     await sql`delete from traffic_facebook_ads_raw where user_id in ${sql(userIds)}`;
     const out = [];
     for (const run of ["first sync", "re-run, nothing changed"]) {
+      const vac0 = await autovacuums();
+      const stack0 = stackCpu(postmasterPid, postgrestPid);
       const [before, calls0, t0] = [fnProc(), await fakeCalls(), performance.now()];
       const r = await callSync({ days: DAYS, triggered_by: "bench" });
       const seconds = (performance.now() - t0) / 1000;
       const after = fnProc();
+      const stack1 = stackCpu(postmasterPid, postgrestPid);
+      const vac1 = await autovacuums();
       if (r.status !== 200 || !r.json.success) {
         throw new Error(`sync failed: ${r.text.slice(0, 400)}`);
       }
@@ -123,6 +182,13 @@ try {
         fake_saw: (await fakeCalls()) - calls0,
         minimum,
         fn_cpu_s: +((after.cpuMs - before.cpuMs) / 1000).toFixed(2),
+        // Where the CPU went (2 cores: 2 x seconds is all there was, other sessions included).
+        db_cpu_s: postmasterPid ? +((stack1.db - stack0.db) / 1000).toFixed(2) : null,
+        postgrest_cpu_s: +((stack1.postgrest - stack0.postgrest) / 1000).toFixed(2),
+        // Autovacuum / autoanalyze runs on the tables the sync writes, finished during the run:
+        // their CPU is in db_cpu_s (the inserts make them due).
+        autovacuums: vac1.vacuums - vac0.vacuums,
+        autoanalyzes: vac1.analyzes - vac0.analyzes,
         fn_peak_rss_mb: +after.hwm.toFixed(1),
       });
     }

@@ -123,6 +123,9 @@ switch (Deno.args[0]) {
 async function ledgerCheck(dbUrl: string, leads: ReturnType<typeof demoLeads>) {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
+    // Bodies answered "pending" (another webhook was processing a batch) are processed by the
+    // function's background drain within moments; waiting for it here makes the check exact.
+    await sql`select public.amocrm_drain_events(true)`;
     const rows = await sql`
       select l.amocrm_lead_id::int as id, l.status_id::int as status,
         coalesce(s.sale_amount, 0)::int as amount

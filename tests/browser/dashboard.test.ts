@@ -160,6 +160,9 @@ test("admin over many teams: the table pages 50 teams at a time, the team total 
     const first = await api("/metrics?period=7d", seed.admin.jwt);
     assert.ok(first.teams_total >= 57, `${first.teams_total} teams`);
     assert.equal(first.next_offset, 50);
+    // Shown once the page has rendered its first page of teams (seen hidden when read at once
+    // in full runs on a loaded machine; never hidden alone).
+    await page.waitForSelector("#metrics-pager:not([hidden])", { timeout: 10_000 });
     assert.equal(await page.isVisible("#metrics-pager"), true);
     assert.equal(
       await page.textContent("#teams-page"),

@@ -6,8 +6,8 @@
  * @module
  */
 import { FakeCrm, serveFakeAmoApi } from "../fakes/amocrm-api.ts";
-import { ACCOUNT, WEBHOOK_SECRET } from "./amocrm.ts";
-import { type db, stackEnv } from "./stack.ts";
+import { ACCOUNT, drainPending, WEBHOOK_SECRET } from "./amocrm.ts";
+import { db, stackEnv } from "./stack.ts";
 
 type Sql = ReturnType<typeof db>;
 
@@ -46,7 +46,7 @@ export async function invokeSync(
   return { status: res.status, json: JSON.parse(text), text };
 }
 
-/** POSTs webhook bodies to amocrm-webhook, a few at a time; throws unless each is stored. */
+/** POSTs webhook bodies to amocrm-webhook, a few at a time; throws unless each is stored; returns once each is processed. */
 export async function deliver(bodies: string[], concurrency = 4): Promise<void> {
   const url = new URL(`${stackEnv().SUPABASE_URL}/functions/v1/amocrm-webhook`);
   url.searchParams.set("secret", WEBHOOK_SECRET);
@@ -64,6 +64,14 @@ export async function deliver(bodies: string[], concurrency = 4): Promise<void> 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  // A body answered "pending" (another delivery was processing) is processed by the function's
+  // background drain moments later; wait for it, as amocrm_drain_events(true) does.
+  const sql = db();
+  try {
+    await drainPending(sql);
+  } finally {
+    await sql.end();
+  }
 }
 
 /** Now, in Unix seconds, minus `hoursAgo` hours: inside the first run's 30-day window. */

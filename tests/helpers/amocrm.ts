@@ -134,6 +134,15 @@ export async function lead(sql: Sql, leadId: number) {
 }
 
 /** The stored event row of a body, or undefined. */
+/**
+ * Waits for the drain: `amocrm_drain_events(true)` queues behind any drainer running (the
+ * function's background drain) and processes every body still pending, so after it every body
+ * answered before this call has its outcome. No timing involved.
+ */
+export async function drainPending(sql: Sql): Promise<void> {
+  await sql`select public.amocrm_drain_events(true)`;
+}
+
 export async function eventOf(sql: Sql, body: string) {
   const [row] = await sql`select id::int, status, error, attempts, event_count
     from public.traffic_amocrm_events where body_sha256 = ${await sha256Hex(body)}`;

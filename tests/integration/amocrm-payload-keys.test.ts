@@ -2,7 +2,7 @@
  * The keys the webhook writes into `traffic_amocrm_events.payload` (TypeScript: the parser's
  * normalized events, `_shared/amocrm/schema.ts`) are the keys the SQL reads from it
  * (`private.amocrm_insert_lead_events`, the one mapping to `private.amocrm_lead_events`, called by
- * `amocrm_store_lead_events` for webhooks and `amocrm_sync_apply` for amocrm-sync). A key renamed
+ * `amocrm_apply_events` for webhooks and `amocrm_sync_apply` for amocrm-sync). A key renamed
  * on one side only would otherwise be read as null, with no error anywhere. The SQL is read from
  * the running database, so it is the definition in force.
  */
@@ -93,7 +93,7 @@ Deno.test(
   async () => {
     for (
       const signature of [
-        "private.amocrm_store_lead_events(bigint, jsonb)",
+        "private.amocrm_apply_events(bigint[])",
         "public.amocrm_sync_apply(jsonb)",
       ]
     ) {

@@ -248,4 +248,45 @@ Deno.test({
   },
 });
 
+Deno.test({
+  ...opts,
+  name:
+    "amocrm-webhook: a body answered pending while another drain runs is processed by the background drain, with no call from outside",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const id = uniqueId();
+    const body = leadBody("status", { id, status: 142, pipeline, price: "70000", at: 60 });
+    // Another drainer is busy: this connection holds the drain lock while the webhook arrives.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => locked = resolve);
+    const holder = sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(private.amocrm_drain_lock_key())`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    const res = await send(body);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.status, "pending", "stored, not processed by this request");
+    assert.equal((await eventOf(sql, body)).status, "pending");
+    assert.equal(await sale(sql, id), undefined, "not applied yet");
+    release();
+    await holder;
+    // The function's own background drain (queued behind the lock) processes it: poll its row.
+    const deadline = Date.now() + 30_000;
+    while ((await eventOf(sql, body)).status === "pending" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const event = await eventOf(sql, body);
+    assert.deepEqual({ status: event.status, attempts: event.attempts }, {
+      status: "processed",
+      attempts: 1,
+    });
+    assert.equal((await sale(sql, id))?.status, "active");
+  },
+});
+
 Deno.test({ ...opts, name: "amocrm-webhook: close the connection", fn: () => sql.end() });

@@ -20,9 +20,10 @@ const schema = z.object({
   AMOCRM_SUBDOMAIN: optionalText,
   /** Largest accepted body in bytes (413 above it). Default 1 MiB. */
   AMOCRM_MAX_BODY_BYTES: positiveInt(1_048_576, 64 * 1_048_576),
-  /** How long to wait for processing before answering 200 anyway (AmoCRM waits 2 s). */
-  AMOCRM_PROCESS_BUDGET_MS: positiveInt(1_000, 1_800),
-  /** How long storing the raw body may take before the function answers 503. */
+  /**
+   * How long the one call that stores (and maybe processes) the body may take before the
+   * function answers 503 (AmoCRM waits 2 s).
+   */
   AMOCRM_STORE_TIMEOUT_MS: positiveInt(1_500, 1_800),
 }).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
 

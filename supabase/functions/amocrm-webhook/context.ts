@@ -7,12 +7,15 @@
  */
 import type { Logger } from "../_shared/logger.ts";
 import type { Config } from "./config.ts";
+import type { Drainer } from "./drain.ts";
 import type { WebhookStore } from "./store.ts";
 
 export interface Deps {
   config: Config;
   logger: Logger;
   store: WebhookStore;
-  /** `EdgeRuntime.waitUntil` where the runtime has it: keeps late processing alive. */
+  /** The background drain of bodies answered `pending` (one per function instance). */
+  drainer: Drainer;
+  /** `EdgeRuntime.waitUntil` where the runtime has it: keeps the background drain alive. */
   waitUntil?: (task: Promise<unknown>) => void;
 }

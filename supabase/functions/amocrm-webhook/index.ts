@@ -4,6 +4,7 @@ import { createLogger } from "../_shared/logger.ts";
 import { loadConfig } from "./config.ts";
 import { createHandler } from "./handler.ts";
 import { createStore } from "./store.ts";
+import { createDrainer } from "./drain.ts";
 
 const config = loadConfig(Deno.env.toObject());
 const db = createServiceClient(config.SUPABASE_URL, serviceClientKey(config));
@@ -11,9 +12,12 @@ const db = createServiceClient(config.SUPABASE_URL, serviceClientKey(config));
 const edge = (globalThis as any).EdgeRuntime as
   | { waitUntil(task: Promise<unknown>): void }
   | undefined;
+const logger = createLogger({ fn: "amocrm-webhook" });
+const store = createStore(db);
 Deno.serve(createHandler({
   config,
-  logger: createLogger({ fn: "amocrm-webhook" }),
-  store: createStore(db),
+  logger,
+  store,
+  drainer: createDrainer(store, logger),
   waitUntil: edge ? (task) => edge.waitUntil(task) : undefined,
 }));

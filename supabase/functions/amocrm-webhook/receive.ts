@@ -1,7 +1,9 @@
 /**
- * The webhook itself: check the secret, read and parse the body, check the account, store the
- * raw body, then process it within a time budget. Once the body is stored the answer is 200,
- * whatever processing does; only a failure to store answers 5xx, so AmoCRM retries. Past the
+ * The webhook itself: check the secret, read and parse the body, check the account, then ONE call
+ * stores the raw body and, when no other request is processing at that moment, processes it
+ * (with other pending bodies) in the same transaction. Otherwise the answer says `pending` and
+ * the background drain (`drain.ts`) processes it right after. Once the body is stored the answer
+ * is 200, whatever processing does; only a failure to store answers 5xx, so AmoCRM retries. Past the
  * secret, every body is kept: one that is not a valid webhook of our account as `rejected` with
  * the reason (400 / 403), bytes Postgres text cannot hold as base64 — or 503 when it cannot be.
  *
@@ -13,7 +15,7 @@ import { timingSafeEqual } from "../_shared/auth.ts";
 import { describeError, HttpError, json } from "../_shared/http.ts";
 import { readBody, storable, toBase64 } from "./body.ts";
 import type { Deps } from "./context.ts";
-import type { IngestInput, IngestResult } from "./store.ts";
+import type { IngestInput } from "./store.ts";
 
 /** Handles one AmoCRM webhook POST. */
 export async function receive(req: Request, url: URL, deps: Deps): Promise<Response> {
@@ -90,23 +92,15 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     subdomain: webhook.account.subdomain,
     eventCount: webhook.events.length,
   };
-  let stored: IngestResult;
-  let status: string;
-  const { store } = deps;
-  if (store.receive) {
-    // One transaction: stored and processed, or neither (then 503 and AmoCRM sends it again).
-    const received = await storeBody(sha256, (signal) => store.receive!(input, signal), deps);
-    stored = received;
-    status = received.status;
-    if (status === "failed" || status === "pending") {
-      logger.warn("webhook processing did not complete; stored for replay", {
-        event_id: received.eventId,
-        status,
-      });
-    }
-  } else {
-    stored = await storeBody(sha256, (signal) => store.ingest(input, signal), deps);
-    status = await processWithinBudget(stored.eventId, deps);
+  // One transaction: stored (and maybe processed), or not at all (503: AmoCRM sends it again).
+  const stored = await storeBody(sha256, (signal) => deps.store.receive(input, signal), deps);
+  const { status } = stored;
+  if (status === "pending") {
+    // Another request was processing; the background drain takes this body next.
+    const drained = deps.drainer.kick();
+    deps.waitUntil?.(drained);
+  } else if (status === "failed") {
+    logger.warn("webhook processing failed; stored for replay", { event_id: stored.eventId });
   }
   logger.info("webhook stored", {
     event_id: stored.eventId,
@@ -215,43 +209,4 @@ async function keep(
   } finally {
     clearTimeout(timer);
   }
-}
-
-const TIMED_OUT = Symbol("timed out");
-
-/**
- * Processes the stored event, waiting at most the budget. Past it the answer goes out with
- * status "pending" and the work continues (kept alive by `EdgeRuntime.waitUntil` when there is
- * one); a stale pending event is picked up by amocrm_replay_failed. Never throws.
- */
-async function processWithinBudget(eventId: number, deps: Deps): Promise<string> {
-  const { logger, config } = deps;
-  const task = deps.store.process(eventId).then((result) => {
-    if (result.status === "failed") {
-      logger.warn("webhook processing failed; stored for replay", {
-        event_id: eventId,
-        error: result.error,
-      });
-    }
-    return result.status as string;
-  }, (err) => {
-    logger.error("webhook processing did not complete; the event stays pending for replay", {
-      event_id: eventId,
-      error: describeError(err),
-    });
-    return "pending";
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), config.AMOCRM_PROCESS_BUDGET_MS);
-  });
-  const outcome = await Promise.race([task, timeout]);
-  clearTimeout(timer);
-  if (outcome !== TIMED_OUT) return outcome;
-  logger.warn("webhook processing exceeded its budget; answering before it ends", {
-    event_id: eventId,
-    budget_ms: config.AMOCRM_PROCESS_BUDGET_MS,
-  });
-  deps.waitUntil?.(task);
-  return "pending";
 }

@@ -8,7 +8,7 @@ import type { SupabaseClient } from "../_shared/deps.ts";
 import type { Webhook } from "../_shared/amocrm/mod.ts";
 import { callRpc, StoreError } from "../_shared/store.ts";
 
-/** One body to store (`amocrm_ingest_event`). */
+/** One body to store (`amocrm_receive_event`). */
 export interface IngestInput {
   rawBody: string;
   contentType: string | null;
@@ -42,21 +42,21 @@ export interface IngestResult {
   duplicate: boolean;
 }
 
-/** What `amocrm_process_event` reports. */
-export interface ProcessResult {
-  event_id: number;
-  status: "processed" | "ignored" | "failed";
-  already?: boolean;
-  leads?: number;
-  error?: string;
-}
-
 /**
  * What `amocrm_receive_event` reports: the body's event id, whether it was stored before, and
- * how processing ended (`pending` when it could not run: the stored body waits for a replay).
+ * its status: `processed` / `ignored` / `failed` when this call processed it (or it was before),
+ * `pending` when another drainer was busy (the background drain takes it) or processing could
+ * not run.
  */
 export interface ReceiveResult extends IngestResult {
-  status: ProcessResult["status"] | "pending";
+  status: "processed" | "ignored" | "failed" | "pending";
+}
+
+/** What `amocrm_drain_events` reports: bodies processed, and whether some are left. */
+export interface DrainResult {
+  busy: boolean;
+  drained: number;
+  more: boolean;
 }
 
 /** What `amocrm_replay_failed` reports. */
@@ -70,21 +70,21 @@ export interface ReplayResult {
 
 /** The database operations of the webhook. Every method throws on failure. */
 export interface WebhookStore {
-  ingest(input: IngestInput, signal?: AbortSignal): Promise<IngestResult>;
   /**
-   * Stores and processes the body in one transaction (one call, one commit). When a store has
-   * it, the webhook uses it instead of {@link ingest} then {@link process}.
+   * Stores the body and, when no drainer is busy, processes it (with pending others) in the
+   * same transaction: one call, one commit.
    */
-  receive?(input: IngestInput, signal?: AbortSignal): Promise<ReceiveResult>;
+  receive(input: IngestInput, signal?: AbortSignal): Promise<ReceiveResult>;
   /** Keeps a body that failed to parse (status `rejected`); returns its event id. */
   reject(input: RejectInput, signal?: AbortSignal): Promise<number>;
   /** Keeps bytes text cannot hold (NUL, invalid UTF-8) as base64, `rejected`; returns its id. */
   rejectUndecodable(input: RejectUndecodableInput, signal?: AbortSignal): Promise<number>;
-  process(eventId: number): Promise<ProcessResult>;
+  /** Processes pending bodies in batches, after any drainer already running. */
+  drain(): Promise<DrainResult>;
   replayFailed(limit: number): Promise<ReplayResult>;
 }
 
-/** The arguments `amocrm_ingest_event` and `amocrm_receive_event` both take: one body. */
+/** The arguments of `amocrm_receive_event` (those of `amocrm_ingest_event`): one body. */
 function bodyArgs(input: IngestInput): Record<string, unknown> {
   return {
     p_raw_body: input.rawBody,
@@ -100,17 +100,6 @@ function bodyArgs(input: IngestInput): Record<string, unknown> {
 /** {@link WebhookStore} over supabase-js rpc calls (a client made with the service key). */
 export function createStore(db: SupabaseClient): WebhookStore {
   return {
-    async ingest(input, signal) {
-      const data = await callRpc<{ event_id: number; duplicate: boolean }[] | null>(
-        db,
-        "amocrm_ingest_event",
-        bodyArgs(input),
-        signal,
-      );
-      const row = data?.[0];
-      if (!row) throw new StoreError("amocrm_ingest_event", "returned no row");
-      return { eventId: Number(row.event_id), duplicate: row.duplicate };
-    },
     async receive(input, signal) {
       const row = await callRpc<
         { event_id: number; duplicate: boolean; status: string } | null
@@ -142,8 +131,7 @@ export function createStore(db: SupabaseClient): WebhookStore {
         }, signal),
       );
     },
-    process: (eventId) =>
-      callRpc<ProcessResult>(db, "amocrm_process_event", { p_event_id: eventId }),
+    drain: () => callRpc<DrainResult>(db, "amocrm_drain_events", { p_wait: true }),
     replayFailed: (limit) => callRpc<ReplayResult>(db, "amocrm_replay_failed", { p_limit: limit }),
   };
 }

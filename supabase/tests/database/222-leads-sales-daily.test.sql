@@ -3,6 +3,9 @@
 -- the same numbers from them (Asia/Almaty) as from the rows (a zone with the same offset). A key's
 -- rollup is the SUM of its rows: writes append delta rows (touching no existing row, so concurrent
 -- webhooks never share a row lock) and private.traffic_fold_daily_rollups() compacts them exactly.
+-- The checks of single rollup rows (deltas left, rows per key, ctids) look at this file's own
+-- days only: other transactions (pg_cron traffic-fold-rollups, a webhook drain) may commit rollup
+-- rows of other keys meanwhile, and READ COMMITTED statements see them.
 begin;
 select plan(18);
 select tests.agg_fixture();
@@ -32,6 +35,11 @@ create temp view sales_rollup as
   from public.traffic_sales_daily group by 1, 2
   having sum(challenge3d_prepayments + challenge3d_full_payments + express_sales
     + intensive1d_sales) <> 0;
+
+-- The fixture's days, and the day after each (a lead is re-dated by one day below).
+create temp table own_days as
+  select day from leads_from_rows union select day from sales_from_rows
+  union select day + 1 from leads_from_rows;
 
 select set_eq('select * from leads_rollup', 'select * from leads_from_rows',
   'inserted leads are in the rollup (unattributed under user_id null)');
@@ -66,17 +74,23 @@ select is_empty($$
 
 -- A fold leaves one row per key, no delta, nothing summing to zero, and the same sums.
 select private.traffic_fold_daily_rollups();
-select is((select count(*)::int from public.traffic_leads_daily where is_delta)
-  + (select count(*)::int from public.traffic_sales_daily where is_delta), 0,
+select is((select count(*)::int from public.traffic_leads_daily
+    where is_delta and day in (select day from own_days))
+  + (select count(*)::int from public.traffic_sales_daily
+    where is_delta and day in (select day from own_days)), 0,
   'after a fold no delta row is left');
-select is_empty($$select user_id, day from public.traffic_leads_daily group by 1, 2
-  having count(*) > 1 union all
-  select user_id, day from public.traffic_sales_daily group by 1, 2 having count(*) > 1$$,
+select is_empty($$select user_id, day from public.traffic_leads_daily
+  where day in (select day from own_days) group by 1, 2 having count(*) > 1
+  union all
+  select user_id, day from public.traffic_sales_daily
+  where day in (select day from own_days) group by 1, 2 having count(*) > 1$$,
   'after a fold each (user_id, day) has one row');
 select is_empty($$select 1 from public.traffic_leads_daily where leads = 0
-  and challenge3d_leads = 0 and express_leads = 0 and intensive1d_leads = 0 union all
+  and challenge3d_leads = 0 and express_leads = 0 and intensive1d_leads = 0
+  and day in (select day from own_days) union all
   select 1 from public.traffic_sales_daily where challenge3d_prepayments = 0
-  and challenge3d_full_payments = 0 and express_sales = 0 and intensive1d_sales = 0$$,
+  and challenge3d_full_payments = 0 and express_sales = 0 and intensive1d_sales = 0
+  and day in (select day from own_days)$$,
   'a key whose deltas sum to zero is gone after the fold');
 select set_eq('select * from leads_rollup', 'select * from leads_from_rows',
   'the folded lead rollup equals the rows');
@@ -86,13 +100,15 @@ select set_eq('select * from sales_rollup', 'select * from sales_from_rows',
 -- A new lead of an existing (user_id, day) appends a delta: the folded row is not touched (no
 -- shared row lock between concurrent webhooks), and the sums still agree.
 create temp table before_ctids as
-  select ctid::text as c from public.traffic_leads_daily;
+  select ctid::text as c from public.traffic_leads_daily where day in (select day from own_days);
 insert into public.traffic_leads (amocrm_lead_id, product, created_at, is_deleted)
 select 990000 + g, 'express', (select min(created_at) from public.traffic_leads), false
 from generate_series(1, 2) g;
-select set_eq('select ctid::text as c from public.traffic_leads_daily where not is_delta',
+select set_eq('select ctid::text as c from public.traffic_leads_daily where not is_delta
+    and day in (select day from own_days)',
   'select c from before_ctids', 'an insert leaves every folded row as it was');
-select is((select count(*)::int from public.traffic_leads_daily where is_delta), 1,
+select is((select count(*)::int from public.traffic_leads_daily
+    where is_delta and day in (select day from own_days)), 1,
   'and appends one delta row for the statement''s one (user_id, day)');
 select set_eq('select * from leads_rollup', 'select * from leads_from_rows',
   'the rollup with unfolded deltas equals the rows');

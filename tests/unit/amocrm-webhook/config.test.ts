@@ -22,14 +22,13 @@ Deno.test("loadConfig() keeps the AmoCRM variables optional and treats empty as 
   assert.equal(c.AMOCRM_ACCOUNT_ID, undefined);
   assert.equal(c.AMOCRM_SUBDOMAIN, undefined);
   assert.equal(c.AMOCRM_MAX_BODY_BYTES, 1_048_576);
-  assert.equal(c.AMOCRM_PROCESS_BUDGET_MS, 1_000);
   assert.equal(c.AMOCRM_STORE_TIMEOUT_MS, 1_500);
 });
 
 Deno.test("loadConfig() rejects a non-numeric AMOCRM_ACCOUNT_ID and budgets past AmoCRM's 2 s", () => {
   assert.throws(() => loadConfig({ ...base, AMOCRM_ACCOUNT_ID: "kaspi" }), /AMOCRM_ACCOUNT_ID/);
   assert.throws(
-    () => loadConfig({ ...base, AMOCRM_PROCESS_BUDGET_MS: "5000" }),
-    /AMOCRM_PROCESS_BUDGET_MS/,
+    () => loadConfig({ ...base, AMOCRM_STORE_TIMEOUT_MS: "5000" }),
+    /AMOCRM_STORE_TIMEOUT_MS/,
   );
 });

@@ -7,9 +7,10 @@
 import { apiKeys } from "../../../scripts/lib/jwt.ts";
 import { type Config, loadConfig } from "../../../supabase/functions/amocrm-webhook/config.ts";
 import { createHandler } from "../../../supabase/functions/amocrm-webhook/handler.ts";
+import { createDrainer } from "../../../supabase/functions/amocrm-webhook/drain.ts";
 import type {
+  DrainResult,
   IngestInput,
-  ProcessResult,
   ReceiveResult,
   RejectInput,
   RejectUndecodableInput,
@@ -33,27 +34,36 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 
 /** A store that records calls; behaviours are swapped per test. */
 export class FakeStore implements WebhookStore {
+  /** Every body `receive` stored (a duplicate too). */
   ingested: IngestInput[] = [];
   rejected: RejectInput[] = [];
   undecodable: RejectUndecodableInput[] = [];
   rejectError: Error | null = null;
+  /** Event ids `receive` answered for (stored). */
   processed: number[] = [];
   replays: number[] = [];
+  drains = 0;
+  /** `receive` fails (nothing stored) with this. */
   ingestError: Error | null = null;
-  processImpl: (id: number) => Promise<ProcessResult> = (id) =>
-    Promise.resolve({ event_id: id, status: "processed" });
+  /** The status `receive` reports for a stored body. */
+  statusImpl: (id: number) => Promise<ReceiveResult["status"]> = () => Promise.resolve("processed");
+  drainImpl: () => Promise<DrainResult> = () =>
+    Promise.resolve({ busy: false, drained: 0, more: false });
   private bySha = new Map<string, number>();
-  /** The one-call path (`amocrm_receive_event`); unset, the handler ingests then processes. */
-  receive?: (input: IngestInput, signal?: AbortSignal) => Promise<ReceiveResult>;
 
-  ingest(input: IngestInput) {
-    if (this.ingestError) return Promise.reject(this.ingestError);
+  async receive(input: IngestInput): Promise<ReceiveResult> {
+    if (this.ingestError) throw this.ingestError;
     this.ingested.push(input);
     const existing = this.bySha.get(input.sha256);
-    if (existing) return Promise.resolve({ eventId: existing, duplicate: true });
-    const id = this.bySha.size + 1;
-    this.bySha.set(input.sha256, id);
-    return Promise.resolve({ eventId: id, duplicate: false });
+    const eventId = existing ?? this.bySha.size + 1;
+    this.bySha.set(input.sha256, eventId);
+    const status = await this.statusImpl(eventId);
+    this.processed.push(eventId);
+    return { eventId, duplicate: existing !== undefined, status };
+  }
+  drain(): Promise<DrainResult> {
+    this.drains++;
+    return this.drainImpl();
   }
   reject(input: RejectInput) {
     if (this.rejectError) return Promise.reject(this.rejectError);
@@ -64,10 +74,6 @@ export class FakeStore implements WebhookStore {
     if (this.rejectError) return Promise.reject(this.rejectError);
     this.undecodable.push(input);
     return Promise.resolve(2000 + this.undecodable.length);
-  }
-  process(eventId: number) {
-    this.processed.push(eventId);
-    return this.processImpl(eventId);
   }
   replayFailed(limit: number): Promise<ReplayResult> {
     this.replays.push(limit);
@@ -84,6 +90,7 @@ export function setup(env: Record<string, string | undefined> = {}) {
     config: testConfig(env),
     logger,
     store,
+    drainer: createDrainer(store, logger),
     waitUntil: (task) => waited.push(task),
   });
   return { handler, store, logger, waited };

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { buildForm } from "../../../supabase/functions/_shared/amocrm/mod.ts";
 import { sha256Hex } from "../../../supabase/functions/_shared/hash.ts";
 import { fixture } from "../amocrm/fixtures.ts";
+import type { DrainResult } from "../../../supabase/functions/amocrm-webhook/store.ts";
 import { SECRET, setup, webhook } from "./fake.ts";
 
 const ACCOUNT = { id: "31555001", subdomain: "kaspiacademy" };
@@ -237,7 +238,7 @@ Deno.test("amocrm-webhook accepts any account when neither variable is set", asy
   await res.body?.cancel();
 });
 
-Deno.test("amocrm-webhook stores the raw body with its hash and parsed payload, then processes it", async () => {
+Deno.test("amocrm-webhook stores the raw body with its hash and parsed payload in one call", async () => {
   const { handler, store } = setup({ AMOCRM_ACCOUNT_ID: ACCOUNT.id });
   const body = fixture("status");
   const res = await handler(webhook(body));
@@ -256,7 +257,8 @@ Deno.test("amocrm-webhook stores the raw body with its hash and parsed payload, 
   assert.equal(stored.subdomain, "kaspiacademy");
   assert.equal(stored.eventCount, 1);
   assert.equal(stored.payload.events[0].statusId, "142");
-  assert.deepEqual(store.processed, [1]);
+  assert.deepEqual(store.processed, [1], "one call (store and process)");
+  assert.equal(store.drains, 0, "processed when answered: no background drain");
 });
 
 Deno.test("amocrm-webhook answers 200 duplicate:true to the same body again", async () => {
@@ -281,40 +283,68 @@ Deno.test("amocrm-webhook answers 503 and logs when the body cannot be stored", 
   assert.deepEqual(store.processed, []);
 });
 
-Deno.test("amocrm-webhook answers 200 when processing throws or reports a failure", async () => {
+Deno.test("amocrm-webhook answers 200 when processing reports a failure or could not run", async () => {
   const { handler, store, logger } = setup();
-  store.processImpl = () => Promise.reject(new Error("db went away"));
-  const thrown = await handler(webhook(wonDeal("1")));
-  assert.equal(thrown.status, 200);
-  assert.equal((await thrown.json()).status, "pending");
-  store.processImpl = (id) => Promise.resolve({ event_id: id, status: "failed", error: "boom" });
+  store.statusImpl = () => Promise.resolve("failed");
   const failed = await handler(webhook(wonDeal("2")));
   assert.equal(failed.status, 200);
   assert.equal((await failed.json()).status, "failed");
-  assert.match(logger.lines.join("\n"), /db went away/);
-  assert.match(logger.lines.join("\n"), /boom/);
+  assert.match(logger.lines.join("\n"), /processing failed; stored for replay/);
+  store.statusImpl = () => Promise.resolve("pending");
+  const pending = await handler(webhook(wonDeal("3")));
+  assert.equal(pending.status, 200);
+  assert.equal((await pending.json()).status, "pending");
 });
 
-Deno.test("amocrm-webhook answers within its budget and hands slow processing to waitUntil", async () => {
-  const { handler, store, waited } = setup({ AMOCRM_PROCESS_BUDGET_MS: "20" });
-  let finish!: () => void;
-  store.processImpl = (id) =>
+Deno.test("amocrm-webhook hands a pending body to ONE background drain at a time, via waitUntil", async () => {
+  const { handler, store, waited } = setup();
+  let release!: () => void;
+  store.drainImpl = () =>
     new Promise((resolve) => {
-      finish = () => resolve({ event_id: id, status: "processed" });
+      release = () => resolve({ busy: false, drained: 1, more: false });
     });
-  const started = performance.now();
-  const res = await handler(webhook(wonDeal()));
-  assert.ok(performance.now() - started < 1000);
-  assert.equal(res.status, 200);
-  assert.equal((await res.json()).status, "pending");
-  assert.equal(waited.length, 1);
-  finish();
-  assert.equal(await waited[0], "processed");
+  store.statusImpl = () => Promise.resolve("pending");
+  for (const id of ["41", "42", "43"]) {
+    const res = await handler(webhook(wonDeal(id)));
+    assert.equal((await res.json()).status, "pending");
+  }
+  assert.equal(store.drains, 1, "one drain runs; the later kicks wait for it");
+  assert.equal(waited.length, 3, "each answer keeps the running drain alive");
+  store.drainImpl = () => Promise.resolve({ busy: false, drained: 2, more: false });
+  release();
+  await Promise.all(waited);
+  assert.equal(store.drains, 2, "bodies stored during the drain get exactly one more drain");
+
+  // Processed when answered: nothing to drain.
+  store.statusImpl = () => Promise.resolve("processed");
+  await (await handler(webhook(wonDeal("44")))).body?.cancel();
+  assert.equal(store.drains, 2);
+  assert.equal(waited.length, 3);
+});
+
+Deno.test("amocrm-webhook's background drain goes on while bodies are left and logs a failure", async () => {
+  const { handler, store, waited, logger } = setup();
+  store.statusImpl = () => Promise.resolve("pending");
+  const answers: DrainResult[] = [
+    { busy: false, drained: 200, more: true },
+    { busy: false, drained: 3, more: false },
+  ];
+  store.drainImpl = () => Promise.resolve(answers.shift()!);
+  await (await handler(webhook(wonDeal("51")))).body?.cancel();
+  await Promise.all(waited);
+  assert.equal(store.drains, 2, "a drain stopped at its time limit is called again");
+
+  store.drainImpl = () => Promise.reject(new Error("connection refused"));
+  const res = await handler(webhook(wonDeal("52")));
+  assert.equal(res.status, 200, "the body is stored: the answer does not wait for the drain");
+  await res.body?.cancel();
+  await Promise.all(waited);
+  assert.match(logger.lines.join("\n"), /background drain .* failed.*connection refused/);
 });
 
 Deno.test("amocrm-webhook stores bodies with only other entities and answers 200", async () => {
   const { handler, store } = setup();
-  store.processImpl = (id) => Promise.resolve({ event_id: id, status: "ignored" });
+  store.statusImpl = () => Promise.resolve("ignored");
   const body = buildForm({ contacts: { add: [{ id: "9", name: "Иван" }] }, account: ACCOUNT });
   const res = await handler(webhook(body));
   assert.equal(res.status, 200);
@@ -334,42 +364,4 @@ Deno.test("amocrm-webhook turns U+0000 in parsed values into U+FFFD so Postgres 
   await res.body?.cancel();
   assert.equal(store.ingested[0].rawBody, body);
   assert.equal(store.ingested[0].payload.events[0].name, "a\uFFFDb");
-});
-
-Deno.test("amocrm-webhook stores and processes in one call when the store offers receive()", async () => {
-  const { handler, store, logger } = setup();
-  const calls: string[] = [];
-  let answer: "processed" | "pending" = "processed";
-  let fail: Error | null = null;
-  store.receive = (input) => {
-    calls.push(input.sha256);
-    if (fail) return Promise.reject(fail);
-    return Promise.resolve({ eventId: 7, duplicate: false, status: answer });
-  };
-  const body = wonDeal("31");
-  const res = await handler(webhook(body));
-  assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), {
-    ok: true,
-    event_id: 7,
-    duplicate: false,
-    status: "processed",
-  });
-  assert.deepEqual(calls, [await sha256Hex(body)], "one call with the body's SHA-256");
-  assert.deepEqual(store.ingested, [], "no separate ingest");
-  assert.deepEqual(store.processed, [], "no separate process");
-
-  // Processing that could not run leaves the body stored and pending: still 200, logged.
-  answer = "pending";
-  const pending = await handler(webhook(wonDeal("32")));
-  assert.equal(pending.status, 200);
-  assert.equal((await pending.json()).status, "pending");
-  assert.match(logger.lines.join("\n"), /stored for replay/);
-
-  // Not stored (the one transaction failed): 503, so AmoCRM sends it again.
-  fail = new Error("connection refused");
-  const refused = await handler(webhook(wonDeal("33")));
-  assert.equal(refused.status, 503);
-  assert.equal(refused.headers.get("retry-after"), "5");
-  assert.equal(await errorCode(refused), "storage_unavailable");
 });

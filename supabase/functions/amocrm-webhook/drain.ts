@@ -1,0 +1,54 @@
+/**
+ * The background drain: a webhook answered `pending` (another request was processing a batch at
+ * that moment) is processed by `amocrm_drain_events`, called here after the answer. One drain
+ * runs at a time per function instance; kicks that arrive meanwhile make it run once more when
+ * it ends (so a body stored during a drain is seen by the next one), never once per webhook.
+ * `amocrm_drain_events(wait)` queues behind any other drainer, so whatever committed before
+ * the call is processed; the pg_cron job `amocrm-replay` drains too, every minute, in case this
+ * instance stops first.
+ *
+ * @module
+ */
+import { describeError } from "../_shared/http.ts";
+import type { Logger } from "../_shared/logger.ts";
+import type { WebhookStore } from "./store.ts";
+
+/** Starts the background drain, or asks the running one to go once more. */
+export interface Drainer {
+  /** Resolves when the drain this kick belongs to has ended; never rejects. */
+  kick(): Promise<void>;
+}
+
+/** A {@link Drainer} over the store's `drain` call. */
+export function createDrainer(store: Pick<WebhookStore, "drain">, logger: Logger): Drainer {
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  async function run(): Promise<void> {
+    try {
+      do {
+        again = false;
+        const result = await store.drain();
+        // Stopped at its time limit with bodies left: go on.
+        if (result.more) again = true;
+      } while (again);
+    } catch (err) {
+      logger.error("background drain of pending webhooks failed; amocrm-replay will take them", {
+        error: describeError(err),
+      });
+    } finally {
+      running = null;
+    }
+  }
+
+  return {
+    kick() {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = run();
+      return running;
+    },
+  };
+}
