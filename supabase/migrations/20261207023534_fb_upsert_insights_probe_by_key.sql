@@ -11,10 +11,13 @@
 --     nothing, an ad-day holding actions fetched after this page is left alone, and only the
 --     ad-days that differ are written, by their row-by-row difference as before (a new or
 --     revised type is upserted, a vanished type deleted). An ad-day with no stored actions (a
---     first sync) is inserted without ON CONFLICT (CPU per page ~71 -> ~63 ms, min of 30 on the
---     local stack); when another transaction inserted one of them meanwhile, the unique violation
---     undoes the statement and it runs again through the upsert, which then also sees and
---     deletes what that transaction wrote and the page no longer lists.
+--     first sync) is inserted without ON CONFLICT (CPU per page ~71 -> ~63 ms, mean of 30 on the
+--     local stack); when another transaction inserted one of the same (ad, day, type) rows
+--     meanwhile, the unique violation undoes the statement and it runs again through the upsert,
+--     which then also sees and deletes what that transaction wrote and the page no longer lists.
+--     When the two lists share no type there is no collision, and both writers' types stay until
+--     the next sync of the ad-day (as with 20261207011200; fb-ads-sync's per-user lease keeps two
+--     writers of one ad-day apart). (Header corrected after review, 2026-12-07; body unchanged.)
 --   * The joins with the tables take user_id from the page (a materialized CTE), not the
 --     parameter, so the only cheap plan is a probe per key.
 --   * The actions are written before the raw rows: the raw rows' triggers take the rollups' row

@@ -6,6 +6,10 @@
 -- `_`, `.`, `:` or `-`.
 alter table public.traffic_facebook_ad_actions
   drop constraint traffic_facebook_ad_actions_type_check;
+-- NOT VALID: no rescan of the table here, under this migration's ACCESS EXCLUSIVE lock; the next
+-- migration validates it under SHARE UPDATE EXCLUSIVE (writes and reads go on). That matters on a
+-- deployed project's filled table; a fresh database's table is empty. (Edited after review,
+-- 2026-12-07, before any deployment ran it: the schema it leaves, with the next one, is the same.)
 alter table public.traffic_facebook_ad_actions
   add constraint traffic_facebook_ad_actions_type_check
-    check (action_type ~ '^[A-Za-z0-9_.:-]+$' and length(action_type) <= 200);
+    check (action_type ~ '^[A-Za-z0-9_.:-]+$' and length(action_type) <= 200) not valid;

@@ -1,8 +1,9 @@
 -- fb_upsert_insights compares each ad-day of a page with its stored rows (one probe per key) and
 -- writes only the difference; these pin the edges of that comparison, and the action-type check
--- (20261207025620: same accepted strings as the regex with a bounded repetition it replaced).
+-- (20261207025620 and its validation: same accepted strings as the regex with a bounded repetition
+-- it replaced).
 begin;
-select plan(23);
+select plan(24);
 select tests.create_fixture();
 
 create function pg_temp.r(p_ad text, p_day text, p_actions jsonb, p_spend text default '10',
@@ -49,6 +50,10 @@ select throws_ok($$insert into public.traffic_facebook_ad_actions
     (user_id, ad_id, stat_date, action_type, account_id, value)
   values (tests.uid('b'), 'chk', '2000-03-01', E'lead\n', '1', 1)$$, '23514', null,
   'type check: a trailing newline is refused');
+
+select is((select convalidated from pg_constraint
+  where conname = 'traffic_facebook_ad_actions_type_check'), true,
+  'type check: added NOT VALID, then validated (the rows stored before it were checked too)');
 
 -- 10:00: P with three types, Q with one.
 select is(pg_temp.up(jsonb_build_array(
