@@ -238,7 +238,7 @@ export interface paths {
         query?: {
           /** @description previous: also return the metrics of the previous equal period (the same number of days, ending the day before the period starts) in `previous`. */
           compare?: "previous";
-          /** @description Teams per page, 1 to 1000 (default 50): each team's rows, in team-name order. The team-wide total's rows are in every page. */
+          /** @description Teams per page, 1 to 1000: each team's rows, in team-name order; the team-wide total's rows are in every page. Without it the answer holds every team, as before paging (up to 1000; next_offset says when there are more). The dashboard asks for 50. */
           limit?: string;
           /** @description Teams to skip (the previous response's next_offset). */
           offset?: string;
@@ -299,7 +299,7 @@ export interface paths {
           compare?: "previous";
           /** @description A calendar date (YYYY-MM-DD) in TRAFFIC_TIMEZONE, inclusive. */
           from: string;
-          /** @description Teams per page, 1 to 1000 (default 50): each team's rows, in team-name order. The team-wide total's rows are in every page. */
+          /** @description Teams per page, 1 to 1000: each team's rows, in team-name order; the team-wide total's rows are in every page. Without it the answer holds every team, as before paging (up to 1000; next_offset says when there are more). The dashboard asks for 50. */
           limit?: string;
           /** @description Teams to skip (the previous response's next_offset). */
           offset?: string;

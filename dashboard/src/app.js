@@ -50,6 +50,9 @@ const SUPABASE_URL = (query.get("supabase_url") || config.supabaseUrl || locatio
 const ANON_KEY = query.get("anon_key") || config.anonKey || "";
 const TZ = query.get("tz") || config.timezone || "Asia/Almaty";
 
+/** Teams per page of the metrics table (the API answers every team without a limit). */
+const TEAMS_PER_PAGE = 50;
+
 /**
  * @type {{
  *   session: Session | null,
@@ -86,8 +89,8 @@ const state = {
   status: null,
   settings: null,
   alerts: [],
-  // The page of teams the metrics table shows (the API answers 50 teams at a time).
-  teams: { total: 0, offset: 0, limit: 50 },
+  // The page of teams the metrics table shows (TEAMS_PER_PAGE at a time).
+  teams: { total: 0, offset: 0, limit: TEAMS_PER_PAGE },
   metricsSort: {},
   campaignsSort: { sort: { key: "spend_usd", dir: -1 } },
   sourcesSort: {},
@@ -566,6 +569,7 @@ async function loadMetrics() {
       from,
       to,
       compare: "previous",
+      limit: String(TEAMS_PER_PAGE),
       offset: String(state.teams.offset),
     });
     state.teams = { total: res.teams_total, offset: res.offset, limit: res.limit };
@@ -578,6 +582,7 @@ async function loadMetrics() {
   const res = await api.metrics({
     period: /** @type {any} */ (state.period),
     compare: "previous",
+    limit: String(TEAMS_PER_PAGE),
     offset: String(state.teams.offset),
   });
   state.teams = { total: res.teams_total, offset: res.offset, limit: res.limit };
@@ -774,6 +779,7 @@ function wireControls() {
         return;
       }
       state.drill = { campaign: null, adset: null };
+      state.teams = { ...state.teams, offset: 0 };
       void load({ metrics: true });
     });
   }
@@ -782,6 +788,7 @@ function wireControls() {
     ev.preventDefault();
     state.custom = { from: fromInput.value, to: toInput.value };
     state.drill = { campaign: null, adset: null };
+    state.teams = { ...state.teams, offset: 0 };
     void load({ metrics: true });
   });
   const target = /** @type {HTMLSelectElement} */ ($("target"));

@@ -164,7 +164,7 @@ test("admin over many teams: the table pages 50 teams at a time, the team total 
   });
   try {
     await open(await link(admin, true));
-    const first = await api("/metrics?period=7d", admin.jwt);
+    const first = await api("/metrics?period=7d&limit=50", admin.jwt);
     assert.ok(first.teams_total >= 57, `${first.teams_total} teams`);
     assert.equal(first.next_offset, 50);
     assert.equal(await page.isVisible("#metrics-pager"), true);
@@ -183,7 +183,7 @@ test("admin over many teams: the table pages 50 teams at a time, the team total 
     assert.equal(await page.isDisabled("#teams-prev"), true);
     await page.click("#teams-next");
     await settled();
-    const second = await api("/metrics?period=7d&offset=50", admin.jwt);
+    const second = await api("/metrics?period=7d&limit=50&offset=50", admin.jwt);
     const next = (await metricsTable()).map((r) => r.userId);
     assert.deepEqual(
       [...next].sort(),

@@ -137,6 +137,10 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
         await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry?.snapshot ?? null }),
       ) as { changed: boolean; snapshot: string };
       if (entry && !check.changed) {
+        // Only if it is still the kept one: a revalidating request may have stored a newer body
+        // meanwhile, which must not be replaced by this older one.
+        const kept = s.entries.get(key);
+        if (kept !== entry) return kept ?? entry;
         entry.checkedAt = sentAt;
         put(s, key, entry); // most recently used
         return entry;

@@ -36,14 +36,13 @@ const userId = z.guid().meta({
 
 /** The largest page of teams on /metrics and /metrics/range (SQL: private.traffic_check_page). */
 export const MAX_TEAMS_PAGE = 1000;
-/** Teams per page when `limit` is not given. */
-export const DEFAULT_TEAMS_PAGE = 50;
-
 /** `limit` / `offset` of the team lists (/metrics, /metrics/range). */
 export const teamsPage = {
-  limit: integer(1, MAX_TEAMS_PAGE).default(DEFAULT_TEAMS_PAGE).meta({
-    description: `Teams per page, 1 to ${MAX_TEAMS_PAGE} (default ${DEFAULT_TEAMS_PAGE}): ` +
-      "each team's rows, in team-name order. The team-wide total's rows are in every page.",
+  limit: integer(1, MAX_TEAMS_PAGE).optional().meta({
+    description: `Teams per page, 1 to ${MAX_TEAMS_PAGE}: each team's rows, in team-name ` +
+      "order; the team-wide total's rows are in every page. Without it the answer holds every " +
+      `team, as before paging (up to ${MAX_TEAMS_PAGE}; next_offset says when there are more). ` +
+      "The dashboard asks for 50.",
   }),
   offset: integer(0, 100_000).default(0).meta({
     description: "Teams to skip (the previous response's next_offset).",

@@ -67,7 +67,7 @@ Deno.test("GET /metrics reads through PostgREST with the caller's JWT and the an
     periods: ["7d", "today"],
     data: [],
     teams_total: 0,
-    limit: 50,
+    limit: 1000,
     offset: 0,
     next_offset: null,
   });
@@ -80,7 +80,7 @@ Deno.test("GET /metrics reads through PostgREST with the caller's JWT and the an
   assert.deepEqual(JSON.parse(q.body ?? ""), {
     p_periods: ["7d", "today"],
     p_user_id: null, // RLS, not a filter, limits a user
-    p_limit: 50,
+    p_limit: 1000, // no limit asked: every team, as before paging
     p_offset: 0,
   });
 });
@@ -123,6 +123,12 @@ Deno.test("GET /metrics and /metrics/range answer a page of teams: limit and off
     p_limit: 50,
     p_offset: 100,
   });
+  // No limit: every team, as before paging (an old client gets the whole list).
+  const all = await (await handler(request("/metrics?period=7d", adminJwt))).json();
+  assert.equal(all.limit, 1000);
+  assert.equal(all.next_offset, null);
+  assert.equal(JSON.parse(sent[2].body ?? "").p_limit, 1000);
+  sent.splice(2, 1);
   const range = await (await handler(
     request("/metrics/range?from=2026-01-01&to=2026-01-31&limit=1000&offset=0", adminJwt),
   )).json();
@@ -171,7 +177,7 @@ Deno.test("GET /metrics/range calls traffic_api_metrics_range_page with TRAFFIC_
     timezone: "Asia/Tashkent",
     data: [],
     teams_total: 0,
-    limit: 50,
+    limit: 1000,
     offset: 0,
     next_offset: null,
   });
@@ -181,7 +187,7 @@ Deno.test("GET /metrics/range calls traffic_api_metrics_range_page with TRAFFIC_
     p_to: "2026-01-31",
     p_tz: "Asia/Tashkent",
     p_user_id: null,
-    p_limit: 50,
+    p_limit: 1000,
     p_offset: 0,
   });
 });

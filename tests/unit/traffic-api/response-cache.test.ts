@@ -186,3 +186,40 @@ Deno.test("traffic-api cache: concurrent requests of one token and URL share one
   assert.equal(sent.filter(isCheck).length, 2, "the first request's and one shared check");
   assert.equal(db.state.reads, 1);
 });
+
+Deno.test("traffic-api cache: a slow 'unchanged' check never puts an older body back over a newer one", async () => {
+  const db = database();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  let checks = 0;
+  let clock = new Date("2026-01-10T20:30:00Z").getTime();
+  const { handler } = testHandler(
+    async (s) => {
+      if (isCheck(s)) {
+        checks++;
+        if (checks === 2) {
+          // R1's check: its snapshot predates a write; it answers "unchanged", late.
+          await gate;
+          return Response.json({ changed: false, snapshot: "1:1:" });
+        }
+        if (checks === 3) return Response.json({ changed: true, snapshot: "2:2:" }); // R2's
+      }
+      return db.respond(s);
+    },
+    WINDOW,
+    () => new Date(clock),
+  );
+  await (await handler(request(DAILY, userJwt))).text(); // user-1 kept
+  clock += 1000; // the window is over
+  const r1 = handler(request(DAILY, userJwt));
+  await new Promise((r) => setTimeout(r, 0));
+  // The user reloads: R2 revalidates, sees the write and keeps the newer body (user-2).
+  const r2 = await (await handler(
+    request(DAILY, userJwt, { headers: { "cache-control": "no-cache" } }),
+  )).json();
+  assert.equal(r2.data[0].spend_usd, "user-2");
+  release();
+  assert.equal((await (await r1).json()).data[0].spend_usd, "user-2", "R1 answers the newer body");
+  const next = await (await handler(request(DAILY, userJwt))).json();
+  assert.equal(next.data[0].spend_usd, "user-2", "the newer body stays kept");
+});

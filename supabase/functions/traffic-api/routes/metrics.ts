@@ -9,7 +9,7 @@
 import type { RouteContext } from "../context.ts";
 import { callerOf, checkUserFilter, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { checkRange, parseQuery, type Period, PERIODS } from "../validation.ts";
+import { checkRange, MAX_TEAMS_PAGE, parseQuery, type Period, PERIODS } from "../validation.ts";
 import {
   metricsCompareQuery,
   metricsForRange,
@@ -44,6 +44,11 @@ interface Page {
   data: Row[];
 }
 
+/** The teams of one answer: `limit` when asked, else every team (as before paging), up to 1,000. */
+function pageOf(q: { limit?: number; offset: number }) {
+  return { limit: q.limit ?? MAX_TEAMS_PAGE, offset: q.offset };
+}
+
 /** The paging fields of an answer: the page asked and where the next one starts. */
 function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
   const next = q.offset + q.limit;
@@ -67,18 +72,19 @@ export async function getMetrics({ req, url, deps }: RouteContext): Promise<Resp
   const q = parseQuery(url, metricsCompareQuery);
   checkUserFilter(caller, q.user_id);
   const periods = q.period ?? [...PERIODS];
+  const pg = pageOf(q);
   // One page of teams, shaped and paged in SQL (traffic_api_metrics_page: RLS decides).
   const page = unwrap(
     await caller.db.rpc("traffic_api_metrics_page", {
       p_periods: periods,
       p_user_id: q.user_id ?? null,
-      p_limit: q.limit,
-      p_offset: q.offset,
+      p_limit: pg.limit,
+      p_offset: pg.offset,
     }),
   ) as Page;
   const rows = page.data;
   const data = sortRows(rows, periods);
-  const paging = pageInfo(q, page.teams_total);
+  const paging = pageInfo(pg, page.teams_total);
   if (q.compare !== "previous") return await conditionalJson(req, { periods, data, ...paging });
   const tz = deps.config.TRAFFIC_TIMEZONE;
   const now = deps.now?.() ?? new Date();
@@ -99,19 +105,20 @@ export async function getMetricsRange({ req, url, deps }: RouteContext): Promise
   checkUserFilter(caller, q.user_id);
   checkRange(q.from, q.to);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
+  const pg = pageOf(q);
   const page = unwrap(
     await caller.db.rpc("traffic_api_metrics_range_page", {
       p_from: q.from,
       p_to: q.to,
       p_tz: timezone,
       p_user_id: q.user_id ?? null,
-      p_limit: q.limit,
-      p_offset: q.offset,
+      p_limit: pg.limit,
+      p_offset: pg.offset,
     }),
   ) as Page;
   const rows = page.data;
   const data = sortRows(rows, rows.map((r) => r.period));
-  const paging = pageInfo(q, page.teams_total);
+  const paging = pageInfo(pg, page.teams_total);
   const body = { from: q.from, to: q.to, timezone, data, ...paging };
   if (q.compare !== "previous") return await conditionalJson(req, body);
   const previous = ofPage(
