@@ -121,6 +121,26 @@ test("a run fetches only the missing days, writes every row and one history row"
   assert.equal(usd.rate_kzt, "470.15");
 });
 
+test("a run with nothing new recomputes no one; sync_type full recomputes every targetologist", async () => {
+  const quiet = await run({ today: "2026-11-09", triggered_by: "it-quiet" });
+  const q = await quiet.json();
+  assert.equal(quiet.status, 200, JSON.stringify(q));
+  assert.deepEqual({ mode: q.mode, users_recomputed: q.users_recomputed }, {
+    mode: "incremental",
+    users_recomputed: 0,
+  });
+  const full = await run({ today: "2026-11-09", sync_type: "full", triggered_by: "it-full" });
+  const f = await full.json();
+  assert.equal(full.status, 200, JSON.stringify(f));
+  assert.deepEqual({ mode: f.mode, users_recomputed: f.users_recomputed, rows: f.rows_written }, {
+    mode: "full",
+    users_recomputed: 2,
+    rows: 9,
+  });
+  const [h] = await history("it-full");
+  assert.deepEqual({ type: h.sync_type, mode: h.details.mode }, { type: "full", mode: "full" });
+});
+
 test("a second run while one holds the lock is refused with 409 and a skipped row", async () => {
   feed.delays.set("08.11.2026", 1500); // still unpublished: every run asks for it again
   const first = run({ today: "2026-11-09", triggered_by: "it-first" });

@@ -45,6 +45,7 @@ function fakeStore(opts: { locked?: boolean; needs?: RateNeed[]; aggregateError?
     finished: [] as Partial<HistoryRow>[],
     upserted: [] as RateRow[],
     aggregate: [] as [string, string][],
+    fullRequested: 0,
     released: 0,
     needs: [] as [string, string][],
   };
@@ -56,6 +57,7 @@ function fakeStore(opts: { locked?: boolean; needs?: RateNeed[]; aggregateError?
       to,
     ) => (calls.needs.push([from, to]), Promise.resolve(opts.needs ?? [])),
     upsertRates: (rows) => (calls.upserted.push(...rows), Promise.resolve()),
+    requestFullRun: () => (calls.fullRequested++, Promise.resolve()),
     aggregate: (tz, today) => {
       calls.aggregate.push([tz, today]);
       return opts.aggregateError
@@ -261,4 +263,18 @@ Deno.test("aggregate-metrics: any other failure is a 500 that leaks nothing", as
   assert.doesNotMatch(body.error.message, /relation/);
   assert.equal(calls.finished[0].error_message, err.message, "the history keeps the cause");
   assert.equal(calls.released, 1);
+});
+
+Deno.test("aggregate-metrics: sync_type full asks for a full run before aggregating; a scheduled run does not", async () => {
+  const nbk = fakeNbk((day) => usdDay(day)).nbk;
+  const full = fakeStore();
+  const res = await setup(full.store, nbk)(post({ sync_type: "full" }));
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(full.calls.fullRequested, 1);
+  assert.equal(full.calls.aggregate.length, 1);
+  const scheduled = fakeStore();
+  const res2 = await setup(scheduled.store, nbk)(post({}));
+  assert.equal(res2.status, 200);
+  assert.equal(scheduled.calls.fullRequested, 0);
+  assert.equal(scheduled.calls.aggregate.length, 1);
 });

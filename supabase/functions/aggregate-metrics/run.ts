@@ -84,6 +84,8 @@ export async function runAggregation(deps: RunDeps, input: RunInput): Promise<Ru
     }
     details.warnings = warnings;
 
+    // A manual full sync recomputes every targetologist, not only those whose data changed.
+    if (input.syncType === "full") await store.requestFullRun();
     const summary = await store.aggregate(deps.timezone, today);
     if (summary.missing_rates.length > 0) {
       warnings.push(

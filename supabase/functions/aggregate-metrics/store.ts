@@ -56,6 +56,8 @@ export interface AggregationStore extends LeaseStore, HistoryStore {
   rateDatesNeeded(from: string, to: string): Promise<RateNeed[]>;
   upsertRates(rows: RateRow[]): Promise<void>;
   aggregate(timezone: string, today: string): Promise<AggregateSummary>;
+  /** Makes the next `aggregate` a full run (`traffic_aggregate_request_full`). */
+  requestFullRun(): Promise<void>;
 }
 
 /** The store over supabase-js with the service-role key. */
@@ -74,6 +76,9 @@ export function createStore(db: SupabaseClient): AggregationStore {
         { onConflict: "rate_date,currency" },
       );
       unwrap("exchange_rates upsert", res);
+    },
+    async requestFullRun() {
+      unwrap("traffic_aggregate_request_full", await db.rpc("traffic_aggregate_request_full"));
     },
     async aggregate(timezone, today) {
       const res = await db.rpc("traffic_aggregate_metrics", { p_tz: timezone, p_today: today });
