@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { db } from "./stack.ts";
+import { db, whileHolding } from "./stack.ts";
 
 /**
  * Runs `body` while a separate connection holds the evaluator's advisory lock (the one
@@ -15,10 +15,11 @@ import { db } from "./stack.ts";
 export async function withEvaluatorHeld<T>(body: () => Promise<T>): Promise<T> {
   const lock = db();
   try {
-    return await lock.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(hashtext('traffic_alerts_evaluate'))`;
-      return await body();
-    }) as T;
+    return await whileHolding(
+      lock,
+      (tx) => tx`select pg_advisory_xact_lock(hashtext('traffic_alerts_evaluate'))`,
+      body,
+    );
   } finally {
     await lock.end();
   }

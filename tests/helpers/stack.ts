@@ -11,7 +11,7 @@ import {
   createUserClient,
   serverAuthOptions,
 } from "../../supabase/functions/_shared/supabase.ts";
-import { postgres } from "../../scripts/lib/deps.ts";
+import { postgres, type TransactionSql } from "../../scripts/lib/deps.ts";
 import { userJwt } from "../../scripts/lib/jwt.ts";
 import { loadStackEnv, type StackEnv } from "../../scripts/lib/stack-env.ts";
 
@@ -51,6 +51,24 @@ export function userClient(jwt: string): SupabaseClient {
 /** A direct Postgres connection as the `postgres` superuser. Close it with `await sql.end()`. */
 export function db() {
   return postgres(stackEnv().SUPABASE_DB_URL, { max: 2, onnotice: () => {} });
+}
+
+type Sql = ReturnType<typeof db>;
+
+/**
+ * Runs `body` while a transaction on one of `sql`'s connections holds whatever `take` locks (an
+ * advisory lock, a lead's lock, a row): others who need it wait until `body` settles, when the
+ * transaction ends and releases it. `body`'s own queries on `sql` use the other connection.
+ */
+export async function whileHolding<T>(
+  sql: Sql,
+  take: (tx: TransactionSql) => Promise<unknown>,
+  body: () => Promise<T>,
+): Promise<T> {
+  return await sql.begin(async (tx) => {
+    await take(tx);
+    return await body();
+  }) as T;
 }
 
 export interface TestUser {

@@ -16,7 +16,7 @@ import {
   uniqueId,
 } from "../helpers/amocrm.ts";
 import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
-import { createUser, db } from "../helpers/stack.ts";
+import { createUser, db, whileHolding } from "../helpers/stack.ts";
 
 const sql = db();
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -258,24 +258,18 @@ Deno.test({
     await mapPipeline(sql, pipeline, "challenge3d");
     const id = uniqueId();
     const body = leadBody("status", { id, status: 142, pipeline, price: "70000", at: 60 });
-    // Another drainer is busy: this connection holds the drain lock while the webhook arrives.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => release = resolve);
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => locked = resolve);
-    const holder = sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(private.amocrm_drain_lock_key())`;
-      locked();
-      await held;
-    });
-    await isLocked;
-    const res = await send(body);
-    assert.equal(res.status, 200);
-    assert.equal(res.json.status, "pending", "stored, not processed by this request");
-    assert.equal((await eventOf(sql, body)).status, "pending");
-    assert.equal(await sale(sql, id), undefined, "not applied yet");
-    release();
-    await holder;
+    // Another drainer is busy: a transaction holds the drain lock while the webhook arrives.
+    await whileHolding(
+      sql,
+      (tx) => tx`select pg_advisory_xact_lock(private.amocrm_drain_lock_key())`,
+      async () => {
+        const res = await send(body);
+        assert.equal(res.status, 200);
+        assert.equal(res.json.status, "pending", "stored, not processed by this request");
+        assert.equal((await eventOf(sql, body)).status, "pending");
+        assert.equal(await sale(sql, id), undefined, "not applied yet");
+      },
+    );
     // The function's own background drain (queued behind the lock) processes it: poll its row.
     const deadline = Date.now() + 30_000;
     while ((await eventOf(sql, body)).status === "pending" && Date.now() < deadline) {
@@ -307,34 +301,25 @@ Deno.test({
       where id = ${stored.id}`;
     // Someone else (an amocrm-sync page) holds the lead's lock while a webhook about another
     // lead arrives and becomes the drainer of a batch that holds both bodies.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => release = resolve);
-    let isLocked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => isLocked = resolve);
-    const holder = sql.begin(async (tx) => {
-      await tx`select private.amocrm_lock_leads(array[${locked}]::bigint[])`;
-      isLocked();
-      await held;
-    });
-    await lockTaken;
-    try {
-      const body = leadBody("add", { id: other, status: 1, pipeline, at: 20 });
-      const res = await send(body);
-      assert.equal(res.status, 200);
-      const waiting = await eventOf(sql, first);
-      assert.deepEqual(
-        { status: waiting.status, attempts: waiting.attempts },
-        { status: "pending", attempts: stored.attempts },
-        "a transient lock is not a failure of another webhook's body",
-      );
-      assert.ok(
-        ["pending", "processed"].includes(String(res.json.status)),
-        `answer ${JSON.stringify(res.json)}`,
-      );
-    } finally {
-      release();
-      await holder;
-    }
+    await whileHolding(
+      sql,
+      (tx) => tx`select private.amocrm_lock_leads(array[${locked}]::bigint[])`,
+      async () => {
+        const body = leadBody("add", { id: other, status: 1, pipeline, at: 20 });
+        const res = await send(body);
+        assert.equal(res.status, 200);
+        const waiting = await eventOf(sql, first);
+        assert.deepEqual(
+          { status: waiting.status, attempts: waiting.attempts },
+          { status: "pending", attempts: stored.attempts },
+          "a transient lock is not a failure of another webhook's body",
+        );
+        assert.ok(
+          ["pending", "processed"].includes(String(res.json.status)),
+          `answer ${JSON.stringify(res.json)}`,
+        );
+      },
+    );
     // Once the lock is gone the drain (background or the minute job) processes both.
     await drainPending(sql);
     assert.equal((await eventOf(sql, first)).status, "processed");
