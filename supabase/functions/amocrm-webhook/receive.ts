@@ -93,7 +93,12 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     eventCount: webhook.events.length,
   };
   // One transaction: stored (and maybe processed), or not at all (503: AmoCRM sends it again).
-  const stored = await storeBody(sha256, (signal) => deps.store.receive(input, signal), deps);
+  const stored = await keep(
+    (signal) => deps.store.receive(input, signal),
+    deps,
+    "webhook NOT stored: answering 503 so AmoCRM retries",
+    { sha256 },
+  );
   const { status } = stored;
   if (status === "pending") {
     // Another request was processing; the background drain takes this body next.
@@ -132,29 +137,6 @@ function foreignAccount(webhook: Webhook, { config }: Deps): string | null {
   return null;
 }
 
-/** Stores the raw body; any failure (or the time limit) becomes a 503 so AmoCRM retries. */
-async function storeBody<T>(
-  sha256: string,
-  write: (signal: AbortSignal) => Promise<T>,
-  { config, logger }: Deps,
-): Promise<T> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
-  try {
-    return await write(abort.signal);
-  } catch (err) {
-    logger.error("webhook NOT stored: answering 503 so AmoCRM retries", {
-      error: describeError(err),
-      sha256,
-    });
-    throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
-      "retry-after": "5",
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Keeps a body that failed to parse (status `rejected`, with the reason), so nothing that arrived
  * with the right secret is lost. When it cannot be kept the answer is 503, so the sender retries
@@ -191,18 +173,22 @@ async function keepUndecodable(
   );
 }
 
-async function keep(
-  write: (signal: AbortSignal) => Promise<number>,
+/**
+ * Runs one store call under AMOCRM_STORE_TIMEOUT_MS; any failure (or the time limit) is logged
+ * with `message` and becomes a 503, so the sender retries.
+ */
+async function keep<T>(
+  write: (signal: AbortSignal) => Promise<T>,
   { config, logger }: Deps,
-): Promise<number> {
+  message = "rejected webhook body NOT kept: answering 503 so the sender retries",
+  fields: Record<string, unknown> = {},
+): Promise<T> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
   try {
     return await write(abort.signal);
   } catch (err) {
-    logger.error("rejected webhook body NOT kept: answering 503 so the sender retries", {
-      error: describeError(err),
-    });
+    logger.error(message, { error: describeError(err), ...fields });
     throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
       "retry-after": "5",
     });

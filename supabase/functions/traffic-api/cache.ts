@@ -41,7 +41,6 @@ interface Entry {
   /** UTF-8, encoded once (an admin's /metrics is megabytes: not re-encoded per answer). */
   body: Uint8Array<ArrayBuffer>;
   headers: [string, string][];
-  etag: string | null;
   /** When the body was computed (dropped {@link MAX_AGE_MS} later). */
   at: number;
   /** When the last check that found it current was sent (served unchecked until then + TRAFFIC_API_CACHE_FRESH_MS). */
@@ -81,7 +80,8 @@ function put(s: Store, key: string, e: Entry): void {
 /** The answer to `req` from a kept entry: 304 when `If-None-Match` names its tag. */
 function serve(req: Request, e: Entry): Response {
   const headers = new Headers(e.headers);
-  if (e.etag && ifNoneMatchHits(req.headers.get("if-none-match"), e.etag)) {
+  const etag = headers.get("etag");
+  if (etag && ifNoneMatchHits(req.headers.get("if-none-match"), etag)) {
     headers.delete("content-type");
     return new Response(null, { status: 304, headers });
   }
@@ -157,7 +157,6 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
         snapshot: check.snapshot,
         body: new Uint8Array(await res.arrayBuffer()),
         headers: [...res.headers],
-        etag: res.headers.get("etag"),
         at: sentAt,
         checkedAt: sentAt,
       };
