@@ -13,6 +13,7 @@
  */
 import { postgres } from "../scripts/lib/deps.ts";
 import { clearData, generate, type Scale } from "./lib/aggregate-data.ts";
+import { median, time } from "./lib/load.ts";
 
 const dbUrl = Deno.env.get("SUPABASE_DB_URL");
 if (!dbUrl) throw new Error("SUPABASE_DB_URL is not set: run through `npm run bench`");
@@ -30,12 +31,6 @@ const scales: (Scale & { label: string })[] = [
   { label: "volume", users: 10_000, ...volume },
 ];
 
-async function time(q: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await q();
-  return performance.now() - t;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${Math.round(x)}`;
 
 interface Result {

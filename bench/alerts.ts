@@ -14,17 +14,11 @@
  */
 import { postgres } from "../scripts/lib/deps.ts";
 import { clearData, generateYear, SMALL_DATA, YEAR_VOLUME } from "./lib/aggregate-data.ts";
+import { median, time } from "./lib/load.ts";
 
 const dbUrl = Deno.env.get("SUPABASE_DB_URL");
 if (!dbUrl) throw new Error("SUPABASE_DB_URL is not set: run through `npm run bench`");
 const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
-
-async function time(q: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await q();
-  return performance.now() - t;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Result {
   label: string;
@@ -47,11 +41,10 @@ async function measure(label: string, scale: typeof SMALL_DATA): Promise<Result>
   await clearData(sql);
   await generateYear(sql, scale);
   await sql`analyze`;
+  let summary!: Record<string, unknown>;
   const first = await time(async () => {
-    const [r] = await sql`select public.traffic_alerts_evaluate() as r`;
-    (measure as { last?: unknown }).last = r.r;
+    [{ r: summary }] = await sql`select public.traffic_alerts_evaluate() as r`;
   });
-  const summary = (measure as { last?: Record<string, unknown> }).last!;
   const steady: number[] = [];
   for (let i = 0; i < 5; i++) {
     steady.push(await time(() => sql`select public.traffic_alerts_evaluate()`));

@@ -47,12 +47,10 @@ const ticks = Number(clk) || 100;
 
 /** CPU ms (utime + stime), peak and current RSS (MB) of the function process. */
 function fnProc() {
-  const stat = Deno.readTextFileSync(`/proc/${fnPid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const status = Deno.readTextFileSync(`/proc/${fnPid}/status`);
   const mb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024;
   return {
-    cpuMs: (Number(f[11]) + Number(f[12])) * 1000 / ticks,
+    cpuMs: procCpuMs(fnPid),
     hwm: mb("VmHWM"),
     rss: mb("VmRSS"),
   };

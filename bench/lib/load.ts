@@ -29,6 +29,16 @@ export interface LoadOptions {
 }
 
 /** The q-quantile (0..1) of sorted values, nearest-rank. */
+/** Wall-clock ms of one awaited call. */
+export async function time(q: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await q();
+  return performance.now() - t;
+}
+
+/** The middle value (upper middle for an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));

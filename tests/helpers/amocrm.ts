@@ -133,7 +133,6 @@ export async function lead(sql: Sql, leadId: number) {
   return row;
 }
 
-/** The stored event row of a body, or undefined. */
 /**
  * Waits for the drain: `amocrm_drain_events(true)` queues behind any drainer running (the
  * function's background drain) and processes every body still pending, so after it every body
@@ -143,6 +142,7 @@ export async function drainPending(sql: Sql): Promise<void> {
   await sql`select public.amocrm_drain_events(true)`;
 }
 
+/** The stored event row of a body, or undefined. */
 export async function eventOf(sql: Sql, body: string) {
   const [row] = await sql`select id::int, status, error, attempts, event_count
     from public.traffic_amocrm_events where body_sha256 = ${await sha256Hex(body)}`;
