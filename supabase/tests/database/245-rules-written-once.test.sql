@@ -171,8 +171,8 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
     where p.pronamespace = 'public'::regnamespace
       and p.prosrc ~ 'private\.traffic_visible_members\(p_user_id\)'),
-  array['traffic_campaign_metrics', 'traffic_daily_series'],
-  'traffic_daily_series and traffic_campaign_metrics both call it');
+  array['traffic_api_metrics_range_page', 'traffic_campaign_metrics', 'traffic_daily_series'],
+  'traffic_daily_series, traffic_campaign_metrics and the /metrics/range page all call it');
 select tests.create_user('once_c');
 insert into public.traffic_targetologist_settings (user_id, team_name, is_active)
 values (tests.uid('once_c'), 'Once C (inactive)', false);
