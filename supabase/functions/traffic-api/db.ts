@@ -98,23 +98,3 @@ export function unwrap<T>(
   if (result.error) throw dbFailure(result.error, result.status);
   return result.data as T;
 }
-
-/** PostgREST answers at most `max_rows` rows per request (supabase/config.toml [api], 1000). */
-export const PAGE_SIZE = 1000;
-
-type PageResult = PromiseLike<
-  { data: unknown; error: DbError | null; status: number }
->;
-
-/**
- * Reads every row of a query page by page (`page(from, to)` applies `.range(from, to)` to a
- * deterministically ordered query), so an admin's view is never silently cut at max-rows.
- */
-export async function fetchAll<T>(page: (from: number, to: number) => PageResult): Promise<T[]> {
-  const rows: T[] = [];
-  for (let offset = 0;; offset += PAGE_SIZE) {
-    const batch = unwrap(await page(offset, offset + PAGE_SIZE - 1)) as T[];
-    rows.push(...batch);
-    if (batch.length < PAGE_SIZE) return rows;
-  }
-}

@@ -16,6 +16,7 @@ import {
   previousOfPeriods,
   previousRange,
   rangeCompareQuery,
+  teamsOf,
 } from "../compare.ts";
 import { periodRange } from "../dates.ts";
 
@@ -60,13 +61,6 @@ function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
   };
 }
 
-/** Keeps the rows of the page's own teams (and the team total) in a previous-period block. */
-function ofPage<B extends { data: unknown[] | null }>(block: B, rows: readonly Row[]): B {
-  if (!block.data) return block;
-  const members = new Set(rows.map((r) => r.user_id));
-  return { ...block, data: (block.data as Row[]).filter((r) => members.has(r.user_id)) };
-}
-
 export async function getMetrics({ req, url, deps }: RouteContext): Promise<Response> {
   const caller = callerOf(req, deps);
   const q = parseQuery(url, metricsCompareQuery);
@@ -88,14 +82,15 @@ export async function getMetrics({ req, url, deps }: RouteContext): Promise<Resp
   if (q.compare !== "previous") return await conditionalJson(req, { periods, data, ...paging });
   const tz = deps.config.TRAFFIC_TIMEZONE;
   const now = deps.now?.() ?? new Date();
-  const previous = (await previousOfPeriods(
+  // The previous periods of this page's teams only (and the total when the page has it).
+  const previous = await previousOfPeriods(
     caller,
     periods,
     rows as unknown as { period: string; period_start: string; period_end: string }[],
     tz,
-    q.user_id,
+    teamsOf(rows),
     (p) => periodRange(p as Period, tz, now),
-  )).map((block) => ofPage(block, rows));
+  );
   return await conditionalJson(req, { periods, data, ...paging, previous });
 }
 
@@ -121,9 +116,11 @@ export async function getMetricsRange({ req, url, deps }: RouteContext): Promise
   const paging = pageInfo(pg, page.teams_total);
   const body = { from: q.from, to: q.to, timezone, data, ...paging };
   if (q.compare !== "previous") return await conditionalJson(req, body);
-  const previous = ofPage(
-    await metricsForRange(caller, previousRange(q.from, q.to), timezone, q.user_id),
-    rows,
+  const previous = await metricsForRange(
+    caller,
+    previousRange(q.from, q.to),
+    timezone,
+    teamsOf(rows),
   );
   return await conditionalJson(req, { ...body, previous });
 }
