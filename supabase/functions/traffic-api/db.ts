@@ -5,17 +5,18 @@
  *
  * @module
  */
-import type { SupabaseClient } from "../_shared/deps.ts";
+import type { SupabaseClient, z } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { createUserClient } from "../_shared/supabase.ts";
 import { INVALID_PARAMETER_VALUE, isMissingExchangeRate } from "../_shared/sqlstate.ts";
 import type { DbError } from "../_shared/store.ts";
 import { clientKeyOf } from "./config.ts";
-import type { Deps } from "./context.ts";
+import type { Deps, RouteContext } from "./context.ts";
+import { parseQuery } from "./validation.ts";
 
 // The caller's verification lives in caller.ts; re-exported for the routes.
 export { type Caller, callerOf } from "./caller.ts";
-import type { Caller } from "./caller.ts";
+import { type Caller, callerOf } from "./caller.ts";
 
 /** Clients kept per token, per deps (tests bring their own fetch), oldest dropped first. */
 const clients = new WeakMap<Deps, Map<string, SupabaseClient>>();
@@ -56,6 +57,20 @@ export function checkUserFilter(caller: Caller, userId: string | undefined): voi
   ) {
     throw new HttpError(403, "forbidden", "Only an admin may read another targetologist's data.");
   }
+}
+
+/**
+ * The start of every read route: the verified caller and the query parsed with `schema`, where a
+ * non-admin may name only their own `user_id` (checkUserFilter).
+ */
+export function callerAndQuery<S extends z.ZodType<{ user_id?: string }>>(
+  { req, url, deps }: RouteContext,
+  schema: S,
+): { caller: Caller; q: z.output<S> } {
+  const caller = callerOf(req, deps);
+  const q = parseQuery(url, schema);
+  checkUserFilter(caller, q.user_id);
+  return { caller, q };
 }
 
 /** Turns a PostgREST error into the caller's answer; anything unexpected becomes a 500. */

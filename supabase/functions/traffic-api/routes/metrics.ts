@@ -7,9 +7,9 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { type Caller, callerAndQuery, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { checkRange, MAX_TEAMS_PAGE, parseQuery, type Period, PERIODS } from "../validation.ts";
+import { checkRange, MAX_TEAMS_PAGE, type Period, PERIODS } from "../validation.ts";
 import {
   metricsCompareQuery,
   metricsForRange,
@@ -50,6 +50,24 @@ function pageOf(q: { limit?: number; offset: number }) {
   return { limit: q.limit ?? MAX_TEAMS_PAGE, offset: q.offset };
 }
 
+/**
+ * One page of teams from a page function of SQL (`traffic_api_metrics_page`,
+ * `traffic_api_metrics_range_page`: paged, shaped and RLS-checked there) with `args`: its rows and
+ * the answer's paging fields.
+ */
+async function teamsPage(
+  caller: Caller,
+  fn: string,
+  args: Record<string, unknown>,
+  q: { limit?: number; offset: number },
+) {
+  const pg = pageOf(q);
+  const page = unwrap(
+    await caller.db.rpc(fn, { ...args, p_limit: pg.limit, p_offset: pg.offset }),
+  ) as Page;
+  return { rows: page.data, paging: pageInfo(pg, page.teams_total) };
+}
+
 /** The paging fields of an answer: the page asked and where the next one starts. */
 function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
   const next = q.offset + q.limit;
@@ -61,24 +79,15 @@ function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
   };
 }
 
-export async function getMetrics({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, metricsCompareQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getMetrics(ctx: RouteContext): Promise<Response> {
+  const { req, deps } = ctx;
+  const { caller, q } = callerAndQuery(ctx, metricsCompareQuery);
   const periods = q.period ?? [...PERIODS];
-  const pg = pageOf(q);
-  // One page of teams, shaped and paged in SQL (traffic_api_metrics_page: RLS decides).
-  const page = unwrap(
-    await caller.db.rpc("traffic_api_metrics_page", {
-      p_periods: periods,
-      p_user_id: q.user_id ?? null,
-      p_limit: pg.limit,
-      p_offset: pg.offset,
-    }),
-  ) as Page;
-  const rows = page.data;
+  const { rows, paging } = await teamsPage(caller, "traffic_api_metrics_page", {
+    p_periods: periods,
+    p_user_id: q.user_id ?? null,
+  }, q);
   const data = sortRows(rows, periods);
-  const paging = pageInfo(pg, page.teams_total);
   if (q.compare !== "previous") return await conditionalJson(req, { periods, data, ...paging });
   const tz = deps.config.TRAFFIC_TIMEZONE;
   const now = deps.now?.() ?? new Date();
@@ -94,26 +103,18 @@ export async function getMetrics({ req, url, deps }: RouteContext): Promise<Resp
   return await conditionalJson(req, { periods, data, ...paging, previous });
 }
 
-export async function getMetricsRange({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, rangeCompareQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getMetricsRange(ctx: RouteContext): Promise<Response> {
+  const { req, deps } = ctx;
+  const { caller, q } = callerAndQuery(ctx, rangeCompareQuery);
   checkRange(q.from, q.to);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
-  const pg = pageOf(q);
-  const page = unwrap(
-    await caller.db.rpc("traffic_api_metrics_range_page", {
-      p_from: q.from,
-      p_to: q.to,
-      p_tz: timezone,
-      p_user_id: q.user_id ?? null,
-      p_limit: pg.limit,
-      p_offset: pg.offset,
-    }),
-  ) as Page;
-  const rows = page.data;
+  const { rows, paging } = await teamsPage(caller, "traffic_api_metrics_range_page", {
+    p_from: q.from,
+    p_to: q.to,
+    p_tz: timezone,
+    p_user_id: q.user_id ?? null,
+  }, q);
   const data = sortRows(rows, rows.map((r) => r.period));
-  const paging = pageInfo(pg, page.teams_total);
   const body = { from: q.from, to: q.to, timezone, data, ...paging };
   if (q.compare !== "previous") return await conditionalJson(req, body);
   const previous = await metricsForRange(
