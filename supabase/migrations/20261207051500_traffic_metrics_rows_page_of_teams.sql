@@ -2,7 +2,8 @@
 -- total of every team. private.traffic_metrics_rows (newest: 20261207030020) gets that as a third
 -- use of its p_users: with p_period null, the rows answered are p_users' only, while the total is
 -- summed over every active team's figures (computed fresh, as with p_users null) and the
--- unattributed leads and sales, so it is the very row traffic_metrics_for_range answers. The
+-- unattributed leads and sales, so it is the very row traffic_metrics_for_range answers (a caller
+-- who gets no total, a targetologist, has only p_users computed: index probes per user). The
 -- other two uses are unchanged: p_users null (every team: traffic_metrics_for_range) and
 -- p_users with p_period (the incremental aggregation: the total adds the other teams' stored
 -- rows). The per-member figures move from `parts` to `parts_all` (what the total sums); `parts`
@@ -35,9 +36,10 @@ declare
   v_sees_all boolean := current_user not in ('anon', 'authenticated')
     or coalesce(private.is_admin(), false);
   -- Every team's figures are computed (for the total) when no team is singled out, and when
-  -- p_users is a page of teams with p_period null (traffic-api's pages: the rows of p_users, the
-  -- total of every team); an incremental run (p_period given) computes only p_users.
-  v_every boolean := p_users is null or p_period is null;
+  -- p_users is a page of teams with p_period null for a caller who gets the total (traffic-api's
+  -- pages: the rows of p_users, the total of every team); otherwise only p_users' (an
+  -- incremental run, p_period given; a targetologist's page, which has no total).
+  v_every boolean := p_users is null or p_period is null and v_sees_all;
   v_start timestamptz;
   v_end timestamptz;
   -- The lead / sale rollups are kept in local days of Asia/Almaty.
