@@ -9,7 +9,7 @@ select tests.agg_fixture();
 create temp view agg_stored as select * from tests.agg_stored_rows() as r;
 create temp view agg_expected as select * from tests.agg_expected_rows('2026-11-09') as r;
 
-select public.traffic_aggregate_metrics('Asia/Almaty', '2026-11-09');
+create temp table run0 as select public.traffic_aggregate_metrics('Asia/Almaty', '2026-11-09');
 -- New leads of A and B and a sale of A, today and earlier in the window, and an unattributed
 -- lead: delta rows, marked by their own statements and consumed by the run below.
 insert into public.traffic_leads (amocrm_lead_id, product, utm_source, utm_content, created_at)
@@ -19,7 +19,7 @@ values (990801, 'express', 'facebook', 'ad-a1', '2026-11-09 06:00+00'),
 insert into public.traffic_sales (amocrm_lead_id, product, sale_type, sale_amount, sold_at,
   utm_source, utm_content)
 values (990801, 'express', 'full', 12000, '2026-11-09 08:00+00', 'facebook', 'ad-a1');
-select public.traffic_aggregate_metrics('Asia/Almaty', '2026-11-09');
+create temp table run1 as select public.traffic_aggregate_metrics('Asia/Almaty', '2026-11-09');
 select ok((select count(*) from public.traffic_leads_daily where is_delta) > 0
   and (select count(*) from public.traffic_sales_daily where is_delta) > 0,
   'the writes left delta rows in both rollups');
@@ -39,7 +39,7 @@ select is((select r ->> 'mode' || ' ' || (r ->> 'users_recomputed') || ' ' || (r
 -- unattributed rows of their days until the run's attribution finds their teams).
 insert into public.traffic_leads (amocrm_lead_id, product, utm_source, utm_content, created_at)
 values (990804, 'intensive1d', 'facebook', 'ad-a1', '2026-11-09 09:00+00');
-select private.traffic_fold_daily_rollups();
+create temp table fold2 as select private.traffic_fold_daily_rollups();
 insert into public.traffic_sales (amocrm_lead_id, product, sale_type, sale_amount, sold_at,
   utm_source, utm_content)
 values (990802, 'challenge3d', 'prepayment', 5000, '2026-11-07 09:00+00', 'facebook', 'ad-b1');
