@@ -16,13 +16,32 @@ const test = (name: string, fn: () => Promise<void>) =>
     fn,
   });
 
-/** Runs the pg_cron job's own command, as pg_cron would, and returns its answer. */
-async function runCompactJob(): Promise<Record<string, unknown>> {
-  const [job] = await sql<{ command: string }[]>`
+type Sql = typeof sql;
+const RUN_LOCK = "public.traffic_aggregate_metrics";
+
+/** Runs the pg_cron job's own command on `on`, as pg_cron would, and returns its answer. */
+async function runCompactJob(on: Sql): Promise<Record<string, unknown>> {
+  const [job] = await on<{ command: string }[]>`
     select command from cron.job where jobname = 'traffic-aggregate-dirty-compact'`;
   assert.ok(job, "the compaction job is scheduled");
-  const [row] = await sql.unsafe(job.command);
+  const [row] = await on.unsafe(job.command);
   return Object.values(row)[0] as Record<string, unknown>;
+}
+
+/**
+ * Runs `body` with the aggregation run lock held by a session of its own (`own`): no run (pg_cron's
+ * included) consumes marks meanwhile, and the compaction run on `own` still gets the lock (a
+ * session's advisory locks are re-entrant), while on any other session it finds it taken.
+ */
+async function withRunsHeldOff(body: (own: Sql) => Promise<void>): Promise<void> {
+  const own = await sql.reserve();
+  await own`select pg_advisory_lock(hashtext(${RUN_LOCK}))`;
+  try {
+    await body(own as unknown as Sql);
+  } finally {
+    await own`select pg_advisory_unlock(hashtext(${RUN_LOCK}))`;
+    own.release();
+  }
 }
 
 async function marksOf(user: string): Promise<{ first_day: string; last_day: string }[]> {
@@ -34,37 +53,36 @@ async function marksOf(user: string): Promise<{ first_day: string; last_day: str
 }
 
 test("a mark committed after the compaction's snapshot stays as written", async () => {
-  const user = crypto.randomUUID();
-  await sql`insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
-            values (${user}, '2031-01-01', '2031-01-01'), (${user}, '2031-01-05', '2031-01-05')`;
-  const late = crypto.randomUUID();
-  const answer = await whileHolding(
-    sql,
-    (tx) =>
-      tx`insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
-         values (${late}, '2031-02-01', '2031-02-01')`,
-    () => runCompactJob(),
-  );
-  assert.ok(typeof answer.marks_before === "number", JSON.stringify(answer));
-  assert.deepEqual(await marksOf(user), [{ first_day: "2031-01-01", last_day: "2031-01-05" }]);
-  assert.deepEqual(await marksOf(late), [{ first_day: "2031-02-01", last_day: "2031-02-01" }]);
-  await sql`delete from private.traffic_aggregate_dirty where user_id in (${user}, ${late})`;
+  await withRunsHeldOff(async (own) => {
+    const user = crypto.randomUUID();
+    await sql`insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
+              values (${user}, '2031-01-01', '2031-01-01'), (${user}, '2031-01-05', '2031-01-05')`;
+    const late = crypto.randomUUID();
+    const answer = await whileHolding(
+      sql,
+      (tx) =>
+        tx`insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
+           values (${late}, '2031-02-01', '2031-02-01')`,
+      () => runCompactJob(own),
+    );
+    assert.ok(typeof answer.marks_before === "number", JSON.stringify(answer));
+    assert.deepEqual(await marksOf(user), [{ first_day: "2031-01-01", last_day: "2031-01-05" }]);
+    assert.deepEqual(await marksOf(late), [{ first_day: "2031-02-01", last_day: "2031-02-01" }]);
+    await sql`delete from private.traffic_aggregate_dirty where user_id in (${user}, ${late})`;
+  });
 });
 
 test("while an aggregation run holds its lock, the compaction leaves the marks alone", async () => {
-  const user = crypto.randomUUID();
-  await sql`insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
-            values (${user}, '2031-03-01', '2031-03-01'), (${user}, '2031-03-02', '2031-03-02')`;
-  const answer = await whileHolding(
-    sql,
-    (tx) => tx`select pg_advisory_xact_lock(hashtext('public.traffic_aggregate_metrics'))`,
-    () => runCompactJob(),
-  );
-  assert.deepEqual(answer, { skipped: "an aggregation run holds the lock" });
-  assert.equal((await marksOf(user)).length, 2);
-  await runCompactJob();
-  assert.deepEqual(await marksOf(user), [{ first_day: "2031-03-01", last_day: "2031-03-02" }]);
-  await sql`delete from private.traffic_aggregate_dirty where user_id = ${user}`;
+  await withRunsHeldOff(async (own) => {
+    const user = crypto.randomUUID();
+    await sql`insert into private.traffic_aggregate_dirty (user_id, first_day, last_day)
+              values (${user}, '2031-03-01', '2031-03-01'), (${user}, '2031-03-02', '2031-03-02')`;
+    assert.deepEqual(await runCompactJob(sql), { skipped: "an aggregation run holds the lock" });
+    assert.equal((await marksOf(user)).length, 2);
+    await runCompactJob(own);
+    assert.deepEqual(await marksOf(user), [{ first_day: "2031-03-01", last_day: "2031-03-02" }]);
+    await sql`delete from private.traffic_aggregate_dirty where user_id = ${user}`;
+  });
 });
 
 test("cleanup", async () => {
