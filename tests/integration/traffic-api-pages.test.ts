@@ -1,9 +1,10 @@
 /**
  * traffic-api's pages of teams compute only their teams (review A3): `traffic_api_metrics_page`
  * (GET /metrics) and `traffic_api_metrics_range_page` (GET /metrics/range) check the page first,
- * pick the page's teams, and build rows for those teams only (plus the team total). The work is
- * counted, not timed: auto_explain (loaded for this session only, plans sent back as notices)
- * reports how many rows each statement inside the call produced.
+ * pick the page's teams, and build rows for those teams only (plus the team total, which for
+ * /metrics/range still sums every team's figures). The work is counted, not timed: auto_explain
+ * (loaded for this session only, plans sent back as notices) reports how many rows each statement
+ * inside the call produced.
  */
 import assert from "node:assert/strict";
 import { postgres } from "../../scripts/lib/deps.ts";
@@ -129,7 +130,7 @@ test("GET /metrics: a page of 1 team shapes that team's rows and the total's, no
   assert.ok(shaped <= 2 * PERIODS.length, `rows shaped: ${shaped} for ${page.teams_total} teams`);
 });
 
-test("GET /metrics/range: a page of 1 team computes that team's row and the total, not every team's", async () => {
+test("GET /metrics/range: a page of 1 team builds that team's row and the total, not a row per team", async () => {
   const { page, plans } = await explained(
     `select public.traffic_api_metrics_range_page($1::date, $1::date, 'Asia/Almaty', null, 1, 0)
        as page`,
@@ -137,7 +138,8 @@ test("GET /metrics/range: a page of 1 team computes that team's row and the tota
   );
   assert.ok(page.teams_total >= TEAMS, `teams_total ${page.teams_total}`);
   assert.equal(page.data.length, 2, "one team and the total");
-  // The statement of private.traffic_metrics_rows that builds the metrics rows.
+  // The statement of private.traffic_metrics_rows that builds the metrics rows: the page's team
+  // and the total (which still sums every team's figures inside it).
   const computed = plans.filter((p) => p["Query Text"].trimStart().startsWith("with members as"));
   assert.equal(computed.length, 1, "traffic_metrics_rows ran once");
   assert.equal(
