@@ -17,6 +17,7 @@ const PERIODS = ["today", "7d", "30d"];
 
 interface PlanNode {
   "Node Type": string;
+  "Relation Name"?: string;
   "Actual Rows": number;
   "Actual Loops": number;
   Output?: string[];
@@ -94,6 +95,19 @@ function shapedRows(plans: Explained[]): number {
   return n;
 }
 
+/** Rows the scans of `table` in `plans` read. */
+function rowsRead(plans: Explained[], table: string): number {
+  let n = 0;
+  const walk = (node: PlanNode) => {
+    if (node["Relation Name"] === table) n += node["Actual Rows"] * node["Actual Loops"];
+    node.Plans?.forEach(walk);
+  };
+  plans.forEach((p) => walk(p.Plan));
+  return n;
+}
+
+const teams: string[] = [];
+
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({
     name: `traffic-api pages: ${name}`,
@@ -102,12 +116,19 @@ const test = (name: string, fn: () => Promise<void>) =>
     fn,
   });
 
-test(`fixtures: ${TEAMS} more active teams with stored rows`, async () => {
+test(`fixtures: ${TEAMS} more active teams with stored rows and a day of delivery`, async () => {
   for (let i = 0; i < TEAMS; i++) {
     const u = await createUser(sql);
+    teams.push(u.id);
     const team = `Pages ${i} ${u.id.slice(0, 8)}`;
     await sql`insert into public.traffic_targetologist_settings (user_id, team_name)
       values (${u.id}, ${team})`;
+    // No spend (so no exchange rate is needed): one spend rollup row per team on DAY.
+    await sql`insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id,
+        campaign_id, campaign_name, adset_id, adset_name, ad_id, ad_name, stat_date, spend,
+        account_currency, impressions, clicks, reach)
+      values (${u.id}, ${team}, ${`act_pages_${i}`}, ${`9100${i}`}, 'c', ${`9200${i}`}, 'a',
+        ${`9300${i}`}, 'ad', ${DAY}, 0, 'USD', 100, 1, 50)`;
     for (const period of PERIODS) {
       await sql`insert into public.traffic_aggregated_metrics
           (user_id, team_name, period, period_start, period_end, spend_usd)
@@ -149,6 +170,26 @@ test("GET /metrics/range: a page of 1 team builds that team's row and the total,
   );
 });
 
+test("GET /metrics/range?user_id as an admin (no total): only that team's rollup rows are read", async () => {
+  const { page, plans } = await explained(
+    `select public.traffic_api_metrics_range_page($1::date, $1::date, 'Asia/Almaty', $2::uuid, 50, 0)
+       as page`,
+    [DAY, teams[0]],
+  );
+  assert.deepEqual(page.data.map((r) => r.user_id), [teams[0]]);
+  // Every fixture team has a spend rollup row on DAY; computing every team would read them all.
+  const read = rowsRead(plans, "traffic_spend_daily");
+  assert.equal(read, 1, `spend rollup rows read: ${read} for one team`);
+});
+
+test("more than 1,000 user_ids are refused in SQL before any work", async () => {
+  await assert.rejects(
+    sql`select public.traffic_api_metrics_range_of('2026-01-01', '2026-01-01', 'Asia/Almaty',
+      array(select gen_random_uuid() from generate_series(1, 1001)), true)`,
+    /invalid page: limit must be 1 to 1000 teams \(got 1001\)/,
+  );
+});
+
 test("the page is checked before any work", async () => {
   // An invalid page with a range that is invalid too: the page's error comes first (it used to
   // come after the range's, i.e. after the computation).
@@ -160,6 +201,7 @@ test("the page is checked before any work", async () => {
 });
 
 test("cleanup", async () => {
+  await sql`delete from public.traffic_facebook_ads_raw where user_id = any(${teams}::uuid[])`;
   await sql`delete from public.traffic_aggregated_metrics where team_name like 'Pages %'`;
   await sql`delete from public.traffic_targetologist_settings where team_name like 'Pages %'`;
   await sql.end();

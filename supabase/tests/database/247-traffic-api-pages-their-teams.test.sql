@@ -4,7 +4,7 @@
 -- check the page before any work. (The rows computed are counted in the integration test
 -- traffic-api-pages.test.ts.)
 begin;
-select plan(8);
+select plan(9);
 select tests.create_fixture();
 
 create temporary table got (n int, body jsonb) on commit drop;
@@ -54,6 +54,10 @@ select throws_ok($$select public.traffic_api_metrics_range_page('2000-01-01', '2
     'Asia/Almaty', null, 0, 0)$$, '22023',
   'invalid page: limit must be 1 to 1000 teams (got 0)',
   'range page: the page is checked before the range and the work');
+select throws_ok($$select public.traffic_api_metrics_range_of('2000-01-01', '2000-01-01',
+    'Asia/Almaty', array(select gen_random_uuid() from generate_series(1, 1001)), true)$$,
+  '22023', 'invalid page: limit must be 1 to 1000 teams (got 1001)',
+  'range_of: more than 1,000 user_ids are refused in SQL (migration 20261207060332)');
 select throws_ok($$select public.traffic_api_metrics_page(array['30d'], null, 10, 100001)$$,
   '22023', 'invalid page: offset must be 0 to 100000 (got 100001)',
   'metrics page: the page is checked first');
