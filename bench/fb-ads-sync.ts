@@ -131,7 +131,7 @@ async function autovacuums() {
   const [r] = await sql`select coalesce(sum(autovacuum_count), 0)::int as vacuums,
       coalesce(sum(autoanalyze_count), 0)::int as analyzes
     from pg_stat_all_tables
-    where relname in ('traffic_facebook_ads_raw', 'traffic_facebook_ad_actions',
+    where relname in ('traffic_facebook_ads_raw',
       'traffic_meta_leads_by_ad', 'traffic_meta_leads_daily', 'traffic_spend_daily',
       'traffic_ad_directory')`;
   return r as unknown as { vacuums: number; analyzes: number };
