@@ -104,7 +104,8 @@ begin
       where r.actions ? l.action_type
       order by l.pos
       limit 1) as p
-    where r.actions is not null
+    -- (no "actions is not null" here: it would let the planner read the whole partial index
+    -- of the lead lists below instead of probing each key)
   ),
   -- (disjoint from the upsert below: only ad-days that no longer have a lead type)
   gone as (
