@@ -2,7 +2,7 @@
 -- traffic_meta_leads_by_ad, traffic_meta_leads_daily — (anon, user A, user B, admin,
 -- service_role) x (select, insert, update, delete), exactly like traffic_facebook_ads_raw:
 -- clients only read (a user their own rows, an admin all of them); the actions are a read-only
--- view of the raw rows' lists (traffic_facebook_ads_raw.actions, since 20261207051500), which
+-- view of the raw rows' lists (traffic_facebook_ads_raw.actions, since 20261207060204), which
 -- only service_role writes, and the rollups are written by their triggers alone.
 begin;
 select plan(32);

@@ -28,7 +28,7 @@ create function pg_temp.up(p_rows jsonb, p_at text) returns int language sql as 
   select public.fb_upsert_insights(tests.uid('a'), p_rows, p_at::timestamptz)
 $$;
 
--- The action checks (the old table's, made by fb_upsert_insights since 20261207051500): a type of
+-- The action checks (the old table's, made by fb_upsert_insights since 20261207060204): a type of
 -- 1-200 letters, digits and _ . : -, a value given and >= 0, a cost >= 0 when given.
 create function pg_temp.chk(p_type text, p_value text default '1', p_cost text default null)
 returns int language sql as $$
