@@ -57,7 +57,7 @@ select throws_ok($$select public.traffic_api_metrics_range_page('2000-01-01', '2
 select throws_ok($$select public.traffic_api_metrics_range_of('2000-01-01', '2000-01-01',
     'Asia/Almaty', array(select gen_random_uuid() from generate_series(1, 1001)), true)$$,
   '22023', 'invalid page: limit must be 1 to 1000 teams (got 1001)',
-  'range_of: more than 1,000 user_ids are refused in SQL (migration 20261207060332)');
+  'range_of: more than 1,000 user_ids are refused in SQL (migration 20261207062450)');
 select throws_ok($$select public.traffic_api_metrics_page(array['30d'], null, 10, 100001)$$,
   '22023', 'invalid page: offset must be 0 to 100000 (got 100001)',
   'metrics page: the page is checked first');
