@@ -327,4 +327,44 @@ Deno.test({
   },
 });
 
+Deno.test({
+  ...opts,
+  name:
+    "amocrm-webhook: a webhook arriving while another body is pending is answered pending, not processed by the request, and the drain processes both",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const a = uniqueId();
+    const b = uniqueId();
+    // A body waiting for the drain (as under load), its row held by another transaction so no
+    // drain takes it meanwhile (drains skip locked rows).
+    const first = leadBody("add", { id: a, status: 1, pipeline, at: 10 });
+    assert.equal((await send(first)).status, 200);
+    const stored = await eventOf(sql, first);
+    await sql`update public.traffic_amocrm_events set status = 'pending', attempts = 0
+      where id = ${stored.id}`;
+    const second = leadBody("add", { id: b, status: 1, pipeline, at: 20 });
+    await whileHolding(
+      sql,
+      (tx) => tx`select 1 from public.traffic_amocrm_events where id = ${stored.id} for update`,
+      async () => {
+        // No drainer runs (the drain lock is free), yet the request leaves the processing to the
+        // background drain, which takes the pending bodies together.
+        const res = await send(second);
+        assert.equal(res.status, 200);
+        assert.equal(res.json.status, "pending", JSON.stringify(res.json));
+      },
+    );
+    await drainPending(sql);
+    for (const body of [first, second]) {
+      const event = await eventOf(sql, body);
+      assert.deepEqual({ status: event.status, attempts: event.attempts }, {
+        status: "processed",
+        attempts: 1,
+      });
+    }
+    assert.equal((await lead(sql, b))?.status_id, "1");
+  },
+});
+
 Deno.test({ ...opts, name: "amocrm-webhook: close the connection", fn: () => sql.end() });

@@ -1,0 +1,88 @@
+-- A webhook processes its own body only when it is alone; under concurrency the background drain
+-- processes the bodies in batches (issue 11 item 1).
+--
+-- Before (20261207041000): a request that found the drain lock free processed one batch led by
+-- its body (up to 50). Under 16 connections the lock is free between any two batches, so the
+-- requests took turns processing ~5 bodies each (the dev stack at 16 connections: 262 batches for
+-- 1,385 bodies), and every batch paid the fixed cost of processing (the leads' locks, the event
+-- order, the two rebuilds, the attribution, the rollup statements: ~4 ms) for a handful of bodies.
+-- In batches of 200 the same bodies cost ~0.5 ms each (the pg_cron drain of that run).
+--
+-- Now amocrm_receive_event processes the request's body in the request only when no other body
+-- is pending (and no drainer is running): the lone webhook of AmoCRM's usual pace is still
+-- answered `processed`. When others are pending it answers `pending` and the function's
+-- background drain, which waits a few milliseconds to gather what arrives meanwhile
+-- (AMOCRM_DRAIN_DELAY_MS), processes them together. The request's own processing is its own body
+-- only (never a batch of other webhooks' bodies), so a lock held elsewhere makes it wait at most
+-- one lock_timeout for its own leads and leaves only its own body pending (review W1 stays fixed:
+-- other bodies are never touched, so never marked failed, by a request).
+
+create or replace function public.amocrm_receive_event(
+  p_raw_body text,
+  p_content_type text,
+  p_sha256 text,
+  p_payload jsonb,
+  p_account_id text,
+  p_subdomain text,
+  p_event_count int
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_event_id bigint;
+  v_duplicate boolean;
+  v_status text;
+  v_error text;
+  v_state text;
+  v_lock_timeout text := current_setting('lock_timeout');
+begin
+  select i.event_id, i.duplicate into v_event_id, v_duplicate
+  from public.amocrm_ingest_event(p_raw_body, p_content_type, p_sha256, p_payload, p_account_id,
+    p_subdomain, p_event_count) as i;
+
+  select e.status into v_status from public.traffic_amocrm_events e where e.id = v_event_id;
+  if v_status in ('pending', 'failed')
+    -- Alone: no other body waits (else the background drain takes them all in one batch) ...
+    and not exists (select 1 from public.traffic_amocrm_events e
+      where e.status = 'pending' and e.id <> v_event_id)
+    -- ... and nobody is draining.
+    and pg_try_advisory_xact_lock(private.amocrm_drain_lock_key()) then
+    -- This request processes its own body. An error here rolls back only the processing.
+    perform set_config('lock_timeout', '1s', true);
+    begin
+      perform private.amocrm_drain_batch(1, v_event_id, false);
+      select e.status, e.error into v_status, v_error
+      from public.traffic_amocrm_events e where e.id = v_event_id;
+    exception when others then
+      get stacked diagnostics v_error = message_text, v_state = returned_sqlstate;
+      v_status := 'pending';
+      v_error := format('%s (SQLSTATE %s)', v_error, v_state);
+      if v_state <> '55P03' then
+        -- Not a lock: the body is bad. Recorded 'failed' with the error, replayed later.
+        begin
+          perform private.amocrm_drain_batch(1, v_event_id, true);
+          select e.status, e.error into v_status, v_error
+          from public.traffic_amocrm_events e where e.id = v_event_id;
+        exception when others then
+          get stacked diagnostics v_error = message_text, v_state = returned_sqlstate;
+          v_status := 'pending';
+          v_error := format('%s (SQLSTATE %s)', v_error, v_state);
+        end;
+      end if;
+    end;
+    perform set_config('lock_timeout', v_lock_timeout, true);
+  end if;
+
+  return jsonb_strip_nulls(jsonb_build_object('event_id', v_event_id, 'duplicate', v_duplicate,
+    'status', v_status, 'error', v_error));
+end
+$$;
+comment on function public.amocrm_receive_event(text, text, text, jsonb, text, text, int) is
+  'The webhook''s call: amocrm_ingest_event(), then, when no other body is pending and no '
+  'drainer is running, the processing of this body alone (in a subtransaction, waiting at most '
+  '1 s for a lock). Returns {event_id, duplicate, status}: status pending means other bodies '
+  'were pending or a drainer busy (the background drain takes it with them), or a lock was '
+  'held, or processing could not run. Never touches another webhook''s body.';
