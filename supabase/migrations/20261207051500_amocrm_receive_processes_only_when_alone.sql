@@ -86,3 +86,48 @@ comment on function public.amocrm_receive_event(text, text, text, jsonb, text, t
   '1 s for a lock). Returns {event_id, duplicate, status}: status pending means other bodies '
   'were pending or a drainer busy (the background drain takes it with them), or a lock was '
   'held, or processing could not run. Never touches another webhook''s body.';
+
+-- The drainer stops when a batch was not full: it took every body pending when it started, and
+-- those stored since then are the next drain's, which the function starts after its gathering
+-- delay (before: it went on at once with whatever had arrived during the batch, so under load it
+-- drained batch after batch of a few bodies). A backlog still goes in full batches of 200 until
+-- ~1 s has passed ("more": the caller calls again). Otherwise the same as 20261207025901.
+create or replace function public.amocrm_drain_events(p_wait boolean default true)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_started timestamptz := clock_timestamp();
+  v_taken int;
+  v_drained int := 0;
+  v_more boolean := false;
+begin
+  -- Nothing pending (the usual case of the minute job): done, without touching the lock, so a
+  -- webhook arriving now is never answered 'pending' because of an idle drain.
+  if not exists (select 1 from public.traffic_amocrm_events e where e.status = 'pending') then
+    return jsonb_build_object('busy', false, 'drained', 0, 'more', false);
+  end if;
+  if p_wait then
+    perform pg_advisory_xact_lock(private.amocrm_drain_lock_key());
+  elsif not pg_try_advisory_xact_lock(private.amocrm_drain_lock_key()) then
+    return jsonb_build_object('busy', true, 'drained', 0, 'more', false);
+  end if;
+  loop
+    v_taken := private.amocrm_drain_batch(200);
+    v_drained := v_drained + v_taken;
+    exit when v_taken < 200;
+    if clock_timestamp() - v_started > interval '1 second' then
+      v_more := true;
+      exit;
+    end if;
+  end loop;
+  return jsonb_build_object('busy', false, 'drained', v_drained, 'more', v_more);
+end
+$$;
+comment on function public.amocrm_drain_events(boolean) is
+  'Processes pending AmoCRM webhook bodies in batches (one drainer at a time: p_wait queues '
+  'behind the current one, else {"busy": true}): every body pending when it starts, in batches '
+  'of 200, stopping after a batch that was not full or after ~1 s ({"more": true}). Returns '
+  '{busy, drained, more}.';
