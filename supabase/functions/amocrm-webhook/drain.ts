@@ -19,6 +19,11 @@ import type { WebhookStore } from "./store.ts";
 export interface Drainer {
   /** Resolves when the drain this kick belongs to has ended; never rejects. */
   kick(): Promise<void>;
+  /**
+   * True from a kick until its drain has ended: bodies answered `pending` are waiting for it, so
+   * a body arriving now goes with them rather than being processed alone by its request.
+   */
+  busy(): boolean;
 }
 
 /** A {@link Drainer} over the store's `drain` call. */
@@ -53,6 +58,7 @@ export function createDrainer(
   }
 
   return {
+    busy: () => running !== null,
     kick() {
       if (running) {
         again = true;

@@ -324,6 +324,24 @@ Deno.test("amocrm-webhook hands a pending body to ONE background drain at a time
   assert.equal(waited.length, 3);
 });
 
+Deno.test("amocrm-webhook leaves a body to its busy background drain and processes it alone when the drain is idle", async () => {
+  const { handler, store, waited } = setup();
+  let release!: () => void;
+  store.drainImpl = () =>
+    new Promise((resolve) => {
+      release = () => resolve({ busy: false, drained: 2, more: false });
+    });
+  store.statusImpl = () => Promise.resolve("pending");
+  await (await handler(webhook(wonDeal("61")))).body?.cancel();
+  await (await handler(webhook(wonDeal("62")))).body?.cancel();
+  store.drainImpl = () => Promise.resolve({ busy: false, drained: 1, more: false });
+  release();
+  await Promise.all(waited);
+  store.statusImpl = () => Promise.resolve("processed");
+  await (await handler(webhook(wonDeal("63")))).body?.cancel();
+  assert.deepEqual(store.processFlags, [true, false, true]);
+});
+
 Deno.test("amocrm-webhook's background drain waits its delay and drains the kicks of that time in ONE call", async () => {
   const store = new FakeStore();
   store.drainImpl = () => Promise.resolve({ busy: false, drained: 3, more: false });

@@ -1,30 +1,34 @@
--- A webhook processes its own body only when it is alone; under concurrency the background drain
--- processes the bodies in batches (issue 11 item 1).
+-- A webhook processes its own body, and only while the function's background drain is idle;
+-- under concurrency the drain processes the bodies in batches (issue 11 item 1).
 --
 -- Before (20261207041000): a request that found the drain lock free processed one batch led by
 -- its body (up to 50). Under 16 connections the lock is free between any two batches, so the
 -- requests took turns processing ~5 bodies each (the dev stack at 16 connections: 262 batches for
 -- 1,385 bodies), and every batch paid the fixed cost of processing (the leads' locks, the event
--- order, the two rebuilds, the attribution, the rollup statements: ~4 ms) for a handful of bodies.
--- In batches of 200 the same bodies cost ~0.5 ms each (the pg_cron drain of that run).
+-- order, the two rebuilds, the attribution, the rollup statements) for a handful of bodies.
 --
--- Now amocrm_receive_event processes the request's body in the request only when no other body
--- is pending (and no drainer is running): the lone webhook of AmoCRM's usual pace is still
--- answered `processed`. When others are pending it answers `pending` and the function's
--- background drain, which waits a few milliseconds to gather what arrives meanwhile
--- (AMOCRM_DRAIN_DELAY_MS), processes them together. The request's own processing is its own body
--- only (never a batch of other webhooks' bodies), so a lock held elsewhere makes it wait at most
--- one lock_timeout for its own leads and leaves only its own body pending (review W1 stays fixed:
--- other bodies are never touched, so never marked failed, by a request).
+-- Now amocrm_receive_event takes p_process (default true): the function passes false while its
+-- background drain is gathering or running (it answered bodies `pending` moments ago: the drain
+-- will take this body with them, in one batch). With p_process and the drain lock free, the
+-- request processes its OWN body only (never a batch of other webhooks' bodies), in a
+-- subtransaction with lock_timeout 1 s: the lone webhook of AmoCRM's usual pace is still answered
+-- `processed`, a lock held elsewhere makes it wait at most one lock_timeout for its own leads and
+-- leaves only its own body pending (review W1 stays fixed), a bad body is recorded `failed`.
+-- (Deciding "alone" in SQL instead, by looking for other pending bodies, cost an index scan over
+-- the dead `pending` entries of every body processed since the last vacuum: ~0.5 ms a request
+-- under load.)
 
-create or replace function public.amocrm_receive_event(
+drop function public.amocrm_receive_event(text, text, text, jsonb, text, text, int);
+
+create function public.amocrm_receive_event(
   p_raw_body text,
   p_content_type text,
   p_sha256 text,
   p_payload jsonb,
   p_account_id text,
   p_subdomain text,
-  p_event_count int
+  p_event_count int,
+  p_process boolean default true
 )
 returns jsonb
 language plpgsql
@@ -44,13 +48,10 @@ begin
     p_subdomain, p_event_count) as i;
 
   select e.status into v_status from public.traffic_amocrm_events e where e.id = v_event_id;
-  if v_status in ('pending', 'failed')
-    -- Alone: no other body waits (else the background drain takes them all in one batch) ...
-    and not exists (select 1 from public.traffic_amocrm_events e
-      where e.status = 'pending' and e.id <> v_event_id)
-    -- ... and nobody is draining.
+  if p_process and v_status in ('pending', 'failed')
     and pg_try_advisory_xact_lock(private.amocrm_drain_lock_key()) then
-    -- This request processes its own body. An error here rolls back only the processing.
+    -- Nobody is draining: this request processes its own body. An error here rolls back only
+    -- the processing.
     perform set_config('lock_timeout', '1s', true);
     begin
       perform private.amocrm_drain_batch(1, v_event_id, false);
@@ -80,12 +81,16 @@ begin
     'status', v_status, 'error', v_error));
 end
 $$;
-comment on function public.amocrm_receive_event(text, text, text, jsonb, text, text, int) is
-  'The webhook''s call: amocrm_ingest_event(), then, when no other body is pending and no '
-  'drainer is running, the processing of this body alone (in a subtransaction, waiting at most '
-  '1 s for a lock). Returns {event_id, duplicate, status}: status pending means other bodies '
-  'were pending or a drainer busy (the background drain takes it with them), or a lock was '
-  'held, or processing could not run. Never touches another webhook''s body.';
+comment on function public.amocrm_receive_event(text, text, text, jsonb, text, text, int, boolean)
+  is 'The webhook''s call: amocrm_ingest_event(), then, with p_process and no drainer running, '
+  'the processing of this body alone (in a subtransaction, waiting at most 1 s for a lock). '
+  'Returns {event_id, duplicate, status}: status pending means the caller''s drain will take '
+  'it (p_process false), a drainer was busy, a lock was held, or processing could not run. '
+  'Never touches another webhook''s body.';
+revoke all on function public.amocrm_receive_event(text, text, text, jsonb, text, text, int,
+  boolean) from public, anon, authenticated;
+grant execute on function public.amocrm_receive_event(text, text, text, jsonb, text, text, int,
+  boolean) to service_role;
 
 -- The drainer stops when a batch was not full: it took every body pending when it started, and
 -- those stored since then are the next drain's, which the function starts after its gathering
