@@ -10,6 +10,12 @@
 # temporary tree beside copies of supabase/functions and supabase/tests, and runs `duplicates` on
 # that tree. Extra arguments go to `duplicates` (default `--most 60`).
 #
+# Pairs judged not to be shared logic are listed in docs/duplicates.md with the reason, verdict
+# `accepted`; they are not printed (a count of them is). An entry matches a pair by its two files,
+# the length of its longest run and its number of runs, so a new copy between the same files, or
+# a change to the accepted run, is printed again for review. An entry that matched nothing is
+# named at the end (remove its row). DUPLICATES_ALL=1 prints every pair.
+#
 # The database: SUPABASE_DB_URL when set, else the running dev stack's (.stack/env, from
 # `STACK_PORT=<port> npm run stack:start`), else (or with DUPLICATES_FRESH=1) a stack of its own
 # built from the migrations on DUPLICATES_STACK_PORT (default 28921), stopped at the end.
@@ -74,4 +80,37 @@ echo "[duplicates] $(find "$tree/sql" -name '*.sql' | wc -l) current SQL definit
   "supabase/functions and supabase/tests" >&2
 cd "$tree"
 if [ $# -eq 0 ]; then set -- --most 60; fi
-duplicates --repo "$tree" "$@"
+if [ "${DUPLICATES_ALL:-0}" = 1 ]; then
+  duplicates --repo "$tree" "$@"
+  exit 0
+fi
+# The accepted rows of docs/duplicates.md: | `a ~ b` | N lines, M runs | accepted | reason |
+duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" '
+  BEGIN {
+    while ((getline line < allowed) > 0) {
+      if (line !~ /^\| `[^`]+ ~ [^`]+` \| [0-9]+ lines?, [0-9]+ runs? \| accepted \|/) continue
+      split(line, col, "|")
+      pair = col[2]; gsub(/^ *`|` *$/, "", pair)
+      split(col[3], run, /[^0-9]+/)
+      key = pair " " run[2] " " run[3]
+      ok[key] = 1; order[++n] = key
+    }
+  }
+  /^D[0-9]+ / {
+    a = $2; b = $4
+    sub(/:[0-9]+-[0-9]+$/, "", a); sub(/:[0-9]+-[0-9]+$/, "", b)
+    nr = split($2, r, /[:-]/); len = r[nr] - r[nr - 1] + 1
+    runs = 1
+    if (match($0, /\(\+[0-9]+ more runs?\)/)) runs += substr($0, RSTART + 2, RLENGTH - 3) + 0
+    key = a " ~ " b " " len " " runs
+    if (key in ok) { used[key] = 1; hidden++; next }
+    sub(/^D[0-9]+/, "D" (++shown))
+    print; next
+  }
+  /^\(\+[0-9]+ more pairs\)/ { cut = 1 }
+  { print }
+  END {
+    printf "%d pairs shown; %d accepted in docs/duplicates.md, not shown\n", shown, hidden
+    if (!cut) for (i = 1; i <= n; i++) if (!(order[i] in used))
+      print "accepted in docs/duplicates.md but not found (remove its row): " order[i]
+  }'

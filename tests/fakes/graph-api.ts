@@ -21,8 +21,14 @@ export interface GraphCall {
   url: URL;
 }
 
-/** Lets a test answer a request itself (an error, a throttle); `undefined` answers normally. */
-export type Intercept = (call: GraphCall, n: number) => Response | undefined;
+/**
+ * Lets a test answer a request itself (an error, a throttle); `undefined` answers normally. A
+ * promise holds the request until it settles (a test that must act while pages are in flight).
+ */
+export type Intercept = (
+  call: GraphCall,
+  n: number,
+) => Response | undefined | Promise<Response | undefined>;
 
 const errors: Record<string, { status: number; headers?: Record<string, string>; body: unknown }> =
   JSON.parse(
@@ -88,7 +94,7 @@ export function graphApi(model: GraphModel, intercept?: Intercept) {
     const q = url.searchParams;
     const call: GraphCall = { accountId: m[1], token: q.get("access_token"), url };
     calls.push(call);
-    const scripted = intercept?.(call, calls.length);
+    const scripted = await intercept?.(call, calls.length);
     if (scripted) return scripted;
 
     const token = call.token;

@@ -31,9 +31,13 @@ export function stackPart(
   return run("bash", [`${ROOT}scripts/stack/part.sh`, part, action]);
 }
 
-/** Kills Postgres, keeps it down `downMs`, starts it again; resolves once it is started. */
-export async function crashPostgres(downMs: number): Promise<void> {
+/**
+ * Kills Postgres, calls `whileDown` once it is dead, keeps it down `downMs`, starts it again;
+ * resolves once it is started.
+ */
+export async function crashPostgres(downMs: number, whileDown = () => {}): Promise<void> {
   await stackPart("postgres", "kill");
+  whileDown();
   await new Promise((ok) => setTimeout(ok, downMs));
   await stackPart("postgres", "start");
 }

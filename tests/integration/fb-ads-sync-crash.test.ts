@@ -1,7 +1,7 @@
 /**
  * After any crash, fb-ads-sync's bookkeeping tells the truth (issue 12 items 2 and 6): Postgres
- * really killed mid-run (against the loopback fake Graph API, slowed so the kill lands while
- * pages are still being fetched) and started again with the stack's script; a run that died
+ * really killed mid-run (against the loopback fake Graph API, whose later pages are held until
+ * Postgres is down, so the kill lands while pages are still being fetched) and started again with the stack's script; a run that died
  * without closing its history row reads failed and is closed as failed by the next run; a user
  * whose lease another run holds is skipped and that run is no success; an unknown user_id is a
  * 404, not a foreign-key 500.
@@ -23,7 +23,15 @@ const accounts = [1, 2, 3, 4].map((i) =>
   makeAccount({ id: `${n}${i}`, campaigns: 5, adsPerCampaign: 100 })
 );
 grant(model, TOKEN, ...accounts);
-const fake = serveGraphApi(model, Number(graphUrl().port));
+// The crash test holds every request after the first two (the first page of the first two
+// accounts) until Postgres is down: however slow the machine, the run is mid-way when it dies and
+// the held pages arrive while the database is gone, so their writes fail.
+let hold: Promise<void> | null = null;
+let releaseHeld = () => {};
+const fake = serveGraphApi(model, Number(graphUrl().port), async (_call, n) => {
+  if (hold && n > 2) await hold;
+  return undefined;
+});
 let sql = db();
 let user: TestUser;
 const team = `crash ${tag}`;
@@ -54,6 +62,7 @@ Deno.test({
   name: "fb-ads-sync: Postgres killed mid-run — history, lease and status tell the truth after",
   fn: async () => {
     const started = Date.now();
+    hold = new Promise((ok) => releaseHeld = ok);
     const first = callSync({ user_id: user.id, triggered_by: "crash-test" });
     // Wait for the first page to be written: the run is now mid-way, holding the user's lease.
     for (let i = 0; (await rowsOf(user.id)) === 0; i++) {
@@ -79,7 +88,10 @@ Deno.test({
     await new Promise((ok) => setTimeout(ok, 800));
     assert.ok(await lockHeld(user.id), "still mid-run when Postgres is killed");
     await sql.end({ timeout: 1 });
-    await crashPostgres(1500);
+    await crashPostgres(1500, () => {
+      hold = null;
+      releaseHeld();
+    });
     sql = db();
     await waitForRest();
 

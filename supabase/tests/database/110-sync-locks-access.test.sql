@@ -4,45 +4,27 @@ begin;
 select plan(26);
 select tests.create_fixture();
 
-select tests.authenticate_as_anon();
-select throws_ok($$select * from public.traffic_sync_locks$$, '42501', null, 'anon: select denied');
-select throws_ok($$insert into public.traffic_sync_locks (lock_key, holder, locked_until)
-  values ('pgtap-x', gen_random_uuid(), now())$$, '42501', null, 'anon: insert denied');
-select throws_ok($$update public.traffic_sync_locks set locked_until = now()$$, '42501', null,
-  'anon: update denied');
-select throws_ok($$delete from public.traffic_sync_locks$$, '42501', null, 'anon: delete denied');
-select throws_ok($$select public.traffic_try_lock('pgtap-x', 60)$$, '42501', null,
-  'anon: traffic_try_lock denied');
+-- What a client role is refused, in order: the table, then the two lease functions.
+create temp table refused (n int, what text, stmt text);
+insert into refused values
+  (1, 'select', 'select * from public.traffic_sync_locks'),
+  (2, 'insert', $$insert into public.traffic_sync_locks (lock_key, holder, locked_until)
+  values ('pgtap-x', gen_random_uuid(), now())$$),
+  (3, 'update', 'update public.traffic_sync_locks set locked_until = now()'),
+  (4, 'delete', 'delete from public.traffic_sync_locks'),
+  (5, 'traffic_try_lock', $$select public.traffic_try_lock('pgtap-x', 60)$$),
+  (6, 'traffic_release_lock', $$select public.traffic_release_lock('pgtap', gen_random_uuid())$$);
+grant select on refused to anon, authenticated;
+-- The first p_n of them, as tests.as_each checks.
+create function pg_temp.refused_checks(p_n int) returns text[] language sql as $$
+  select array_agg(format('select throws_ok(%L, %L, null, %L)', r.stmt, '42501',
+    '{who}: ' || r.what || ' denied') order by r.n)
+  from refused r where r.n <= p_n
+$$;
 
-select tests.authenticate_as(tests.uid('a'));
-select throws_ok($$select * from public.traffic_sync_locks$$, '42501', null, 'A: select denied');
-select throws_ok($$insert into public.traffic_sync_locks (lock_key, holder, locked_until)
-  values ('pgtap-x', gen_random_uuid(), now())$$, '42501', null, 'A: insert denied');
-select throws_ok($$update public.traffic_sync_locks set locked_until = now()$$, '42501', null,
-  'A: update denied');
-select throws_ok($$delete from public.traffic_sync_locks$$, '42501', null, 'A: delete denied');
-select throws_ok($$select public.traffic_try_lock('pgtap-x', 60)$$, '42501', null,
-  'A: traffic_try_lock denied');
-
-select tests.authenticate_as(tests.uid('b'));
-select throws_ok($$select * from public.traffic_sync_locks$$, '42501', null, 'B: select denied');
-select throws_ok($$insert into public.traffic_sync_locks (lock_key, holder, locked_until)
-  values ('pgtap-x', gen_random_uuid(), now())$$, '42501', null, 'B: insert denied');
-select throws_ok($$update public.traffic_sync_locks set locked_until = now()$$, '42501', null,
-  'B: update denied');
-select throws_ok($$delete from public.traffic_sync_locks$$, '42501', null, 'B: delete denied');
-
-select tests.authenticate_as(tests.uid('admin'), true);
-select throws_ok($$select * from public.traffic_sync_locks$$, '42501', null, 'admin: select denied');
-select throws_ok($$insert into public.traffic_sync_locks (lock_key, holder, locked_until)
-  values ('pgtap-x', gen_random_uuid(), now())$$, '42501', null, 'admin: insert denied');
-select throws_ok($$update public.traffic_sync_locks set locked_until = now()$$, '42501', null,
-  'admin: update denied');
-select throws_ok($$delete from public.traffic_sync_locks$$, '42501', null, 'admin: delete denied');
-select throws_ok($$select public.traffic_try_lock('pgtap-x', 60)$$, '42501', null,
-  'admin: traffic_try_lock denied');
-select throws_ok($$select public.traffic_release_lock('pgtap', gen_random_uuid())$$, '42501', null,
-  'admin: traffic_release_lock denied');
+select * from tests.as_each(array['anon', 'a'], variadic pg_temp.refused_checks(5));
+select * from tests.as_each(array['b'], variadic pg_temp.refused_checks(4));
+select * from tests.as_each(array['admin'], variadic pg_temp.refused_checks(6));
 
 select tests.authenticate_as_service_role();
 select is((select count(*)::int from public.traffic_sync_locks where lock_key like 'pgtap%'), 1,

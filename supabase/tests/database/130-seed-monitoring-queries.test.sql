@@ -5,8 +5,10 @@ begin;
 select plan(10);
 select tests.create_fixture();
 
--- Check Sync History
-select isnt_empty($q$
+-- The queries, verbatim (one row each, in the seed's order).
+create temp table seed_query (n int, name text, query text);
+insert into seed_query values
+(1, 'Check Sync History', $q$
 SELECT
   sync_type,
   started_at,
@@ -18,10 +20,8 @@ SELECT
 FROM traffic_sync_history
 ORDER BY started_at DESC
 LIMIT 10;
-$q$, 'postgres: Check Sync History runs and returns rows');
-
--- Check Last Aggregation
-select isnt_empty($q$
+$q$),
+(2, 'Check Last Aggregation', $q$
 SELECT
   team_name,
   period,
@@ -31,10 +31,8 @@ SELECT
   updated_at
 FROM traffic_aggregated_metrics
 ORDER BY updated_at DESC;
-$q$, 'postgres: Check Last Aggregation runs and returns rows');
-
--- Check Raw Facebook Data
-select isnt_empty($q$
+$q$),
+(3, 'Check Raw Facebook Data', $q$
 SELECT
   team_name,
   stat_date,
@@ -44,74 +42,23 @@ SELECT
 FROM traffic_facebook_ads_raw
 GROUP BY team_name, stat_date
 ORDER BY stat_date DESC;
-$q$, 'postgres: Check Raw Facebook Data runs and returns rows');
-
--- Diagnosis: raw data exists
-select isnt_empty($q$
+$q$),
+(4, 'Diagnosis: raw data exists', $q$
 SELECT COUNT(*) FROM traffic_facebook_ads_raw;
-$q$, 'postgres: Diagnosis: raw data exists runs and returns rows');
-
--- Diagnosis: did aggregation run
-select isnt_empty($q$
+$q$),
+(5, 'Diagnosis: did aggregation run', $q$
 SELECT * FROM traffic_sync_history
 WHERE sync_type = 'full'
 ORDER BY started_at DESC LIMIT 1;
-$q$, 'postgres: Diagnosis: did aggregation run runs and returns rows');
+$q$);
+grant select on seed_query to authenticated;
+
+select isnt_empty(q.query, 'postgres: ' || q.name || ' runs and returns rows')
+from (select * from seed_query order by n) as q;
 
 select tests.authenticate_as(tests.uid('admin'), true);
-
--- Check Sync History
-select isnt_empty($q$
-SELECT
-  sync_type,
-  started_at,
-  success,
-  users_processed,
-  records_synced,
-  duration_ms,
-  error_message
-FROM traffic_sync_history
-ORDER BY started_at DESC
-LIMIT 10;
-$q$, 'admin: Check Sync History runs and returns rows');
-
--- Check Last Aggregation
-select isnt_empty($q$
-SELECT
-  team_name,
-  period,
-  spend_usd,
-  total_revenue,
-  roas,
-  updated_at
-FROM traffic_aggregated_metrics
-ORDER BY updated_at DESC;
-$q$, 'admin: Check Last Aggregation runs and returns rows');
-
--- Check Raw Facebook Data
-select isnt_empty($q$
-SELECT
-  team_name,
-  stat_date,
-  SUM(spend) as total_spend,
-  SUM(impressions) as total_impressions,
-  COUNT(*) as ad_count
-FROM traffic_facebook_ads_raw
-GROUP BY team_name, stat_date
-ORDER BY stat_date DESC;
-$q$, 'admin: Check Raw Facebook Data runs and returns rows');
-
--- Diagnosis: raw data exists
-select isnt_empty($q$
-SELECT COUNT(*) FROM traffic_facebook_ads_raw;
-$q$, 'admin: Diagnosis: raw data exists runs and returns rows');
-
--- Diagnosis: did aggregation run
-select isnt_empty($q$
-SELECT * FROM traffic_sync_history
-WHERE sync_type = 'full'
-ORDER BY started_at DESC LIMIT 1;
-$q$, 'admin: Diagnosis: did aggregation run runs and returns rows');
+select isnt_empty(q.query, 'admin: ' || q.name || ' runs and returns rows')
+from (select * from seed_query order by n) as q;
 
 select * from finish();
 rollback;

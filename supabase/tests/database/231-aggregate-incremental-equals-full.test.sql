@@ -2,8 +2,9 @@
 -- each round of random changes across teams (leads added, deleted and re-attributed, sales added
 -- and reversed, spend revised in USD / EUR / KZT, new ads, Meta leads, unattributed leads and
 -- sales, a team deactivated, reactivated or renamed, changes outside the 30-day window, a rate
--- revision), every stored row (the team total included) equals traffic_metrics_for_range() of its
--- period, column for column. The random seed is printed (diag) so a failure can be replayed.
+-- revision, a fold of the delta rollups amid them), every stored row (the team total included)
+-- equals traffic_metrics_for_range() of its period, column for column. The random seed is
+-- printed (diag) so a failure can be replayed.
 begin;
 select plan(16);
 select tests.agg_fixture();
@@ -82,6 +83,9 @@ begin
     on conflict (user_id, ad_id, stat_date, action_type)
       do update set value = excluded.value + 1;
   end loop;
+  -- A fold of the delta rows the writes above appended (it marks nothing: no sum changes), with
+  -- more writes after it in the same transaction.
+  perform private.traffic_fold_daily_rollups();
   -- A lead of a team deleted; an unattributed lead and sale (the total's own part).
   update public.traffic_leads set is_deleted = true
   where amocrm_lead_id = (select l.amocrm_lead_id from public.traffic_leads l

@@ -58,33 +58,23 @@ select is(
 
 -- One definition each: no other function body restates a rule.
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* '\w\.rate_date\s*<='),
+  tests.functions_matching('\w\.rate_date\s*<='),
   array['traffic_rate_on'],
   'only traffic_rate_on looks up an effective rate');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* '(cur_kzt|usd_kzt)\s*(\)\s*)?[*/]|[*/]\s*(coalesce\s*\(\s*)?\w*\.?(cur_kzt|usd_kzt)'),
+  tests.functions_matching('(cur_kzt|usd_kzt)\s*(\)\s*)?[*/]|[*/]\s*(coalesce\s*\(\s*)?\w*\.?(cur_kzt|usd_kzt)'),
   array['traffic_spend_converted'],
   'only traffic_spend_converted multiplies or divides by a rate');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* 'partition by e\.amocrm_lead_id'),
+  tests.functions_matching('partition by e\.amocrm_lead_id'),
   array['amocrm_lead_events_in_order'],
   'only amocrm_lead_events_in_order numbers a lead''s events');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* 'traffic_attribution_id_owners\s+o\s+on\s+o\.id\s*='),
+  tests.functions_matching('traffic_attribution_id_owners\s+o\s+on\s+o\.id\s*='),
   array['traffic_attribution_rule'],
   'only traffic_attribution_rule matches UTM values against the id owners');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* '>\s*366'),
+  tests.functions_matching('>\s*366'),
   array['traffic_check_range'],
   'only traffic_check_range knows the 366-day limit');
 
@@ -122,15 +112,11 @@ select results_eq(
       ('c5', false, 'ad', '990700013', '990700012', '990700011')$$,
   'the owner''s entity is at the level the rule attributed by');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* 'insert\s+into\s+private\.amocrm_lead_events\M'),
+  tests.functions_matching('insert\s+into\s+private\.amocrm_lead_events\M'),
   array['amocrm_insert_lead_events'],
   'only amocrm_insert_lead_events writes the lead-event log (webhook and API alike)');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* '->>\s*''leadId''\)::bigint\s+order by'),
+  tests.functions_matching('->>\s*''leadId''\)::bigint\s+order by'),
   array['amocrm_event_lead_ids'],
   'only amocrm_event_lead_ids collects the lead ids of an events array');
 select is(
@@ -151,9 +137,7 @@ select is(
       and p.provolatile <> 'v' and p.proretset),
   1, 'the metrics row shape is an inlinable set-returning SQL function');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* 'round\(\s*\w+\.cost_per_lead_usd'),
+  tests.functions_matching('round\(\s*\w+\.cost_per_lead_usd'),
   array['traffic_api_metrics_shape'],
   'only traffic_api_metrics_shape rounds a metrics row (traffic_api_metrics_range calls it)');
 select ok(
@@ -162,15 +146,11 @@ select ok(
   'the view traffic_api_metrics shapes its rows with traffic_api_metrics_shape, not a copy');
 -- The visible members: one function, called by both readers.
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
-      and p.prosrc ~* 'is_active\s+and\s+\(\s*p_user_id\s+is\s+null\s+or\s+\w+\.user_id\s*=\s*p_user_id\s*\)'),
+  tests.functions_matching('is_active\s+and\s+\(\s*p_user_id\s+is\s+null\s+or\s+\w+\.user_id\s*=\s*p_user_id\s*\)'),
   array['traffic_visible_members'],
   'only traffic_visible_members selects the members a read covers');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_proc p
-    where p.pronamespace = 'public'::regnamespace
-      and p.prosrc ~ 'private\.traffic_visible_members\(p_user_id\)'),
+  tests.functions_matching('private\.traffic_visible_members\(p_user_id\)', '{public}'),
   array['traffic_campaign_metrics', 'traffic_daily_series'],
   'traffic_daily_series and traffic_campaign_metrics both call it');
 select tests.create_user('once_c');

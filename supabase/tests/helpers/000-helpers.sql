@@ -42,43 +42,37 @@ end
 $$;
 comment on function tests.uid(text) is 'The id of the test user created with that name.';
 
--- Acts as a signed-in user for the rest of the transaction: the role PostgREST would switch to
--- and the claims it would set. Transaction-local, like `set local`.
-create or replace function tests.authenticate_as(p_user uuid, p_admin boolean default false)
+-- Acts as a caller for the rest of the transaction: the role PostgREST would switch to and the
+-- claims it would set. Transaction-local, like `set local`.
+create or replace function tests.authenticate_with(p_role text, p_claims jsonb)
 returns void
 language plpgsql
 as $$
 begin
-  perform set_config('role', 'authenticated', true);
-  perform set_config('request.jwt.claims', jsonb_build_object(
-    'sub', p_user, 'role', 'authenticated', 'aud', 'authenticated',
-    'app_metadata', case when p_admin then '{"traffic_role": "admin"}' else '{}' end::jsonb
-  )::text, true);
+  perform set_config('role', p_role, true);
+  perform set_config('request.jwt.claims', p_claims::text, true);
 end
+$$;
+comment on function tests.authenticate_with(text, jsonb) is
+  'set local role p_role + request.jwt.claims p_claims (what the helpers below act as).';
+
+create or replace function tests.authenticate_as(p_user uuid, p_admin boolean default false)
+returns void
+language sql
+as $$
+  select tests.authenticate_with('authenticated', jsonb_build_object(
+    'sub', p_user, 'role', 'authenticated', 'aud', 'authenticated',
+    'app_metadata', case when p_admin then '{"traffic_role": "admin"}' else '{}' end::jsonb))
 $$;
 comment on function tests.authenticate_as(uuid, boolean) is
   'set local role authenticated + request.jwt.claims for p_user (admin claim when p_admin).';
 
-create or replace function tests.authenticate_as_anon()
-returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'anon', true);
-  perform set_config('request.jwt.claims', '{"role": "anon"}', true);
-end
-$$;
+create or replace function tests.authenticate_as_anon() returns void language sql
+as $$ select tests.authenticate_with('anon', '{"role": "anon"}') $$;
 comment on function tests.authenticate_as_anon() is 'Acts as a visitor with the anon key.';
 
-create or replace function tests.authenticate_as_service_role()
-returns void
-language plpgsql
-as $$
-begin
-  perform set_config('role', 'service_role', true);
-  perform set_config('request.jwt.claims', '{"role": "service_role"}', true);
-end
-$$;
+create or replace function tests.authenticate_as_service_role() returns void language sql
+as $$ select tests.authenticate_with('service_role', '{"role": "service_role"}') $$;
 comment on function tests.authenticate_as_service_role() is 'Acts as the service-role key.';
 
 -- How many rows a write touched, as the current role (no security definer on purpose): RLS

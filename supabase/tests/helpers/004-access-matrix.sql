@@ -64,6 +64,51 @@ comment on function tests.read_only_access_matrix(text, text, text, text, int, i
   'The 22 assertions of a client-read-only table''s access matrix (anon, A, B, admin, '
   'service_role x select, insert, update, delete), as TAP lines.';
 
+-- Acts as one of the fixture's callers by name: 'anon', 'service_role', 'admin' (the fixture's
+-- admin) or a fixture user ('a', 'b'). Returns the name the access tests' descriptions use.
+create or replace function tests.act_as(p_who text)
+returns text
+language plpgsql
+as $$
+begin
+  case p_who
+    when 'anon' then perform tests.authenticate_as_anon();
+    when 'service_role' then perform tests.authenticate_as_service_role();
+    when 'admin' then perform tests.authenticate_as(tests.uid('admin'), true);
+    else perform tests.authenticate_as(tests.uid(p_who));
+  end case;
+  return case when p_who in ('anon', 'service_role', 'admin') then p_who else upper(p_who) end;
+end
+$$;
+comment on function tests.act_as(text) is
+  'Acts as anon, service_role, admin or a fixture user by name; returns its label (A for a).';
+
+-- The same checks for several callers (an access matrix's rows that share one rule): for each
+-- caller in p_who, acts as it and runs each of p_checks (a query returning one TAP line), with
+-- {who} replaced by the caller's label. TAP lines in order: caller by caller, check by check.
+create or replace function tests.as_each(p_who text[], variadic p_checks text[])
+returns setof text
+language plpgsql
+as $$
+declare
+  v_who text;
+  v_label text;
+  v_check text;
+  v_line text;
+begin
+  foreach v_who in array p_who loop
+    v_label := tests.act_as(v_who);
+    foreach v_check in array p_checks loop
+      execute replace(v_check, '{who}', v_label) into v_line;
+      return next v_line;
+    end loop;
+  end loop;
+end
+$$;
+comment on function tests.as_each(text[], text[]) is
+  'For each caller of p_who (tests.act_as), runs each check of p_checks ({who}: its label) and '
+  'returns the TAP lines in order.';
+
 -- The int a query returns, run as the current role.
 create or replace function tests.scalar_int(p_sql text)
 returns int
