@@ -193,6 +193,10 @@ Deno.test({
   ...opts,
   name: "fb-ads-sync: crash tests clean up",
   fn: async () => {
+    // A crash test that failed before the kill left its held pages waiting: let them go, or the
+    // shutdown below waits for them forever and the file hangs instead of reporting the failure.
+    hold = null;
+    releaseHeld();
     await fake.server.shutdown();
     await sql.end({ timeout: 1 }).catch(() => {});
     const fresh = db(); // the test's own connection may have died with Postgres

@@ -5,17 +5,18 @@
  *
  * @module
  */
-import type { SupabaseClient } from "../_shared/deps.ts";
+import type { SupabaseClient, z } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { createUserClient } from "../_shared/supabase.ts";
 import { INVALID_PARAMETER_VALUE, isMissingExchangeRate } from "../_shared/sqlstate.ts";
 import type { DbError } from "../_shared/store.ts";
 import { clientKeyOf } from "./config.ts";
-import type { Deps } from "./context.ts";
+import type { Deps, RouteContext } from "./context.ts";
+import { parseQuery } from "./validation.ts";
 
 // The caller's verification lives in caller.ts; re-exported for the routes.
 export { type Caller, callerOf } from "./caller.ts";
-import type { Caller } from "./caller.ts";
+import { type Caller, callerOf } from "./caller.ts";
 
 /** Clients kept per token, per deps (tests bring their own fetch), oldest dropped first. */
 const clients = new WeakMap<Deps, Map<string, SupabaseClient>>();
@@ -58,6 +59,20 @@ export function checkUserFilter(caller: Caller, userId: string | undefined): voi
   }
 }
 
+/**
+ * The start of every read route: the verified caller and the query parsed with `schema`, where a
+ * non-admin may name only their own `user_id` (checkUserFilter).
+ */
+export function callerAndQuery<S extends z.ZodType<{ user_id?: string }>>(
+  { req, url, deps }: RouteContext,
+  schema: S,
+): { caller: Caller; q: z.output<S> } {
+  const caller = callerOf(req, deps);
+  const q = parseQuery(url, schema);
+  checkUserFilter(caller, q.user_id);
+  return { caller, q };
+}
+
 /** Turns a PostgREST error into the caller's answer; anything unexpected becomes a 500. */
 export function dbFailure(error: DbError, status: number): Error {
   const code = error.code ?? "";
@@ -97,24 +112,4 @@ export function unwrap<T>(
 ): T {
   if (result.error) throw dbFailure(result.error, result.status);
   return result.data as T;
-}
-
-/** PostgREST answers at most `max_rows` rows per request (supabase/config.toml [api], 1000). */
-export const PAGE_SIZE = 1000;
-
-type PageResult = PromiseLike<
-  { data: unknown; error: DbError | null; status: number }
->;
-
-/**
- * Reads every row of a query page by page (`page(from, to)` applies `.range(from, to)` to a
- * deterministically ordered query), so an admin's view is never silently cut at max-rows.
- */
-export async function fetchAll<T>(page: (from: number, to: number) => PageResult): Promise<T[]> {
-  const rows: T[] = [];
-  for (let offset = 0;; offset += PAGE_SIZE) {
-    const batch = unwrap(await page(offset, offset + PAGE_SIZE - 1)) as T[];
-    rows.push(...batch);
-    if (batch.length < PAGE_SIZE) return rows;
-  }
 }

@@ -51,6 +51,16 @@ const metaLeads = {
 };
 const date = z.iso.date();
 const timestamp = z.string().meta({ format: "date-time" });
+/** What a /daily day and a /campaigns entity both report: spend, delivery, leads, sales, revenue. */
+const activity = {
+  spend_usd: money,
+  spend_kzt: money,
+  impressions: count,
+  clicks: count,
+  leads: count,
+  sales: count,
+  revenue: money,
+};
 
 export const metricsRow = z.object({
   user_id: z.guid().nullable().meta({ description: "Null on the team-wide total (admins only)." }),
@@ -94,13 +104,7 @@ export const metricsRow = z.object({
 
 export const dailyRow = z.object({
   date,
-  spend_usd: money,
-  spend_kzt: money,
-  impressions: count,
-  clicks: count,
-  leads: count,
-  sales: count,
-  revenue: money,
+  ...activity,
   ...metaLeads,
 });
 
@@ -113,13 +117,7 @@ export const campaignRow = z.object({
   adset_name: z.string().nullable(),
   ad_id: z.string().nullable().meta({ description: "Set at level=ad only." }),
   ad_name: z.string().nullable(),
-  spend_usd: money,
-  spend_kzt: money,
-  impressions: count,
-  clicks: count,
-  leads: count,
-  sales: count,
-  revenue: money,
+  ...activity,
   roas: ratio,
   cpa_usd: money,
   ...metaLeads,

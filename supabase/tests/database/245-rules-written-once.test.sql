@@ -13,7 +13,7 @@
 -- The structural checks read the function bodies, so a copy of a rule written back into a caller
 -- fails here.
 begin;
-select plan(23);
+select plan(24);
 
 -- The conversion rule itself.
 insert into public.exchange_rates (rate_date, currency, rate_kzt, source) values
@@ -151,8 +151,14 @@ select is(
   'only traffic_visible_members selects the members a read covers');
 select is(
   tests.functions_matching('private\.traffic_visible_members\(p_user_id\)', '{public}'),
-  array['traffic_campaign_metrics', 'traffic_daily_series'],
-  'traffic_daily_series and traffic_campaign_metrics both call it');
+  array['traffic_api_metrics_range_page', 'traffic_campaign_metrics', 'traffic_daily_series'],
+  'traffic_daily_series, traffic_campaign_metrics and the /metrics/range page all call it');
+-- The Meta-leads gap as /daily and /campaigns serve it: one function, called by both.
+select is(
+  tests.functions_matching('\*\s*100\.0\s*/\s*nullif'),
+  array['traffic_meta_leads_gap'],
+  'only traffic_meta_leads_gap computes the API''s meta_leads_gap_pct (traffic_api_daily and '
+  'traffic_api_campaigns call it)');
 select tests.create_user('once_c');
 insert into public.traffic_targetologist_settings (user_id, team_name, is_active)
 values (tests.uid('once_c'), 'Once C (inactive)', false);

@@ -8,20 +8,16 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { callerAndQuery, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
 import { alertRow, selectFor } from "../responses.ts";
-import { alertsQuery, parseQuery } from "../validation.ts";
+import { alertsQuery } from "../validation.ts";
 
 /** Monitoring should look fresh: always revalidate (cheap with the ETag). */
 const CACHE_CONTROL = "private, no-cache";
 
-export async function getAlerts(
-  { req, url, deps }: RouteContext,
-): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, alertsQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getAlerts(ctx: RouteContext): Promise<Response> {
+  const { caller, q } = callerAndQuery(ctx, alertsQuery);
   let query = caller.db.from("traffic_alerts").select(selectFor(alertRow));
   if (q.status === "open") query = query.is("resolved_at", null);
   if (q.status === "resolved") query = query.not("resolved_at", "is", null);
@@ -32,5 +28,5 @@ export async function getAlerts(
         ascending: false,
       }).limit(q.limit),
   );
-  return await conditionalJson(req, { status: q.status, data }, CACHE_CONTROL);
+  return await conditionalJson(ctx.req, { status: q.status, data }, CACHE_CONTROL);
 }

@@ -9,9 +9,9 @@
 import { HttpError } from "../../_shared/http.ts";
 import type { RouteContext } from "../context.ts";
 import { periodRange } from "../dates.ts";
-import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { callerAndQuery, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { campaignsQuery, checkRange, parseQuery } from "../validation.ts";
+import { campaignsQuery, checkRange } from "../validation.ts";
 
 function resolveRange(
   q: { period?: "today" | "7d" | "30d"; from?: string; to?: string },
@@ -31,10 +31,9 @@ function resolveRange(
   return periodRange(q.period ?? "7d", tz, now);
 }
 
-export async function getCampaigns({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, campaignsQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getCampaigns(ctx: RouteContext): Promise<Response> {
+  const { req, deps } = ctx;
+  const { caller, q } = callerAndQuery(ctx, campaignsQuery);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
   const { from, to } = resolveRange(q, timezone, deps.now?.() ?? new Date());
   // One row more than asked says whether another page follows.

@@ -7,14 +7,13 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { callerAndQuery, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { checkRange, parseQuery, rangeQuery } from "../validation.ts";
+import { checkRange, rangeQuery } from "../validation.ts";
 
-export async function getDaily({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, rangeQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getDaily(ctx: RouteContext): Promise<Response> {
+  const { req, deps } = ctx;
+  const { caller, q } = callerAndQuery(ctx, rangeQuery);
   checkRange(q.from, q.to);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
   // At most MAX_RANGE_DAYS rows: one page.

@@ -7,15 +7,16 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { type Caller, callerAndQuery, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
-import { checkRange, MAX_TEAMS_PAGE, parseQuery, type Period, PERIODS } from "../validation.ts";
+import { checkRange, MAX_TEAMS_PAGE, type Period, PERIODS } from "../validation.ts";
 import {
   metricsCompareQuery,
   metricsForRange,
   previousOfPeriods,
   previousRange,
   rangeCompareQuery,
+  teamsOf,
 } from "../compare.ts";
 import { periodRange } from "../dates.ts";
 
@@ -49,6 +50,24 @@ function pageOf(q: { limit?: number; offset: number }) {
   return { limit: q.limit ?? MAX_TEAMS_PAGE, offset: q.offset };
 }
 
+/**
+ * One page of teams from a page function of SQL (`traffic_api_metrics_page`,
+ * `traffic_api_metrics_range_page`: paged, shaped and RLS-checked there) with `args`: its rows and
+ * the answer's paging fields.
+ */
+async function teamsPage(
+  caller: Caller,
+  fn: string,
+  args: Record<string, unknown>,
+  q: { limit?: number; offset: number },
+) {
+  const pg = pageOf(q);
+  const page = unwrap(
+    await caller.db.rpc(fn, { ...args, p_limit: pg.limit, p_offset: pg.offset }),
+  ) as Page;
+  return { rows: page.data, paging: pageInfo(pg, page.teams_total) };
+}
+
 /** The paging fields of an answer: the page asked and where the next one starts. */
 function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
   const next = q.offset + q.limit;
@@ -60,70 +79,49 @@ function pageInfo(q: { limit: number; offset: number }, teamsTotal: number) {
   };
 }
 
-/** Keeps the rows of the page's own teams (and the team total) in a previous-period block. */
-function ofPage<B extends { data: unknown[] | null }>(block: B, rows: readonly Row[]): B {
-  if (!block.data) return block;
-  const members = new Set(rows.map((r) => r.user_id));
-  return { ...block, data: (block.data as Row[]).filter((r) => members.has(r.user_id)) };
-}
-
-export async function getMetrics({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, metricsCompareQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getMetrics(ctx: RouteContext): Promise<Response> {
+  const { req, deps } = ctx;
+  const { caller, q } = callerAndQuery(ctx, metricsCompareQuery);
   const periods = q.period ?? [...PERIODS];
-  const pg = pageOf(q);
-  // One page of teams, shaped and paged in SQL (traffic_api_metrics_page: RLS decides).
-  const page = unwrap(
-    await caller.db.rpc("traffic_api_metrics_page", {
-      p_periods: periods,
-      p_user_id: q.user_id ?? null,
-      p_limit: pg.limit,
-      p_offset: pg.offset,
-    }),
-  ) as Page;
-  const rows = page.data;
+  const { rows, paging } = await teamsPage(caller, "traffic_api_metrics_page", {
+    p_periods: periods,
+    p_user_id: q.user_id ?? null,
+  }, q);
   const data = sortRows(rows, periods);
-  const paging = pageInfo(pg, page.teams_total);
   if (q.compare !== "previous") return await conditionalJson(req, { periods, data, ...paging });
   const tz = deps.config.TRAFFIC_TIMEZONE;
   const now = deps.now?.() ?? new Date();
-  const previous = (await previousOfPeriods(
+  // The previous periods of this page's teams only (and the total when the page has it).
+  const previous = await previousOfPeriods(
     caller,
     periods,
     rows as unknown as { period: string; period_start: string; period_end: string }[],
     tz,
-    q.user_id,
+    teamsOf(rows),
     (p) => periodRange(p as Period, tz, now),
-  )).map((block) => ofPage(block, rows));
+  );
   return await conditionalJson(req, { periods, data, ...paging, previous });
 }
 
-export async function getMetricsRange({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, rangeCompareQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getMetricsRange(ctx: RouteContext): Promise<Response> {
+  const { req, deps } = ctx;
+  const { caller, q } = callerAndQuery(ctx, rangeCompareQuery);
   checkRange(q.from, q.to);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
-  const pg = pageOf(q);
-  const page = unwrap(
-    await caller.db.rpc("traffic_api_metrics_range_page", {
-      p_from: q.from,
-      p_to: q.to,
-      p_tz: timezone,
-      p_user_id: q.user_id ?? null,
-      p_limit: pg.limit,
-      p_offset: pg.offset,
-    }),
-  ) as Page;
-  const rows = page.data;
+  const { rows, paging } = await teamsPage(caller, "traffic_api_metrics_range_page", {
+    p_from: q.from,
+    p_to: q.to,
+    p_tz: timezone,
+    p_user_id: q.user_id ?? null,
+  }, q);
   const data = sortRows(rows, rows.map((r) => r.period));
-  const paging = pageInfo(pg, page.teams_total);
   const body = { from: q.from, to: q.to, timezone, data, ...paging };
   if (q.compare !== "previous") return await conditionalJson(req, body);
-  const previous = ofPage(
-    await metricsForRange(caller, previousRange(q.from, q.to), timezone, q.user_id),
-    rows,
+  const previous = await metricsForRange(
+    caller,
+    previousRange(q.from, q.to),
+    timezone,
+    teamsOf(rows),
   );
   return await conditionalJson(req, { ...body, previous });
 }

@@ -7,18 +7,17 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { callerOf, checkUserFilter, unwrap } from "../db.ts";
+import { callerAndQuery, unwrap } from "../db.ts";
 import { conditionalJson } from "../etag.ts";
 import { cronJob, selectFor, syncRun } from "../responses.ts";
-import { parseQuery, syncStatusQuery } from "../validation.ts";
+import { syncStatusQuery } from "../validation.ts";
 
 /** Monitoring should look fresh: always revalidate (cheap with the ETag). */
 const CACHE_CONTROL = "private, no-cache";
 
-export async function getSyncStatus({ req, url, deps }: RouteContext): Promise<Response> {
-  const caller = callerOf(req, deps);
-  const q = parseQuery(url, syncStatusQuery);
-  checkUserFilter(caller, q.user_id);
+export async function getSyncStatus(ctx: RouteContext): Promise<Response> {
+  const { req } = ctx;
+  const { caller, q } = callerAndQuery(ctx, syncStatusQuery);
   const [runs, cron] = await Promise.all([
     caller.db.rpc("traffic_latest_sync_runs", { p_user_id: q.user_id ?? null })
       .select(selectFor(syncRun)).order("sync_type"),
