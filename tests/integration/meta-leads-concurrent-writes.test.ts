@@ -130,11 +130,12 @@ Deno.test({
 Deno.test({
   ...opts,
   name:
-    "an ad-day's actions inserted by another transaction while a page writes it: the page's list wins, no error",
+    "an ad-day's actions written by another transaction while a page writes it: the page's list wins whole, no error",
   fn: async () => {
-    // fb_upsert_insights inserts the actions of an ad-day with none stored without ON CONFLICT;
-    // when another transaction inserts that ad-day's first rows meanwhile, the unique violation
-    // sends the statement round again through the upsert.
+    // T1 (fetched earlier) writes the ad-day's first list and stays open; a page fetched later
+    // with a list that shares no type with T1's waits for T1 and replaces its list whole. (When
+    // each action type was a row of its own, the two inserts did not collide and the ad-day kept
+    // both lists' types: review F1 of 20261207023534.)
     const user = await createUser(sql);
     await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
       values (${user.id}, ${`concurrent first ${tag}`}, ${[accX]})`;
@@ -143,12 +144,11 @@ Deno.test({
     const wrote = new Promise<void>((ok) => inserted = ok);
     let release!: () => void;
     const gate = new Promise<void>((ok) => release = ok);
-    // T1 inserts lead 3 and link_click 5 for the ad-day (fetched earlier) and stays open ...
+    // T1 writes link_click 5 and offsite pixel lead 3 for the ad-day (fetched 08:00) ...
     const t1 = sqlA.begin(async (tx) => {
-      await tx`insert into traffic_facebook_ad_actions
-          (user_id, ad_id, stat_date, action_type, account_id, value, synced_at)
-        values (${user.id}, ${ad}, ${DAY}, 'lead', ${accX}, 3, '2025-04-15 08:00+00'),
-               (${user.id}, ${ad}, ${DAY}, 'link_click', ${accX}, 5, '2025-04-15 08:00+00')`;
+      await tx`select public.fb_upsert_insights(${user.id}, ${
+        page(accX, ad, [["link_click", "5"], ["offsite_conversion.fb_pixel_lead", "3"]])
+      }, '2025-04-15 08:00+00')`;
       inserted();
       await gate;
     });
@@ -157,7 +157,7 @@ Deno.test({
     const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
       page(accX, ad, [["lead", "4"]])
     }, '2025-04-15 09:00+00') as changed`.execute();
-    await new Promise((ok) => setTimeout(ok, 300)); // T2 now waits for T1's rows
+    await new Promise((ok) => setTimeout(ok, 300)); // T2 now waits for T1's row
     release();
     const [, [{ changed }]] = await Promise.all([t1, t2]);
     assert.equal(changed, 1, "the ad-day is written");
@@ -166,7 +166,7 @@ Deno.test({
     assert.deepEqual(
       rows.map((r) => `${r.action_type}=${r.value}`),
       ["lead=4"],
-      "the page's list replaces what T1 wrote (link_click gone, lead revised)",
+      "the page's list replaces what T1 wrote (link_click and the pixel leads gone)",
     );
     assert.deepEqual(await daily(user.id), { daily: 4, by_ad: 4 }, "Meta leads follow");
     await sql`delete from auth.users where id = ${user.id}`;

@@ -3,7 +3,7 @@
 -- (20261207025620 and its validation: same accepted strings as the regex with a bounded repetition
 -- it replaced).
 begin;
-select plan(24);
+select plan(28);
 select tests.create_fixture();
 
 create function pg_temp.r(p_ad text, p_day text, p_actions jsonb, p_spend text default '10',
@@ -28,32 +28,36 @@ create function pg_temp.up(p_rows jsonb, p_at text) returns int language sql as 
   select public.fb_upsert_insights(tests.uid('a'), p_rows, p_at::timestamptz)
 $$;
 
--- The action-type check.
-select lives_ok($$insert into public.traffic_facebook_ad_actions
-    (user_id, ad_id, stat_date, action_type, account_id, value)
-  values (tests.uid('b'), 'chk', '2000-03-01', repeat('a', 200), '1', 1),
-         (tests.uid('b'), 'chk', '2000-03-01', 'offsite_conversion.custom:x-1_Y', '1', 1)$$,
+-- The action checks (the old table's, made by fb_upsert_insights since 20261207060204): a type of
+-- 1-200 letters, digits and _ . : -, a value given and >= 0, a cost >= 0 when given.
+create function pg_temp.chk(p_type text, p_value text default '1', p_cost text default null)
+returns int language sql as $$
+  select public.fb_upsert_insights(tests.uid('b'), jsonb_build_array(
+    pg_temp.r('chk', '2000-03-01', jsonb_build_array(pg_temp.a(p_type, p_value, p_cost)))),
+    '2000-03-02 08:00+00')
+$$;
+select lives_ok($$select public.fb_upsert_insights(tests.uid('b'), jsonb_build_array(
+    pg_temp.r('chk', '2000-03-01', jsonb_build_array(pg_temp.a(repeat('a', 200), '1'),
+      pg_temp.a('offsite_conversion.custom:x-1_Y', '1')))), '2000-03-02 08:00+00')$$,
   'type check: 200 characters of letters, digits, _ . : - are accepted');
-select throws_ok($$insert into public.traffic_facebook_ad_actions
-    (user_id, ad_id, stat_date, action_type, account_id, value)
-  values (tests.uid('b'), 'chk', '2000-03-01', repeat('a', 201), '1', 1)$$, '23514', null,
+select throws_ok($$select pg_temp.chk(repeat('a', 201))$$, '23514', null,
   'type check: 201 characters are refused');
-select throws_ok($$insert into public.traffic_facebook_ad_actions
-    (user_id, ad_id, stat_date, action_type, account_id, value)
-  values (tests.uid('b'), 'chk', '2000-03-01', '', '1', 1)$$, '23514', null,
-  'type check: an empty type is refused');
-select throws_ok($$insert into public.traffic_facebook_ad_actions
-    (user_id, ad_id, stat_date, action_type, account_id, value)
-  values (tests.uid('b'), 'chk', '2000-03-01', 'lead ', '1', 1)$$, '23514', null,
-  'type check: a space is refused');
-select throws_ok($$insert into public.traffic_facebook_ad_actions
-    (user_id, ad_id, stat_date, action_type, account_id, value)
-  values (tests.uid('b'), 'chk', '2000-03-01', E'lead\n', '1', 1)$$, '23514', null,
+select throws_ok($$select pg_temp.chk('')$$, '23514', null, 'type check: an empty type is refused');
+select throws_ok($$select pg_temp.chk('lead ')$$, '23514', null, 'type check: a space is refused');
+select throws_ok($$select pg_temp.chk(E'lead\n')$$, '23514', null,
   'type check: a trailing newline is refused');
+select throws_ok($$select pg_temp.chk('lead', '-1')$$, '23514', null,
+  'value check: a negative value is refused');
+select throws_ok($$select pg_temp.chk('lead', null)$$, '23514', null,
+  'value check: a missing value is refused');
+select throws_ok($$select pg_temp.chk('lead', '1', '-0.5')$$, '23514', null,
+  'cost check: a negative cost is refused');
+select is((select count(*)::int from public.traffic_facebook_ad_actions
+  where user_id = tests.uid('b') and ad_id = 'chk'), 2, 'a refused page writes nothing');
 
 select is((select convalidated from pg_constraint
-  where conname = 'traffic_facebook_ad_actions_type_check'), true,
-  'type check: added NOT VALID, then validated (the rows stored before it were checked too)');
+  where conname = 'traffic_facebook_ads_raw_actions_check'), true,
+  'the list''s shape check: added NOT VALID, then validated (the rows stored before it were checked too)');
 
 -- 10:00: P with three types, Q with one.
 select is(pg_temp.up(jsonb_build_array(
@@ -75,8 +79,8 @@ select is(pg_temp.up(jsonb_build_array(
     pg_temp.r('P', '2000-03-01', jsonb_build_array(pg_temp.a('lead', '3'),
       pg_temp.a('link_click', '9', '0.5'), pg_temp.a('leadgen_grouped', '2')))), '2000-03-02 12:00+00'),
   1, 'a changed cost changes the ad-day');
-select is(pg_temp.acts('P'), 'lead=3/-/900001@12,leadgen_grouped=2/-/900001@10,link_click=9/0.5/900001@12',
-  'both costs are updated; the unchanged type keeps its synced_at');
+select is(pg_temp.acts('P'), 'lead=3/-/900001@12,leadgen_grouped=2/-/900001@12,link_click=9/0.5/900001@12',
+  'both costs are updated; the list is one value, so every type carries its synced_at');
 
 -- 13:00: the ad moved to another account (same values).
 select is(pg_temp.up(jsonb_build_array(
@@ -122,7 +126,7 @@ select is(pg_temp.up(jsonb_build_array(
       pg_temp.a('link_click', '9', '0.5'), pg_temp.a('offsite_conversion.fb_pixel_lead', '1')), '10', '900002')),
   '2000-03-02 17:00+00'), 1, 'one ad-day changed');
 select is(pg_temp.acts('P'),
-  'lead=4/-/900002@17,link_click=9/0.5/900002@13,offsite_conversion.fb_pixel_lead=1/-/900002@17',
+  'lead=4/-/900002@17,link_click=9/0.5/900002@17,offsite_conversion.fb_pixel_lead=1/-/900002@17',
   'vanished type deleted, new one inserted, revised one updated, unchanged one kept');
 select is((select sum(meta_leads)::int from public.traffic_meta_leads_daily
   where user_id = tests.uid('a') and stat_date = '2000-03-01'), 6, 'Meta leads follow: P 4 + Q 2');

@@ -33,10 +33,9 @@ insert into public.traffic_facebook_ads_raw (user_id, team_name, account_id, cam
   from inc_team t cross join generate_series(1, 3) as k
   cross join generate_series('2026-09-20'::date, '2026-11-09', '1 day') as d
   where random() < 0.6;
-insert into public.traffic_facebook_ad_actions (user_id, ad_id, stat_date, action_type,
-    account_id, value)
-  select r.user_id, r.ad_id, r.stat_date, 'lead', r.account_id, (random() * 5)::int
-  from public.traffic_facebook_ads_raw r where r.account_id like 'act-inc%' and random() < 0.3;
+update public.traffic_facebook_ads_raw r
+  set actions = jsonb_build_object('lead', jsonb_build_array((random() * 5)::int, null))
+  where r.account_id like 'act-inc%' and random() < 0.3;
 
 -- A round of random changes (p_round decides which kinds), then an aggregation run.
 create function pg_temp.inc_round(p_round int) returns text
@@ -74,14 +73,12 @@ begin
     values (v_team.uid, 'Inc ' || v_team.n, 'act-inc' || v_team.n, 'c-inc' || v_team.n,
       'as-inc' || v_team.n, 'ad-inc' || v_team.n || '-r' || p_round,
       '2026-11-09'::date - (random() * 40)::int, 10, v_team.cur, 100);
-    -- Meta leads on one of its ad-days.
-    insert into public.traffic_facebook_ad_actions (user_id, ad_id, stat_date, action_type,
-      account_id, value)
-    select r.user_id, r.ad_id, r.stat_date, 'lead', r.account_id, 1 + (random() * 4)::int
-    from public.traffic_facebook_ads_raw r where r.user_id = v_team.uid
-    order by random() limit 1
-    on conflict (user_id, ad_id, stat_date, action_type)
-      do update set value = excluded.value + 1;
+    -- Meta leads on one of its ad-days (new, or one more than before).
+    update public.traffic_facebook_ads_raw r
+    set actions = coalesce(r.actions, '{}') || jsonb_build_object('lead', jsonb_build_array(
+      coalesce((r.actions -> 'lead' ->> 0)::int + 1, 1 + (random() * 4)::int), null))
+    where r.id = (select x.id from public.traffic_facebook_ads_raw x where x.user_id = v_team.uid
+                  order by random() limit 1);
   end loop;
   -- A fold of the delta rows the writes above appended (it marks nothing: no sum changes), with
   -- more writes after it in the same transaction.
