@@ -175,6 +175,49 @@ Deno.test({
 
 Deno.test({
   ...opts,
+  name:
+    "a page with a newer list keeps it when another transaction stored newer raw columns meanwhile",
+  fn: async () => {
+    // The raw columns and the list are each written when not older than the stored ones, also
+    // when another writer committed the row meanwhile (the upsert used to require the raw columns
+    // not to be older, and dropped the page's newer list).
+    const user = await createUser(sql);
+    await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
+      values (${user.id}, ${`concurrent raw ${tag}`}, ${[accX]})`;
+    const ad = `5${accX}`;
+    await sql`select public.fb_upsert_insights(${user.id}, ${
+      page(accX, ad, [["lead", "1"]])
+    }, '2025-04-15 08:00+00')`;
+    let updated!: () => void;
+    const wrote = new Promise<void>((ok) => updated = ok);
+    let release!: () => void;
+    const gate = new Promise<void>((ok) => release = ok);
+    // T1 stores newer raw columns (spend 9, fetched 10:00) and stays open ...
+    const t1 = sqlA.begin(async (tx) => {
+      await tx`update traffic_facebook_ads_raw set spend = 9, synced_at = '2025-04-15 10:00+00'
+        where user_id = ${user.id} and ad_id = ${ad}`;
+      updated();
+      await gate;
+    });
+    await wrote;
+    // ... while a page fetched at 09:00 brings the same raw columns as stored and a new list.
+    const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
+      page(accX, ad, [["lead", "3"]])
+    }, '2025-04-15 09:00+00') as changed`.execute();
+    await new Promise((ok) => setTimeout(ok, 300)); // T2 now waits for T1's row
+    release();
+    const [, [{ changed }]] = await Promise.all([t1, t2]);
+    assert.equal(changed, 1, "the ad-day's list is written");
+    const [row] = await sql`select spend::text, (actions -> 'lead' ->> 0) as lead
+      from traffic_facebook_ads_raw where user_id = ${user.id} and ad_id = ${ad}`;
+    assert.deepEqual({ ...row }, { spend: "9", lead: "3" }, "T1's raw columns, the page's list");
+    assert.deepEqual(await daily(user.id), { daily: 3, by_ad: 3 }, "Meta leads follow the list");
+    await sql`delete from auth.users where id = ${user.id}`;
+  },
+});
+
+Deno.test({
+  ...opts,
   name: "meta leads concurrency: cleanup",
   fn: async () => {
     await Promise.all([sqlA.end(), sqlB.end(), sql.end()]);
