@@ -11,10 +11,12 @@
 # that tree. Extra arguments go to `duplicates` (default `--most 60`).
 #
 # Pairs judged not to be shared logic are listed in docs/duplicates.md with the reason, verdict
-# `accepted`; they are not printed (a count of them is). An entry matches a pair by its two files,
-# the length of its longest run and its number of runs, so a new copy between the same files, or
-# a change to the accepted run, is printed again for review. An entry that matched nothing is
-# named at the end (remove its row). DUPLICATES_ALL=1 prints every pair.
+# `accepted`; they are not printed (a count of them is). An entry matches a pair by its two files
+# and a key: the length of its longest run, its number of runs, the tool's flags (shape,
+# boilerplate) and a hash of the text of both sides of that run. So a new copy between the same
+# files, or any edit of the accepted run, prints the pair again for review. An entry that matched
+# nothing is named at the end (update or remove its row). DUPLICATES_KEYS=1 prints each shown
+# pair's key (what an accepted row holds); DUPLICATES_ALL=1 prints every pair, unfiltered.
 #
 # The database: SUPABASE_DB_URL when set, else the running dev stack's (.stack/env, from
 # `STACK_PORT=<port> npm run stack:start`), else (or with DUPLICATES_FRESH=1) a stack of its own
@@ -79,22 +81,30 @@ cp -r supabase/tests "$tree/tests"
 echo "[duplicates] $(find "$tree/sql" -name '*.sql' | wc -l) current SQL definitions," \
   "supabase/functions and supabase/tests" >&2
 cd "$tree"
-if [ $# -eq 0 ]; then set -- --most 60; fi
+# The tool is asked for every pair (up to its 200): accepted pairs must not take the shown ones'
+# places. At most 60 are shown unless arguments are given.
+show=200
+if [ $# -eq 0 ]; then set -- --most 200; show=60; fi
 if [ "${DUPLICATES_ALL:-0}" = 1 ]; then
   duplicates --repo "$tree" "$@"
   exit 0
 fi
-# The accepted rows of docs/duplicates.md: | `a ~ b` | N lines, M runs | accepted | reason |
-duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" '
+# The accepted rows of docs/duplicates.md: | `a ~ b` | key | accepted | reason |, where key is
+# "N lines, M runs[, shape][, boilerplate], <hash>".
+duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v show="$show" \
+  -v keys="${DUPLICATES_KEYS:-0}" '
   BEGIN {
     while ((getline line < allowed) > 0) {
-      if (line !~ /^\| `[^`]+ ~ [^`]+` \| [0-9]+ lines?, [0-9]+ runs? \| accepted \|/) continue
+      if (line !~ /^\| `[^`]+ ~ [^`]+` \| [0-9]+ lines?, [0-9]+ runs?[^|]* \| accepted \|/) continue
       split(line, col, "|")
       pair = col[2]; gsub(/^ *`|` *$/, "", pair)
-      split(col[3], run, /[^0-9]+/)
-      key = pair " " run[2] " " run[3]
-      ok[key] = 1; order[++n] = key
+      key = col[3]; gsub(/^ +| +$/, "", key)
+      ok[pair " | " key] = 1; order[++n] = pair " | " key
     }
+  }
+  function side(place, parts, m) { # "path:s-e" -> "sed -n s,ep path"
+    m = split(place, parts, /[:-]/)
+    return "sed -n \047" parts[m - 1] "," parts[m] "p\047 \047" substr(place, 1, length(place) - length(parts[m - 1]) - length(parts[m]) - 2) "\047"
   }
   /^D[0-9]+ / {
     a = $2; b = $4
@@ -102,15 +112,23 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" '
     nr = split($2, r, /[:-]/); len = r[nr] - r[nr - 1] + 1
     runs = 1
     if (match($0, /\(\+[0-9]+ more runs?\)/)) runs += substr($0, RSTART + 2, RLENGTH - 3) + 0
-    key = a " ~ " b " " len " " runs
-    if (key in ok) { used[key] = 1; hidden++; next }
-    sub(/^D[0-9]+/, "D" (++shown))
-    print; next
+    flags = ($0 ~ / shape( |$)/ ? ", shape" : "") ($0 ~ / boilerplate( |$)/ ? ", boilerplate" : "")
+    cmd = "{ " side($2) "; " side($4) "; } | md5sum | cut -c1-8"
+    cmd | getline hash; close(cmd)
+    key = len " line" (len == 1 ? "" : "s") ", " runs " run" (runs == 1 ? "" : "s") flags ", " hash
+    pair = a " ~ " b
+    if ((pair " | " key) in ok) { used[pair " | " key] = 1; hidden++; next }
+    if (++shown > show) { more++; next }
+    sub(/^D[0-9]+/, "D" shown)
+    print
+    if (keys == 1) print "    key: | `" pair "` | " key " |"
+    next
   }
   /^\(\+[0-9]+ more pairs\)/ { cut = 1 }
   { print }
   END {
-    printf "%d pairs shown; %d accepted in docs/duplicates.md, not shown\n", shown, hidden
+    if (more) printf "(+%d more pairs)\n", more
+    printf "%d pairs shown; %d accepted in docs/duplicates.md, not shown\n", shown - more, hidden
     if (!cut) for (i = 1; i <= n; i++) if (!(order[i] in used))
-      print "accepted in docs/duplicates.md but not found (remove its row): " order[i]
+      print "accepted in docs/duplicates.md but not found (update or remove its row): " order[i]
   }'

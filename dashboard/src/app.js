@@ -69,7 +69,7 @@ const TEAMS_PER_PAGE = 50;
  *   status: import("./api.js").SyncStatusResponse | null,
  *   settings: import("./api.js").Settings | null,
  *   alerts: import("./api.js").AlertsResponse["data"],
- *   teams: { total: number, offset: number, limit: number },
+ *   teams: { total: number, offset: number },
  *   metricsSort: any, campaignsSort: any, sourcesSort: any,
  *   loadSeq: number,
  * }}
@@ -90,7 +90,7 @@ const state = {
   settings: null,
   alerts: [],
   // The page of teams the metrics table shows (TEAMS_PER_PAGE at a time).
-  teams: { total: 0, offset: 0, limit: TEAMS_PER_PAGE },
+  teams: { total: 0, offset: 0 },
   metricsSort: {},
   campaignsSort: { sort: { key: "spend_usd", dir: -1 } },
   sourcesSort: {},
@@ -273,9 +273,9 @@ function renderMetricsTable() {
 
 /** The pager under the metrics table: shown when the teams fill more than one page. */
 function renderPager() {
-  const { total, offset, limit } = state.teams;
+  const { total, offset } = state.teams;
   const pager = $("metrics-pager");
-  pager.hidden = total <= limit && offset === 0;
+  pager.hidden = total <= TEAMS_PER_PAGE && offset === 0;
   const shown = state.rows.filter((r) => r.user_id !== null).length;
   $("teams-page").textContent = t("teamsPage", {
     from: String(shown ? offset + 1 : offset),
@@ -283,7 +283,7 @@ function renderPager() {
     total: String(total),
   });
   /** @type {HTMLButtonElement} */ ($("teams-prev")).disabled = offset === 0;
-  /** @type {HTMLButtonElement} */ ($("teams-next")).disabled = offset + limit >= total;
+  /** @type {HTMLButtonElement} */ ($("teams-next")).disabled = offset + TEAMS_PER_PAGE >= total;
 }
 
 function renderTargetPicker() {
@@ -572,7 +572,7 @@ async function loadMetrics() {
       limit: String(TEAMS_PER_PAGE),
       offset: String(state.teams.offset),
     });
-    state.teams = { total: res.teams_total, offset: res.offset, limit: res.limit };
+    state.teams = { total: res.teams_total, offset: res.offset };
     state.range = { from: res.from, to: res.to };
     state.rows = res.data;
     state.previous = res.previous?.data ?? null;
@@ -585,7 +585,7 @@ async function loadMetrics() {
     limit: String(TEAMS_PER_PAGE),
     offset: String(state.teams.offset),
   });
-  state.teams = { total: res.teams_total, offset: res.offset, limit: res.limit };
+  state.teams = { total: res.teams_total, offset: res.offset };
   state.rows = res.data.filter((r) => r.period === state.period);
   const first = state.rows[0];
   state.range = first
@@ -808,8 +808,8 @@ function wireControls() {
   $("sign-out").addEventListener("click", () => void signOut());
   /** @param {number} step */
   const turnPage = (step) => {
-    const { offset, limit } = state.teams;
-    state.teams = { ...state.teams, offset: Math.max(0, offset + step * limit) };
+    const { offset } = state.teams;
+    state.teams = { ...state.teams, offset: Math.max(0, offset + step * TEAMS_PER_PAGE) };
     state.userId = "";
     state.drill = { campaign: null, adset: null };
     void load({ metrics: true });
