@@ -77,7 +77,8 @@ Deno.test(
   opts,
   async () => {
     const written = writtenKeys();
-    const read = await readKeys("private.amocrm_insert_lead_events(bigint, jsonb)");
+    // The mapping lives in the array form (a batch's bodies); the one-body form calls it.
+    const read = await readKeys("private.amocrm_insert_lead_events(bigint[], jsonb[])");
     assert.deepEqual(sorted([...read].filter((k) => !written.has(k))), [], "read, never written");
     assert.deepEqual(
       sorted([...written].filter((k) => !read.has(k) && !WRITTEN_NOT_READ.has(k))),

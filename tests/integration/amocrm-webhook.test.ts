@@ -15,7 +15,9 @@ import {
   send,
   uniqueId,
 } from "../helpers/amocrm.ts";
-import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { buildForm, parseWebhook } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
+import { storable } from "../../supabase/functions/amocrm-webhook/body.ts";
 import { createUser, db, whileHolding } from "../helpers/stack.ts";
 
 const sql = db();
@@ -324,6 +326,57 @@ Deno.test({
     await drainPending(sql);
     assert.equal((await eventOf(sql, first)).status, "processed");
     assert.equal((await lead(sql, other))?.status_id, "1");
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "amocrm_receive_event with p_process false (the function's drain is busy) leaves the body to the drain while others wait, and processes it itself when none does",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    /** The call the function makes while its background drain is gathering or running. */
+    const receiveLeftToDrain = async (raw: string) => {
+      const parsed = parseWebhook(raw);
+      assert.ok(parsed.ok);
+      const [{ answer }] = await sql`select public.amocrm_receive_event(${raw},
+          'application/x-www-form-urlencoded', ${await sha256Hex(raw)},
+          ${sql.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
+          ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, false) as answer`;
+      return answer as { status: string };
+    };
+    // A body waiting for the drain, its row held so that no drain takes it meanwhile.
+    const a = uniqueId();
+    const first = leadBody("add", { id: a, status: 1, pipeline, at: 10 });
+    assert.equal((await send(first)).status, 200);
+    const stored = await eventOf(sql, first);
+    await sql`update public.traffic_amocrm_events set status = 'pending', attempts = 0
+      where id = ${stored.id}`;
+    const b = uniqueId();
+    const second = leadBody("add", { id: b, status: 1, pipeline, at: 20 });
+    await whileHolding(
+      sql,
+      (tx) => tx`select 1 from public.traffic_amocrm_events where id = ${stored.id} for update`,
+      async () => {
+        const answer = await receiveLeftToDrain(second);
+        assert.equal(answer.status, "pending", JSON.stringify(answer));
+        assert.equal(await lead(sql, b), undefined, "not processed by the call");
+      },
+    );
+    await drainPending(sql);
+    for (const body of [first, second]) {
+      const event = await eventOf(sql, body);
+      assert.deepEqual({ status: event.status, attempts: event.attempts }, {
+        status: "processed",
+        attempts: 1,
+      });
+    }
+    // Nothing else pending (another drainer took the others): the call processes its body.
+    const c = uniqueId();
+    const third = leadBody("add", { id: c, status: 1, pipeline, at: 30 });
+    assert.equal((await receiveLeftToDrain(third)).status, "processed");
+    assert.equal((await lead(sql, c))?.status_id, "1");
   },
 });
 

@@ -25,6 +25,11 @@ const schema = z.object({
    * function answers 503 (AmoCRM waits 2 s).
    */
   AMOCRM_STORE_TIMEOUT_MS: positiveInt(1_500, 1_800),
+  /**
+   * How long the background drain waits before it processes the bodies answered `pending`, so
+   * that those arriving meanwhile go in the same batches (0: at once). Default 100 ms.
+   */
+  AMOCRM_DRAIN_DELAY_MS: envInt(0, 1_000, 100),
 }).and(serviceKeySchema); // a secret key or the legacy service_role key: _shared/auth.ts
 
 export type Config = z.infer<typeof schema>;

@@ -18,6 +18,6 @@ Deno.serve(createHandler({
   config,
   logger,
   store,
-  drainer: createDrainer(store, logger),
+  drainer: createDrainer(store, logger, config.AMOCRM_DRAIN_DELAY_MS),
   waitUntil: edge ? (task) => edge.waitUntil(task) : undefined,
 }));

@@ -1,8 +1,9 @@
 /**
  * The webhook itself: check the secret, read and parse the body, check the account, then ONE call
- * stores the raw body and, when no other request is processing at that moment, processes it
- * (with other pending bodies) in the same transaction. Otherwise the answer says `pending` and
- * the background drain (`drain.ts`) processes it right after. Once the body is stored the answer
+ * stores the raw body and, when this instance's background drain is idle and no other drainer is
+ * processing at that moment, processes it (alone) in the same transaction. Otherwise the answer
+ * says `pending` and the background drain (`drain.ts`) processes it moments later, in one batch
+ * with the others. Once the body is stored the answer
  * is 200, whatever processing does; only a failure to store answers 5xx, so AmoCRM retries. Past the
  * secret, every body is kept: one that is not a valid webhook of our account as `rejected` with
  * the reason (400 / 403), bytes Postgres text cannot hold as base64 — or 503 when it cannot be.
@@ -93,15 +94,18 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     eventCount: webhook.events.length,
   };
   // One transaction: stored (and maybe processed), or not at all (503: AmoCRM sends it again).
+  // While the background drain is gathering or running, the body is left to it (one batch with
+  // the others); otherwise the request processes it alone.
+  const process = !deps.drainer.busy();
   const stored = await keep(
-    (signal) => deps.store.receive(input, signal),
+    (signal) => deps.store.receive(input, process, signal),
     deps,
     "webhook NOT stored: answering 503 so AmoCRM retries",
     { sha256 },
   );
   const { status } = stored;
   if (status === "pending") {
-    // Another request was processing; the background drain takes this body next.
+    // Left to the background drain (busy, or another drainer was): it takes this body next.
     const drained = deps.drainer.kick();
     deps.waitUntil?.(drained);
   } else if (status === "failed") {

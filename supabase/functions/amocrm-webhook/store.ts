@@ -45,8 +45,8 @@ export interface IngestResult {
 /**
  * What `amocrm_receive_event` reports: the body's event id, whether it was stored before, and
  * its status: `processed` / `ignored` / `failed` when this call processed it (or it was before),
- * `pending` when another drainer was busy (the background drain takes it) or processing could
- * not run.
+ * `pending` when the background drain takes it (it was busy, or another drainer was) or
+ * processing could not run.
  */
 export interface ReceiveResult extends IngestResult {
   status: "processed" | "ignored" | "failed" | "pending";
@@ -71,10 +71,10 @@ export interface ReplayResult {
 /** The database operations of the webhook. Every method throws on failure. */
 export interface WebhookStore {
   /**
-   * Stores the body and, when no drainer is busy, processes it (with pending others) in the
-   * same transaction: one call, one commit.
+   * Stores the body and, with `process` (the caller's background drain is idle) and no drainer
+   * busy, processes it — this body alone — in the same transaction: one call, one commit.
    */
-  receive(input: IngestInput, signal?: AbortSignal): Promise<ReceiveResult>;
+  receive(input: IngestInput, process: boolean, signal?: AbortSignal): Promise<ReceiveResult>;
   /** Keeps a body that failed to parse (status `rejected`); returns its event id. */
   reject(input: RejectInput, signal?: AbortSignal): Promise<number>;
   /** Keeps bytes text cannot hold (NUL, invalid UTF-8) as base64, `rejected`; returns its id. */
@@ -100,10 +100,10 @@ function bodyArgs(input: IngestInput): Record<string, unknown> {
 /** {@link WebhookStore} over supabase-js rpc calls (a client made with the service key). */
 export function createStore(db: SupabaseClient): WebhookStore {
   return {
-    async receive(input, signal) {
+    async receive(input, process, signal) {
       const row = await callRpc<
         { event_id: number; duplicate: boolean; status: string } | null
-      >(db, "amocrm_receive_event", bodyArgs(input), signal);
+      >(db, "amocrm_receive_event", { ...bodyArgs(input), p_process: process }, signal);
       if (!row?.event_id) throw new StoreError("amocrm_receive_event", "returned no event");
       return {
         eventId: Number(row.event_id),

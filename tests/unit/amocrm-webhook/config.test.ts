@@ -23,6 +23,15 @@ Deno.test("loadConfig() keeps the AmoCRM variables optional and treats empty as 
   assert.equal(c.AMOCRM_SUBDOMAIN, undefined);
   assert.equal(c.AMOCRM_MAX_BODY_BYTES, 1_048_576);
   assert.equal(c.AMOCRM_STORE_TIMEOUT_MS, 1_500);
+  assert.equal(c.AMOCRM_DRAIN_DELAY_MS, 100);
+});
+
+Deno.test("loadConfig() takes AMOCRM_DRAIN_DELAY_MS from 0 (drain at once) to 1000 ms", () => {
+  assert.equal(loadConfig({ ...base, AMOCRM_DRAIN_DELAY_MS: "0" }).AMOCRM_DRAIN_DELAY_MS, 0);
+  assert.throws(
+    () => loadConfig({ ...base, AMOCRM_DRAIN_DELAY_MS: "1001" }),
+    /AMOCRM_DRAIN_DELAY_MS/,
+  );
 });
 
 Deno.test("loadConfig() rejects a non-numeric AMOCRM_ACCOUNT_ID and budgets past AmoCRM's 2 s", () => {

@@ -41,6 +41,8 @@ export class FakeStore implements WebhookStore {
   rejectError: Error | null = null;
   /** Event ids `receive` answered for (stored). */
   processed: number[] = [];
+  /** The `process` flag of each `receive` call. */
+  processFlags: boolean[] = [];
   replays: number[] = [];
   drains = 0;
   /** `receive` fails (nothing stored) with this. */
@@ -51,8 +53,9 @@ export class FakeStore implements WebhookStore {
     Promise.resolve({ busy: false, drained: 0, more: false });
   private bySha = new Map<string, number>();
 
-  async receive(input: IngestInput): Promise<ReceiveResult> {
+  async receive(input: IngestInput, process: boolean): Promise<ReceiveResult> {
     if (this.ingestError) throw this.ingestError;
+    this.processFlags.push(process);
     this.ingested.push(input);
     const existing = this.bySha.get(input.sha256);
     const eventId = existing ?? this.bySha.size + 1;

@@ -8,7 +8,9 @@ import { buildForm } from "../../../supabase/functions/_shared/amocrm/mod.ts";
 import { sha256Hex } from "../../../supabase/functions/_shared/hash.ts";
 import { fixture } from "../amocrm/fixtures.ts";
 import type { DrainResult } from "../../../supabase/functions/amocrm-webhook/store.ts";
-import { SECRET, setup, webhook } from "./fake.ts";
+import { createDrainer } from "../../../supabase/functions/amocrm-webhook/drain.ts";
+import { memoryLogger } from "../../../supabase/functions/_shared/logger.ts";
+import { FakeStore, SECRET, setup, webhook } from "./fake.ts";
 
 const ACCOUNT = { id: "31555001", subdomain: "kaspiacademy" };
 
@@ -320,6 +322,34 @@ Deno.test("amocrm-webhook hands a pending body to ONE background drain at a time
   await (await handler(webhook(wonDeal("44")))).body?.cancel();
   assert.equal(store.drains, 2);
   assert.equal(waited.length, 3);
+});
+
+Deno.test("amocrm-webhook leaves a body to its busy background drain and processes it alone when the drain is idle", async () => {
+  const { handler, store, waited } = setup();
+  let release!: () => void;
+  store.drainImpl = () =>
+    new Promise((resolve) => {
+      release = () => resolve({ busy: false, drained: 2, more: false });
+    });
+  store.statusImpl = () => Promise.resolve("pending");
+  await (await handler(webhook(wonDeal("61")))).body?.cancel();
+  await (await handler(webhook(wonDeal("62")))).body?.cancel();
+  store.drainImpl = () => Promise.resolve({ busy: false, drained: 1, more: false });
+  release();
+  await Promise.all(waited);
+  store.statusImpl = () => Promise.resolve("processed");
+  await (await handler(webhook(wonDeal("63")))).body?.cancel();
+  assert.deepEqual(store.processFlags, [true, false, true]);
+});
+
+Deno.test("amocrm-webhook's background drain waits its delay and drains the kicks of that time in ONE call", async () => {
+  const store = new FakeStore();
+  store.drainImpl = () => Promise.resolve({ busy: false, drained: 3, more: false });
+  const drainer = createDrainer(store, memoryLogger(), 20);
+  const kicks = [drainer.kick(), drainer.kick(), drainer.kick()];
+  assert.equal(store.drains, 0, "nothing drained before the delay");
+  await Promise.all(kicks);
+  assert.equal(store.drains, 1, "three bodies answered pending, one batch");
 });
 
 Deno.test("amocrm-webhook's background drain goes on while bodies are left and logs a failure", async () => {

@@ -47,40 +47,50 @@ export const DEFAULT_MAX_DEPTH = 16;
 /** Default pair-count limit of {@link parseForm}. */
 export const DEFAULT_MAX_KEYS = 20_000;
 
-type Node = Map<string, string | Node>;
-
-const KEY_SHAPE = /^([^[\]]+)((?:\[[^[\]]*\])*)$/;
-const SEGMENT = /\[([^[\]]*)\]/g;
-const INDEX = /^(?:0|[1-9][0-9]*)$/;
+/**
+ * A node while parsing: its children, and the next index `a[]=` appends at (one past the largest
+ * canonical index seen; a number, or a bigint past 15 digits).
+ */
+class Node {
+  readonly children = new Map<string, string | Node>();
+  next: number | bigint = 0;
+}
 
 /**
  * Parses a urlencoded body with PHP bracket keys into a nested null-prototype object.
  * `+` is a space; `%XX` must be valid UTF-8. Repeated keys: the last one wins (as in PHP).
  * `a[]=x` appends at the next index. A key that is not `base[seg]…` is kept as one flat key.
+ * One pass over the text, no regular expressions (it runs for every webhook).
  */
 export function parseForm(body: string, options: ParseOptions = {}): ParseResult {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
-  const root: Node = new Map();
-  const next = new WeakMap<Node, bigint>();
+  const root = new Node();
+  const text = String(body);
   let count = 0;
-  for (const pair of String(body).split("&")) {
-    if (pair === "") continue;
-    if (++count > maxKeys) {
-      return fail("too_many_keys", `Body has more than ${maxKeys} form fields.`);
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf("&", start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      if (++count > maxKeys) {
+        return fail("too_many_keys", `Body has more than ${maxKeys} form fields.`);
+      }
+      const eq = text.indexOf("=", start);
+      const hasValue = eq !== -1 && eq < end;
+      const key = decode(text.slice(start, hasValue ? eq : end));
+      const value = hasValue ? decode(text.slice(eq + 1, end)) : "";
+      if (key === null || value === null) {
+        return fail("malformed_encoding", `Form field #${count} has malformed percent-encoding.`);
+      }
+      if (key !== "") {
+        const path = splitKey(key);
+        if (path.length > maxDepth) {
+          return fail("too_deep", `Form field #${count} is nested deeper than ${maxDepth} levels.`);
+        }
+        assign(root, path, value);
+      }
     }
-    const eq = pair.indexOf("=");
-    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = decode(eq === -1 ? "" : pair.slice(eq + 1));
-    if (key === null || value === null) {
-      return fail("malformed_encoding", `Form field #${count} has malformed percent-encoding.`);
-    }
-    if (key === "") continue;
-    const path = splitKey(key);
-    if (path.length > maxDepth) {
-      return fail("too_deep", `Form field #${count} is nested deeper than ${maxDepth} levels.`);
-    }
-    assign(root, path, value, next);
+    start = end + 1;
   }
   return { ok: true, value: finish(root) as FormObject };
 }
@@ -91,7 +101,7 @@ function fail(code: ParseErrorCode, message: string): ParseResult {
 
 /** `+` → space, then percent-decoding; `null` when the encoding is malformed. */
 function decode(s: string): string | null {
-  const spaced = s.replaceAll("+", " ");
+  const spaced = s.includes("+") ? s.replaceAll("+", " ") : s;
   if (!spaced.includes("%")) return spaced;
   try {
     return decodeURIComponent(spaced);
@@ -100,46 +110,74 @@ function decode(s: string): string | null {
   }
 }
 
-/** `a[b][0][]` → `["a", "b", "0", ""]`; anything not of that shape is one literal key. */
+/**
+ * `a[b][0][]` → `["a", "b", "0", ""]`: a base without brackets, then `[segment]`s without
+ * brackets inside, up to the end; anything not of that shape is one literal key.
+ */
 function splitKey(key: string): string[] {
-  const m = KEY_SHAPE.exec(key);
-  if (!m) return [key];
-  const path = [m[1]];
-  for (const seg of m[2].matchAll(SEGMENT)) path.push(seg[1]);
+  const open = key.indexOf("[");
+  if (open === -1) return [key];
+  const base = key.slice(0, open);
+  if (open === 0 || base.includes("]")) return [key];
+  const path = [base];
+  for (let i = open; i < key.length;) {
+    if (key.charCodeAt(i) !== 0x5b) return [key]; // not "["
+    const close = key.indexOf("]", i + 1);
+    if (close === -1) return [key];
+    const segment = key.slice(i + 1, close);
+    if (segment.includes("[")) return [key];
+    path.push(segment);
+    i = close + 1;
+  }
   return path;
 }
 
-function assign(root: Node, path: string[], value: string, next: WeakMap<Node, bigint>): void {
+/** A canonical array index: `0`, or digits without a leading zero (never `01`, `-1`, `1.5`). */
+function isIndex(key: string): boolean {
+  const n = key.length;
+  if (n === 0) return false;
+  const first = key.charCodeAt(0);
+  if (first === 0x30) return n === 1; // "0"
+  if (first < 0x31 || first > 0x39) return false;
+  for (let i = 1; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+function assign(root: Node, path: string[], value: string): void {
   let node = root;
   for (let i = 0; i < path.length; i++) {
     let key = path[i];
-    if (key === "" && i > 0) key = String(next.get(node) ?? 0n);
-    if (INDEX.test(key)) {
-      const after = BigInt(key) + 1n;
-      if (after > (next.get(node) ?? 0n)) next.set(node, after);
+    if (key === "" && i > 0) key = String(node.next);
+    if (isIndex(key)) {
+      // Exact either way: 15 digits stay below 2^53; longer indices count as bigints.
+      const after = key.length <= 15 ? Number(key) + 1 : BigInt(key) + 1n;
+      if (after > node.next) node.next = after;
     }
     if (i === path.length - 1) {
-      node.set(key, value);
+      node.children.set(key, value);
       return;
     }
-    let child = node.get(key);
-    if (!(child instanceof Map)) {
-      child = new Map();
-      node.set(key, child);
+    let child = node.children.get(key);
+    if (!(child instanceof Node)) {
+      child = new Node();
+      node.children.set(key, child);
     }
     node = child;
   }
 }
 
-/** Maps → arrays (all keys canonical indices, ordered numerically) or null-prototype objects. */
+/** Nodes → arrays (all keys canonical indices, ordered numerically) or null-prototype objects. */
 function finish(node: Node): FormValue[] | FormObject {
-  const keys = [...node.keys()];
-  if (keys.length > 0 && keys.every((k) => INDEX.test(k))) {
+  const keys = [...node.children.keys()];
+  if (keys.length > 0 && keys.every(isIndex)) {
     keys.sort(compareIndex);
-    return keys.map((k) => leaf(node.get(k)!));
+    return keys.map((k) => leaf(node.children.get(k)!));
   }
   const out = Object.create(null) as FormObject;
-  for (const [k, v] of node) out[k] = leaf(v);
+  for (const [k, v] of node.children) out[k] = leaf(v);
   return out;
 }
 
