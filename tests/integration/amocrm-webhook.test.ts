@@ -332,6 +332,37 @@ Deno.test({
 Deno.test({
   ...opts,
   name:
+    "amocrm-webhook: a webhook whose own lead is locked elsewhere is answered 2xx and left pending (not failed, no attempt spent), and is processed once the lock is gone",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const locked = uniqueId();
+    const body = leadBody("add", { id: locked, status: 1, pipeline, at: 10 });
+    // An amocrm-sync page holds the lead's lock while AmoCRM posts a webhook about that lead.
+    await whileHolding(
+      sql,
+      (tx) => tx`select private.amocrm_lock_leads(array[${locked}]::bigint[])`,
+      async () => {
+        const res = await send(body);
+        assert.equal(res.status, 200, JSON.stringify(res.json));
+        assert.equal(res.json.status, "pending", `answer ${JSON.stringify(res.json)}`);
+        const waiting = await eventOf(sql, body);
+        assert.deepEqual(
+          { status: waiting.status, attempts: waiting.attempts, error: waiting.error },
+          { status: "pending", attempts: 0, error: null },
+          "a transient lock is not a failure of the body",
+        );
+      },
+    );
+    await drainPending(sql);
+    assert.equal((await eventOf(sql, body)).status, "processed");
+    assert.equal((await lead(sql, locked))?.status_id, "1");
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
     "amocrm_receive_event with p_process false (the function's drain is busy) leaves the body to the drain while others wait, and processes it itself when none does",
   fn: async () => {
     const pipeline = uniqueId();
