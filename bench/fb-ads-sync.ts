@@ -147,6 +147,9 @@ async function cronIdle(): Promise<void> {
   }
   console.warn("pg_cron jobs still running after 2 minutes; measuring anyway");
 }
+// Every job the migrations schedule is active; a run killed before its `finally` left some paused,
+// so they are all made active again first (as bench/traffic-api.ts does).
+await sql`update cron.job set active = true where not active`;
 const pausedJobs = (await sql`select jobid from cron.job where active`).map((j) => j.jobid);
 try {
   const reader = fake.stdout.pipeThrough(new TextDecoderStream()).getReader();

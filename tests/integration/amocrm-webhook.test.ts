@@ -411,4 +411,53 @@ Deno.test({
   },
 });
 
+Deno.test({
+  ...opts,
+  name:
+    "amocrm_receive_event never processes another webhook's body when its own row is held elsewhere (a replay of the same body)",
+  fn: async () => {
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "challenge3d");
+    const own = leadBody("add", { id: uniqueId(), status: 1, pipeline, at: 10 });
+    const other = leadBody("add", { id: uniqueId(), status: 1, pipeline, at: 20 });
+    for (const body of [own, other]) assert.equal((await send(body)).status, 200);
+    const ownRow = await eventOf(sql, own);
+    const otherRow = await eventOf(sql, other);
+    // Both pending again; the other body is the oldest pending one, the first a drain would take.
+    await sql`update public.traffic_amocrm_events set status = 'pending', attempts = 0
+      where id in (${ownRow.id}, ${otherRow.id})`;
+    await sql`update public.traffic_amocrm_events set received_at = '2000-01-01'
+      where id = ${otherRow.id}`;
+    const parsed = parseWebhook(own);
+    assert.ok(parsed.ok);
+    let answer: { status?: string } = {};
+    let otherSeen: { status: string; attempts: number } | undefined;
+    const rollback = new Error("rollback");
+    await whileHolding(
+      sql,
+      (tx) => tx`select 1 from public.traffic_amocrm_events where id = ${ownRow.id} for update`,
+      async () => {
+        // AmoCRM re-sends the body while the replay holds its row: the request's call, and what
+        // it did to the other body, seen inside its own transaction (then rolled back, so no
+        // drain elsewhere can change the other body between the call and the look).
+        await sql.begin(async (tx) => {
+          [{ answer }] = await tx`select public.amocrm_receive_event(${own},
+              'application/x-www-form-urlencoded', ${await sha256Hex(own)},
+              ${sql.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
+              ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, true) as answer`;
+          [otherSeen] = await tx`select status, attempts from public.traffic_amocrm_events
+            where id = ${otherRow.id}`;
+          throw rollback;
+        }).catch((e) => {
+          if (e !== rollback) throw e;
+        });
+      },
+    );
+    assert.equal(answer.status, "pending", JSON.stringify(answer));
+    assert.deepEqual(otherSeen, { status: "pending", attempts: 0 }, "the other body untouched");
+    await drainPending(sql);
+    for (const body of [own, other]) assert.equal((await eventOf(sql, body)).status, "processed");
+  },
+});
+
 Deno.test({ ...opts, name: "amocrm-webhook: close the connection", fn: () => sql.end() });

@@ -68,6 +68,9 @@ export function parseForm(body: string, options: ParseOptions = {}): ParseResult
   const root = new Node();
   const text = String(body);
   let count = 0;
+  // Where the next "=" at or after `start` is (text.length when there is none): found once and
+  // reused by the fields before it, so fields without "=" ahead of a long value cost no rescan.
+  let eq = -1;
   for (let start = 0; start <= text.length;) {
     let end = text.indexOf("&", start);
     if (end === -1) end = text.length;
@@ -75,8 +78,11 @@ export function parseForm(body: string, options: ParseOptions = {}): ParseResult
       if (++count > maxKeys) {
         return fail("too_many_keys", `Body has more than ${maxKeys} form fields.`);
       }
-      const eq = text.indexOf("=", start);
-      const hasValue = eq !== -1 && eq < end;
+      if (eq < start) {
+        const at = text.indexOf("=", start);
+        eq = at === -1 ? text.length : at;
+      }
+      const hasValue = eq < end;
       const key = decode(text.slice(start, hasValue ? eq : end));
       const value = hasValue ? decode(text.slice(eq + 1, end)) : "";
       if (key === null || value === null) {
