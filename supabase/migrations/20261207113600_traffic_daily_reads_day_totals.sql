@@ -66,9 +66,10 @@ begin
   end if;
   -- The team total (no p_user_id) includes unattributed leads and sales, for a caller who may see
   -- them (RLS: admins; the service role); for anyone else the branch folds away.
-  v_unattributed_leads := p_user_id is null
+  -- (Not asked when the totals answer: they hold the unattributed leads and sales.)
+  v_unattributed_leads := p_user_id is null and not v_all_days
     and exists (select 1 from public.traffic_leads l where l.user_id is null);
-  v_unattributed_sales := p_user_id is null
+  v_unattributed_sales := p_user_id is null and not v_all_days
     and exists (select 1 from public.traffic_sales s where s.user_id is null);
   return query
   with days as (

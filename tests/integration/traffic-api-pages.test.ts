@@ -142,6 +142,11 @@ test(`fixtures: ${TEAMS} more active teams with stored rows and a day of deliver
   }
 });
 
+test("fixtures: an unattributed lead on the same day", async () => {
+  await sql`insert into public.traffic_leads (amocrm_lead_id, product, utm_source, created_at)
+    values (91000090, 'express', 'facebook', ${`${DAY} 12:00+05`})`;
+});
+
 test("GET /metrics: a page of 1 team shapes that team's rows and the total's, not every team's", async () => {
   const { page, plans } = await explained(
     `select public.traffic_api_metrics_page($1::text[], null, 1, 0) as page`,
@@ -217,7 +222,7 @@ test("GET /daily as an admin reads the per-day totals, not every team's rollup r
     [DAY],
   );
   const day = page.data[0] as unknown as { leads: number; impressions: number };
-  assert.ok(day.leads >= TEAMS, `leads of DAY: ${day.leads}`);
+  assert.ok(day.leads >= TEAMS + 1, `leads of DAY (the unattributed one too): ${day.leads}`);
   assert.ok(day.impressions >= 100 * TEAMS, `impressions of DAY: ${day.impressions}`);
   const spend = rowsRead(plans, "traffic_spend_daily");
   const others = await nonMemberSpendRows();
