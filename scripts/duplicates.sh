@@ -17,6 +17,9 @@
 # files, or any edit of the accepted run, prints the pair again for review. An entry that matched
 # nothing is named at the end (update or remove its row). DUPLICATES_KEYS=1 prints each shown
 # pair's key (what an accepted row holds); DUPLICATES_ALL=1 prints every pair, unfiltered.
+# A pair listed with verdict `open` (same files and key) is shown with its owner. DUPLICATES_CHECK=1
+# (what `npm test` runs) exits 1 when a shown pair is in no row at all: a new run of shared logic
+# must be folded, or given a row (accepted with its reason, or open with an owner).
 #
 # The database: SUPABASE_DB_URL when set, else the running dev stack's (.stack/env, from
 # `STACK_PORT=<port> npm run stack:start`), else (or with DUPLICATES_FRESH=1) a stack of its own
@@ -92,13 +95,15 @@ fi
 # The accepted rows of docs/duplicates.md: | `a ~ b` | key | accepted | reason |, where key is
 # "N lines, M runs[, shape][, boilerplate], <hash>".
 duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v show="$show" \
-  -v keys="${DUPLICATES_KEYS:-0}" '
+  -v keys="${DUPLICATES_KEYS:-0}" -v check="${DUPLICATES_CHECK:-0}" '
   BEGIN {
     while ((getline line < allowed) > 0) {
-      if (line !~ /^\| `[^`]+ ~ [^`]+` \| [0-9]+ lines?, [0-9]+ runs?[^|]* \| accepted \|/) continue
+      if (line !~ /^\| `[^`]+ ~ [^`]+` \| [0-9]+ lines?, [0-9]+ runs?[^|]* \| (accepted|open) \|/) continue
       split(line, col, "|")
       pair = col[2]; gsub(/^ *`|` *$/, "", pair)
       key = col[3]; gsub(/^ +| +$/, "", key)
+      verdict = col[4]; gsub(/^ +| +$/, "", verdict)
+      if (verdict == "open") { owner = col[5]; gsub(/^ +| +$/, "", owner); open[pair " | " key] = owner; continue }
       ok[pair " | " key] = 1; order[++n] = pair " | " key
     }
   }
@@ -118,8 +123,10 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
     key = len " line" (len == 1 ? "" : "s") ", " runs " run" (runs == 1 ? "" : "s") flags ", " hash
     pair = a " ~ " b
     if ((pair " | " key) in ok) { used[pair " | " key] = 1; hidden++; next }
+    if (!((pair " | " key) in open)) unlisted++
     if (++shown > show) { more++; next }
     sub(/^D[0-9]+/, "D" shown)
+    if ((pair " | " key) in open) $0 = $0 "  [open in docs/duplicates.md: " open[pair " | " key] "]"
     print
     if (keys == 1) print "    key: | `" pair "` | " key " |"
     next
@@ -131,4 +138,8 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
     printf "%d pairs shown; %d accepted in docs/duplicates.md, not shown\n", shown - more, hidden
     if (!cut) for (i = 1; i <= n; i++) if (!(order[i] in used))
       print "accepted in docs/duplicates.md but not found (update or remove its row): " order[i]
+    if (check == 1 && unlisted > 0) {
+      printf "%d pair(s) in no row of docs/duplicates.md: fold the copy, or add a row (accepted with its reason, or open with an owner; DUPLICATES_KEYS=1 prints the key)\n", unlisted
+      exit 1
+    }
   }'

@@ -89,6 +89,18 @@ source "$STACK_DIR/env"
 set +a
 echo "ok   local stack started ($SUPABASE_URL)"
 
+# Issue 16's guardrail: every run of 6+ shared lines in the project as it is now (the stack's SQL
+# definitions, supabase/functions, supabase/tests) is folded or has a row in docs/duplicates.md.
+# `duplicates` is a developer tool outside the repo: without it the check is skipped (and says so).
+if [ $# -eq 0 ]; then
+  if command -v duplicates >/dev/null; then
+    check "duplicates: every pair is folded, or accepted / open in docs/duplicates.md" \
+      env SUPABASE_DB_URL="$SUPABASE_DB_URL" DUPLICATES_CHECK=1 bash scripts/duplicates.sh
+  else
+    echo "skip duplicates: the tool is not installed"
+  fi
+fi
+
 # Deno tests (unit + integration) against the running stack.
 deno_args=("$@")
 [ ${#deno_args[@]} -eq 0 ] && deno_args=(tests/)

@@ -119,3 +119,45 @@ Deno.test("every function's README ends with its data path, naming each SQL func
     assert.deepEqual(missing, [], `${fn}/README.md's data path does not name`);
   }
 });
+
+/** The migration files, oldest first, as [version, lower-cased text]. */
+const migrations = [...Deno.readDirSync(new URL("supabase/migrations/", ROOT))]
+  .map((e) => e.name).filter((n) => n.endsWith(".sql")).sort()
+  .map((n) => [
+    n.slice(0, 14),
+    Deno.readTextFileSync(new URL(`supabase/migrations/${n}`, ROOT)).toLowerCase(),
+  ]);
+
+/** The version of the newest migration that creates or redefines `name` ([schema.]object). */
+function newestDefinition(name: string): string | undefined {
+  const [schema, object] = name.includes(".") ? name.split(".") : [null, name];
+  const qualified = schema ? `${schema}\\.` : "(?:public\\.|private\\.)?";
+  const defines = new RegExp(
+    String.raw`create\s+(?:or\s+replace\s+)?(?:function|view|materialized\s+view|procedure|table)` +
+      String.raw`\s+(?:if\s+not\s+exists\s+)?${qualified}${object}\b`,
+  );
+  return migrations.findLast(([, text]) => defines.test(text))?.[0];
+}
+
+Deno.test("a README's data path names each SQL object's newest definition", () => {
+  // `name(...)` (`<version>`) or (migration `<version>`): the migration a reader opens for it.
+  const cited =
+    /`((?:public\.|private\.)?[a-z_][a-z0-9_]*)(?:\([^`]*\))?`\s*\((?:migration\s+)?`(\d{14})`/g;
+  let checked = 0;
+  const stale: string[] = [];
+  for (const fn of functionFolders) {
+    const readme = Deno.readTextFileSync(new URL(`${fn}/README.md`, FUNCTIONS));
+    for (
+      const [, name, version] of readme.slice(readme.lastIndexOf("## Data path")).matchAll(cited)
+    ) {
+      const newest = newestDefinition(name);
+      if (!newest) continue; // not created by a migration of ours (a cron job, an extension's)
+      checked++;
+      if (newest !== version) {
+        stale.push(`${fn}/README.md: ${name} cites ${version}, newest ${newest}`);
+      }
+    }
+  }
+  assert.deepEqual(stale, []);
+  assert.ok(checked >= 20, `only ${checked} citations found: the pattern no longer matches`);
+});

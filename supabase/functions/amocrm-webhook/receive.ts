@@ -41,7 +41,7 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
 
   const received = await readBody(req, config.AMOCRM_MAX_BODY_BYTES);
   if (received.kind === "undecodable") {
-    const eventId = await keepUndecodable(
+    const eventId = await keepRejected(
       received.bytes,
       received.reason,
       req.headers.get("content-type"),
@@ -142,37 +142,21 @@ function foreignAccount(webhook: Webhook, { config }: Deps): string | null {
 }
 
 /**
- * Keeps a body that failed to parse (status `rejected`, with the reason), so nothing that arrived
- * with the right secret is lost. When it cannot be kept the answer is 503, so the sender retries
- * (a 400 would make it give up on a body nobody kept).
+ * Keeps a body that is refused (status `rejected`, with the reason), so nothing that arrived with
+ * the right secret is lost: text as it came, bytes Postgres text cannot hold as base64. When it
+ * cannot be kept the answer is 503, so the sender retries (a 400 would make it give up on a body
+ * nobody kept).
  */
 async function keepRejected(
-  rawBody: string,
+  body: string | Uint8Array,
   error: string,
   contentType: string | null,
   deps: Deps,
 ): Promise<number> {
-  const sha256 = await sha256Hex(rawBody);
+  const sha256 = await sha256Hex(body);
+  const kept = typeof body === "string" ? { rawBody: body } : { bodyBase64: toBase64(body) };
   return await keep(
-    (signal) => deps.store.reject({ rawBody, contentType, sha256, error }, signal),
-    deps,
-  );
-}
-
-/** Like {@link keepRejected} for bytes Postgres text cannot hold: stored as base64. */
-async function keepUndecodable(
-  bytes: Uint8Array,
-  error: string,
-  contentType: string | null,
-  deps: Deps,
-): Promise<number> {
-  const sha256 = await sha256Hex(bytes);
-  return await keep(
-    (signal) =>
-      deps.store.rejectUndecodable(
-        { bodyBase64: toBase64(bytes), contentType, sha256, error },
-        signal,
-      ),
+    (signal) => deps.store.reject({ ...kept, contentType, sha256, error }, signal),
     deps,
   );
 }

@@ -19,21 +19,22 @@ export interface IngestInput {
   eventCount: number;
 }
 
-/** A body that is not a valid AmoCRM webhook (`amocrm_reject_event`). */
-export interface RejectInput {
-  rawBody: string;
+/** What every body kept as `rejected` carries besides the body: where it came from and why. */
+interface RejectedFields {
   contentType: string | null;
+  /** SHA-256 of the bytes received (for base64, not of the base64 text). */
   sha256: string;
   error: string;
 }
 
-/** A body Postgres text cannot hold, as base64 (`amocrm_reject_undecodable_event`). */
-export interface RejectUndecodableInput {
+/** A body that is not a valid AmoCRM webhook, kept as text (`amocrm_reject_event`). */
+export interface RejectInput extends RejectedFields {
+  rawBody: string;
+}
+
+/** A body Postgres text cannot hold, kept as base64 (`amocrm_reject_undecodable_event`). */
+export interface RejectUndecodableInput extends RejectedFields {
   bodyBase64: string;
-  contentType: string | null;
-  /** SHA-256 of the bytes (not of the base64 text). */
-  sha256: string;
-  error: string;
 }
 
 /** Where the body went: its event id, and whether the same body was stored before. */
@@ -52,10 +53,12 @@ export interface ReceiveResult extends IngestResult {
   status: "processed" | "ignored" | "failed" | "pending";
 }
 
-/** What `amocrm_drain_events` reports: bodies processed, and whether some are left. */
+/**
+ * What the drainer reads of `amocrm_drain_events`' answer: whether bodies are left (it stopped at
+ * its time limit). The answer also counts the bodies drained and says whether another drainer
+ * was busy; those are for the pg_cron job's run log (`cron.job_run_details`), not the function.
+ */
 export interface DrainResult {
-  busy: boolean;
-  drained: number;
   more: boolean;
 }
 
@@ -75,10 +78,11 @@ export interface WebhookStore {
    * busy, processes it — this body alone — in the same transaction: one call, one commit.
    */
   receive(input: IngestInput, process: boolean, signal?: AbortSignal): Promise<ReceiveResult>;
-  /** Keeps a body that failed to parse (status `rejected`); returns its event id. */
-  reject(input: RejectInput, signal?: AbortSignal): Promise<number>;
-  /** Keeps bytes text cannot hold (NUL, invalid UTF-8) as base64, `rejected`; returns its id. */
-  rejectUndecodable(input: RejectUndecodableInput, signal?: AbortSignal): Promise<number>;
+  /**
+   * Keeps a body that is refused (status `rejected`): as text, or as base64 when text cannot hold
+   * its bytes (NUL, invalid UTF-8). Returns its event id.
+   */
+  reject(input: RejectInput | RejectUndecodableInput, signal?: AbortSignal): Promise<number>;
   /** Processes pending bodies in batches, after any drainer already running. */
   drain(): Promise<DrainResult>;
   replayFailed(limit: number): Promise<ReplayResult>;
@@ -112,24 +116,18 @@ export function createStore(db: SupabaseClient): WebhookStore {
       };
     },
     async reject(input, signal) {
-      return Number(
-        await callRpc(db, "amocrm_reject_event", {
-          p_raw_body: input.rawBody,
-          p_content_type: input.contentType,
-          p_sha256: input.sha256,
-          p_error: input.error,
-        }, signal),
-      );
-    },
-    async rejectUndecodable(input, signal) {
-      return Number(
-        await callRpc(db, "amocrm_reject_undecodable_event", {
+      const fields = {
+        p_content_type: input.contentType,
+        p_sha256: input.sha256,
+        p_error: input.error,
+      };
+      const id = "bodyBase64" in input
+        ? callRpc(db, "amocrm_reject_undecodable_event", {
           p_body_base64: input.bodyBase64,
-          p_content_type: input.contentType,
-          p_sha256: input.sha256,
-          p_error: input.error,
-        }, signal),
-      );
+          ...fields,
+        }, signal)
+        : callRpc(db, "amocrm_reject_event", { p_raw_body: input.rawBody, ...fields }, signal);
+      return Number(await id);
     },
     drain: () => callRpc<DrainResult>(db, "amocrm_drain_events", { p_wait: true }),
     replayFailed: (limit) => callRpc<ReplayResult>(db, "amocrm_replay_failed", { p_limit: limit }),

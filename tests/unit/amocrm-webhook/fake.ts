@@ -49,8 +49,7 @@ export class FakeStore implements WebhookStore {
   ingestError: Error | null = null;
   /** The status `receive` reports for a stored body. */
   statusImpl: (id: number) => Promise<ReceiveResult["status"]> = () => Promise.resolve("processed");
-  drainImpl: () => Promise<DrainResult> = () =>
-    Promise.resolve({ busy: false, drained: 0, more: false });
+  drainImpl: () => Promise<DrainResult> = () => Promise.resolve({ more: false });
   private bySha = new Map<string, number>();
 
   async receive(input: IngestInput, process: boolean): Promise<ReceiveResult> {
@@ -68,15 +67,14 @@ export class FakeStore implements WebhookStore {
     this.drains++;
     return this.drainImpl();
   }
-  reject(input: RejectInput) {
+  reject(input: RejectInput | RejectUndecodableInput) {
     if (this.rejectError) return Promise.reject(this.rejectError);
+    if ("bodyBase64" in input) {
+      this.undecodable.push(input);
+      return Promise.resolve(2000 + this.undecodable.length);
+    }
     this.rejected.push(input);
     return Promise.resolve(1000 + this.rejected.length);
-  }
-  rejectUndecodable(input: RejectUndecodableInput) {
-    if (this.rejectError) return Promise.reject(this.rejectError);
-    this.undecodable.push(input);
-    return Promise.resolve(2000 + this.undecodable.length);
   }
   replayFailed(limit: number): Promise<ReplayResult> {
     this.replays.push(limit);
