@@ -144,7 +144,15 @@ test("a run with nothing new recomputes no one; sync_type full recomputes every 
 test("a second run while one holds the lock is refused with 409 and a skipped row", async () => {
   feed.delays.set("08.11.2026", 1500); // still unpublished: every run asks for it again
   const first = run({ today: "2026-11-09", triggered_by: "it-first" });
-  await new Promise((ok) => setTimeout(ok, 400));
+  // The first run holds the lease (polled, not a fixed sleep a busy machine could outlast: then
+  // the second run would take it and the first be the one refused).
+  for (let i = 0;; i++) {
+    const [{ n }] = await sql`select count(*)::int as n from traffic_sync_locks
+      where lock_key = 'aggregate-metrics' and locked_until > now()`;
+    if (n > 0) break;
+    if (i === 1500) throw new Error("the first run took no lease within ~30 s");
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
   const second = await run({ today: "2026-11-09", triggered_by: "it-second" });
   const firstRes = await first;
   feed.delays.clear();

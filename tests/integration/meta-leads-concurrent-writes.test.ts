@@ -5,7 +5,7 @@
  * an account's lead list made while a sync writes that account is applied to what the sync wrote.
  */
 import assert from "node:assert/strict";
-import { createUser, db } from "../helpers/stack.ts";
+import { createUser, db, waitForWaiterOn } from "../helpers/stack.ts";
 
 const DAY = "2025-04-14";
 const tag = crypto.randomUUID().slice(0, 8);
@@ -45,8 +45,8 @@ Deno.test({
     const user = await createUser(sql);
     await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
       values (${user.id}, ${`concurrent ${tag}`}, ${[accX, accY]})`;
-    let firstWrote!: () => void;
-    const wrote = new Promise<void>((ok) => firstWrote = ok);
+    let firstWrote!: (pid: number) => void;
+    const wrote = new Promise<number>((ok) => firstWrote = ok);
     let release!: () => void;
     const gate = new Promise<void>((ok) => release = ok);
     // T1 writes account X (3 leads) and stays open; T2 writes account Y (4 leads) meanwhile.
@@ -54,39 +54,39 @@ Deno.test({
       await tx`select public.fb_upsert_insights(${user.id}, ${
         page(accX, `7${accX}`, [["lead", "3"]])
       })`;
-      firstWrote();
+      firstWrote((await tx`select pg_backend_pid() as pid`)[0].pid);
       await gate;
     });
-    await wrote;
+    const holder1 = await wrote;
     const t2 = sqlB.begin(async (tx) => {
       await tx`select public.fb_upsert_insights(${user.id}, ${
         page(accY, `7${accY}`, [["lead", "4"]])
       })`;
     });
-    await new Promise((ok) => setTimeout(ok, 300)); // T2 is now waiting for T1's daily row
+    await waitForWaiterOn(sql, holder1); // T2 is now waiting for T1's daily row
     release();
     await Promise.all([t1, t2]);
     assert.deepEqual(await daily(user.id), { daily: 7, by_ad: 7 }, "3 + 4, none lost");
 
     // The same with both rows existing (updates): X 3 -> 5 and Y 4 -> 6 at once.
-    let again!: () => void;
-    const wrote2 = new Promise<void>((ok) => again = ok);
+    let again!: (pid: number) => void;
+    const wrote2 = new Promise<number>((ok) => again = ok);
     let release2!: () => void;
     const gate2 = new Promise<void>((ok) => release2 = ok);
     const t3 = sqlA.begin(async (tx) => {
       await tx`select public.fb_upsert_insights(${user.id}, ${
         page(accX, `7${accX}`, [["lead", "5"]])
       })`;
-      again();
+      again((await tx`select pg_backend_pid() as pid`)[0].pid);
       await gate2;
     });
-    await wrote2;
+    const holder2 = await wrote2;
     const t4 = sqlB.begin(async (tx) => {
       await tx`select public.fb_upsert_insights(${user.id}, ${
         page(accY, `7${accY}`, [["lead", "6"]])
       })`;
     });
-    await new Promise((ok) => setTimeout(ok, 300));
+    await waitForWaiterOn(sql, holder2); // T4 is now waiting for T3's rows
     release2();
     await Promise.all([t3, t4]);
     assert.deepEqual(await daily(user.id), { daily: 11, by_ad: 11 }, "5 + 6");
@@ -101,8 +101,8 @@ Deno.test({
     const user = await createUser(sql);
     await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
       values (${user.id}, ${`concurrent list ${tag}`}, ${[accX]})`;
-    let wroteIt!: () => void;
-    const wrote = new Promise<void>((ok) => wroteIt = ok);
+    let wroteIt!: (pid: number) => void;
+    const wrote = new Promise<number>((ok) => wroteIt = ok);
     let release!: () => void;
     const gate = new Promise<void>((ok) => release = ok);
     // The sync writes lead 2 + pixel 9 (default list: lead 2) and stays open ...
@@ -110,14 +110,14 @@ Deno.test({
       await tx`select public.fb_upsert_insights(${user.id}, ${
         page(accX, `7${accX}`, [["lead", "2"], ["offsite_conversion.fb_pixel_lead", "9"]])
       })`;
-      wroteIt();
+      wroteIt((await tx`select pg_backend_pid() as pid`)[0].pid);
       await gate;
     });
-    await wrote;
+    const holder3 = await wrote;
     // ... while an admin says only pixel leads count for this account.
     const change = sqlB`insert into traffic_meta_lead_settings (account_id, lead_action_types)
       values (${accX}, ${["offsite_conversion.fb_pixel_lead"]})`.execute(); // runs now
-    await new Promise((ok) => setTimeout(ok, 300));
+    await waitForWaiterOn(sql, holder3); // the settings change waits for the sync's rows
     release();
     await Promise.all([sync, change]);
     assert.deepEqual(await daily(user.id), { daily: 9, by_ad: 9 }, "the pixel leads, not `lead`");
@@ -140,8 +140,8 @@ Deno.test({
     await sql`insert into traffic_targetologist_settings (user_id, team_name, fb_ad_accounts)
       values (${user.id}, ${`concurrent first ${tag}`}, ${[accX]})`;
     const ad = `6${accX}`;
-    let inserted!: () => void;
-    const wrote = new Promise<void>((ok) => inserted = ok);
+    let inserted!: (pid: number) => void;
+    const wrote = new Promise<number>((ok) => inserted = ok);
     let release!: () => void;
     const gate = new Promise<void>((ok) => release = ok);
     // T1 writes link_click 5 and offsite pixel lead 3 for the ad-day (fetched 08:00) ...
@@ -149,15 +149,15 @@ Deno.test({
       await tx`select public.fb_upsert_insights(${user.id}, ${
         page(accX, ad, [["link_click", "5"], ["offsite_conversion.fb_pixel_lead", "3"]])
       }, '2025-04-15 08:00+00')`;
-      inserted();
+      inserted((await tx`select pg_backend_pid() as pid`)[0].pid);
       await gate;
     });
-    await wrote;
+    const holder4 = await wrote;
     // ... while a page fetched later says lead 4 and nothing else for it.
     const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
       page(accX, ad, [["lead", "4"]])
     }, '2025-04-15 09:00+00') as changed`.execute();
-    await new Promise((ok) => setTimeout(ok, 300)); // T2 now waits for T1's row
+    await waitForWaiterOn(sql, holder4); // T2 now waits for T1's row
     release();
     const [, [{ changed }]] = await Promise.all([t1, t2]);
     assert.equal(changed, 1, "the ad-day is written");
@@ -188,23 +188,23 @@ Deno.test({
     await sql`select public.fb_upsert_insights(${user.id}, ${
       page(accX, ad, [["lead", "1"]])
     }, '2025-04-15 08:00+00')`;
-    let updated!: () => void;
-    const wrote = new Promise<void>((ok) => updated = ok);
+    let updated!: (pid: number) => void;
+    const wrote = new Promise<number>((ok) => updated = ok);
     let release!: () => void;
     const gate = new Promise<void>((ok) => release = ok);
     // T1 stores newer raw columns (spend 9, fetched 10:00) and stays open ...
     const t1 = sqlA.begin(async (tx) => {
       await tx`update traffic_facebook_ads_raw set spend = 9, synced_at = '2025-04-15 10:00+00'
         where user_id = ${user.id} and ad_id = ${ad}`;
-      updated();
+      updated((await tx`select pg_backend_pid() as pid`)[0].pid);
       await gate;
     });
-    await wrote;
+    const holder5 = await wrote;
     // ... while a page fetched at 09:00 brings the same raw columns as stored and a new list.
     const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
       page(accX, ad, [["lead", "3"]])
     }, '2025-04-15 09:00+00') as changed`.execute();
-    await new Promise((ok) => setTimeout(ok, 300)); // T2 now waits for T1's row
+    await waitForWaiterOn(sql, holder5); // T2 now waits for T1's row
     release();
     const [, [{ changed }]] = await Promise.all([t1, t2]);
     assert.equal(changed, 1, "the ad-day's list is written");
