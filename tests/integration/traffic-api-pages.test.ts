@@ -2,7 +2,8 @@
  * traffic-api's pages of teams compute only their teams (review A3): `traffic_api_metrics_page`
  * (GET /metrics) and `traffic_api_metrics_range_page` (GET /metrics/range) check the page first,
  * pick the page's teams, and build rows for those teams only (plus the team total, which for
- * /metrics/range still sums every team's figures). The work is counted, not timed: auto_explain
+ * /metrics/range comes from the per-day totals, migration 20261207113500, as does an admin's
+ * GET /daily). The work is counted, not timed: auto_explain
  * (loaded for this session only, plans sent back as notices) reports how many rows each statement
  * inside the call produced.
  */
@@ -129,12 +130,21 @@ test(`fixtures: ${TEAMS} more active teams with stored rows and a day of deliver
         account_currency, impressions, clicks, reach)
       values (${u.id}, ${team}, ${`act_pages_${i}`}, ${`9100${i}`}, 'c', ${`9200${i}`}, 'a',
         ${`9300${i}`}, 'ad', ${DAY}, 0, 'USD', 100, 1, 50)`;
+    // One lead per team on DAY (noon in Almaty).
+    await sql`insert into public.traffic_leads (amocrm_lead_id, product, utm_source, user_id,
+        created_at)
+      values (${91_000_000 + i}, 'express', 'facebook', ${u.id}, ${`${DAY} 12:00+05`})`;
     for (const period of PERIODS) {
       await sql`insert into public.traffic_aggregated_metrics
           (user_id, team_name, period, period_start, period_end, spend_usd)
         values (${u.id}, ${team}, ${period}, ${DAY}, ${DAY}, ${i + 0.125})`;
     }
   }
+});
+
+test("fixtures: an unattributed lead on the same day", async () => {
+  await sql`insert into public.traffic_leads (amocrm_lead_id, product, utm_source, created_at)
+    values (91000090, 'express', 'facebook', ${`${DAY} 12:00+05`})`;
 });
 
 test("GET /metrics: a page of 1 team shapes that team's rows and the total's, not every team's", async () => {
@@ -160,7 +170,7 @@ test("GET /metrics/range: a page of 1 team builds that team's row and the total,
   assert.ok(page.teams_total >= TEAMS, `teams_total ${page.teams_total}`);
   assert.equal(page.data.length, 2, "one team and the total");
   // The statement of private.traffic_metrics_rows that builds the metrics rows: the page's team
-  // and the total (which still sums every team's figures inside it).
+  // and the total (from the per-day totals, 20261207113500).
   const computed = plans.filter((p) => p["Query Text"].trimStart().startsWith("with members as"));
   assert.equal(computed.length, 1, "traffic_metrics_rows ran once");
   assert.equal(
@@ -180,6 +190,44 @@ test("GET /metrics/range?user_id as an admin (no total): only that team's rollup
   // Every fixture team has a spend rollup row on DAY; computing every team would read them all.
   const read = rowsRead(plans, "traffic_spend_daily");
   assert.equal(read, 1, `spend rollup rows read: ${read} for one team`);
+});
+
+/** Spend rollup rows on DAY of users who are not active targetologists (what the totals' readers subtract). */
+async function nonMemberSpendRows(): Promise<number> {
+  const [r] = await sql`select count(*)::int as n from public.traffic_spend_daily sd
+    where sd.stat_date = ${DAY} and not exists (select 1 from public.traffic_targetologist_settings s
+      where s.user_id = sd.user_id and s.is_active)`;
+  return r.n;
+}
+
+test("GET /metrics/range: the team total of an admin's page reads no other team's rollup rows", async () => {
+  const { page, plans } = await explained(
+    `select public.traffic_api_metrics_range_page($1::date, $1::date, 'Asia/Almaty', null, 1, 0)
+       as page`,
+    [DAY],
+  );
+  const total = page.data.find((r) => r.user_id === null) as { impressions: number } | undefined;
+  assert.ok(total && total.impressions >= 100 * TEAMS, "the total still covers every team");
+  // The page's one team, and the non-members' rows the per-day totals are reduced by; before, the
+  // total read every active team's spend rows of the range (>= TEAMS here).
+  const read = rowsRead(plans, "traffic_spend_daily");
+  const others = await nonMemberSpendRows();
+  assert.ok(read <= 1 + others, `spend rollup rows read: ${read} (1 team + ${others} non-member)`);
+});
+
+test("GET /daily as an admin reads the per-day totals, not every team's rollup rows and leads", async () => {
+  const { page, plans } = await explained(
+    `select json_build_object('data', json_agg(d)) as page
+       from public.traffic_api_daily($1::date, $1::date, 'Asia/Almaty', null) as d`,
+    [DAY],
+  );
+  const day = page.data[0] as unknown as { leads: number; impressions: number };
+  assert.ok(day.leads >= TEAMS + 1, `leads of DAY (the unattributed one too): ${day.leads}`);
+  assert.ok(day.impressions >= 100 * TEAMS, `impressions of DAY: ${day.impressions}`);
+  const spend = rowsRead(plans, "traffic_spend_daily");
+  const others = await nonMemberSpendRows();
+  assert.ok(spend <= others, `spend rollup rows read: ${spend} (${others} non-member)`);
+  assert.equal(rowsRead(plans, "traffic_leads"), 0, "no lead row read");
 });
 
 test("more than 1,000 user_ids are refused in SQL before any work", async () => {
@@ -202,6 +250,7 @@ test("the page is checked before any work", async () => {
 
 test("cleanup", async () => {
   await sql`delete from public.traffic_facebook_ads_raw where user_id = any(${teams}::uuid[])`;
+  await sql`delete from public.traffic_leads where amocrm_lead_id between 91000000 and 91000099`;
   await sql`delete from public.traffic_aggregated_metrics where team_name like 'Pages %'`;
   await sql`delete from public.traffic_targetologist_settings where team_name like 'Pages %'`;
   await sql.end();

@@ -24,13 +24,14 @@ select results_eq(
   $$values (3::bigint, 3000.75::numeric)$$,
   'the sale view is the sum of a day''s rows, delta rows included');
 
--- Structure: outside the writers (triggers, fold, rebuild, truncate), no function body names the
--- tables (comments aside), and the only views over them are the two summing views.
+-- Structure: outside the writers (triggers, fold, rebuild, truncate; and the list of the per-day
+-- totals' sources, 20261207113500, whose rebuild sums every row of a key), no function body names
+-- the tables (comments aside), and the only views over them are the two summing views.
 select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
     where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
       and regexp_replace(p.prosrc, '--[^\n]*', '', 'g') ~ 'traffic_(leads|sales)_daily\M'),
-  array['traffic_fold_daily_rollups', 'traffic_leads_daily_sync',
+  array['traffic_day_totals_sources', 'traffic_fold_daily_rollups', 'traffic_leads_daily_sync',
     'traffic_leads_sales_daily_truncate', 'traffic_rebuild_leads_sales_daily',
     'traffic_sales_daily_sync'],
   'only the rollups'' writers read the lead / sale rollup tables; readers use the summing views');
