@@ -103,7 +103,10 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
       pair = col[2]; gsub(/^ *`|` *$/, "", pair)
       key = col[3]; gsub(/^ +| +$/, "", key)
       verdict = col[4]; gsub(/^ +| +$/, "", verdict)
-      if (verdict == "open") { owner = col[5]; gsub(/^ +| +$/, "", owner); open[pair " | " key] = owner; continue }
+      if (verdict == "open") {
+        owner = col[5]; gsub(/^ +| +$/, "", owner); open[pair " | " key] = owner
+        openorder[++no] = pair " | " key; continue
+      }
       ok[pair " | " key] = 1; order[++n] = pair " | " key
     }
   }
@@ -123,7 +126,7 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
     key = len " line" (len == 1 ? "" : "s") ", " runs " run" (runs == 1 ? "" : "s") flags ", " hash
     pair = a " ~ " b
     if ((pair " | " key) in ok) { used[pair " | " key] = 1; hidden++; next }
-    if (!((pair " | " key) in open)) unlisted++
+    if ((pair " | " key) in open) seen[pair " | " key] = 1; else unlisted++
     if (++shown > show) { more++; next }
     sub(/^D[0-9]+/, "D" shown)
     if ((pair " | " key) in open) $0 = $0 "  [open in docs/duplicates.md: " open[pair " | " key] "]"
@@ -138,6 +141,8 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
     printf "%d pairs shown; %d accepted in docs/duplicates.md, not shown\n", shown - more, hidden
     if (!cut) for (i = 1; i <= n; i++) if (!(order[i] in used))
       print "accepted in docs/duplicates.md but not found (update or remove its row): " order[i]
+    if (!cut) for (i = 1; i <= no; i++) if (!(openorder[i] in seen))
+      print "open in docs/duplicates.md but not found (folded? move the row): " openorder[i]
     if (check == 1 && unlisted > 0) {
       printf "%d pair(s) in no row of docs/duplicates.md: fold the copy, or add a row (accepted with its reason, or open with an owner; DUPLICATES_KEYS=1 prints the key)\n", unlisted
       exit 1

@@ -23,13 +23,16 @@ const accounts = [1, 2, 3, 4].map((i) =>
   makeAccount({ id: `${n}${i}`, campaigns: 5, adsPerCampaign: 100 })
 );
 grant(model, TOKEN, ...accounts);
-// The crash test holds every request after the first two (the first page of the first two
-// accounts) until Postgres is down: however slow the machine, the run is mid-way when it dies and
-// the held pages arrive while the database is gone, so their writes fail.
+// The crash test holds every request after the first two it makes (the first page of the first
+// two accounts) until Postgres is down: however slow the machine, the run is mid-way when it dies
+// and the held pages arrive while the database is gone, so their writes fail. Counted from the
+// moment the hold is set (`heldAfter`), not from the fake's start, so calls made before (another
+// test's) do not move it.
 let hold: Promise<void> | null = null;
+let heldAfter = 0;
 let releaseHeld = () => {};
 const fake = serveGraphApi(model, Number(graphUrl().port), async (_call, n) => {
-  if (hold && n > 2) await hold;
+  if (hold && n > heldAfter + 2) await hold;
   return undefined;
 });
 let sql = db();
@@ -62,6 +65,7 @@ Deno.test({
   name: "fb-ads-sync: Postgres killed mid-run — history, lease and status tell the truth after",
   fn: async () => {
     const started = Date.now();
+    heldAfter = fake.calls.length;
     hold = new Promise((ok) => releaseHeld = ok);
     const first = callSync({ user_id: user.id, triggered_by: "crash-test" });
     // Wait for the first page to be written: the run is now mid-way, holding the user's lease.
