@@ -1,5 +1,5 @@
 /**
- * traffic-api's cache check is per team (migration 20261207120000): `traffic_api_changed_since`,
+ * traffic-api's cache check is per team (migration 20261207114917): `traffic_api_changed_since`,
  * called through PostgREST as each caller, answers "changed" to a targetologist only for a write
  * of their own team's rows or a global one (rates), and to an admin for any write. Before, any
  * writing transaction was a change for every caller: a webhook of team A made every cached body
