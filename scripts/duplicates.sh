@@ -19,7 +19,9 @@
 # pair's key (what an accepted row holds); DUPLICATES_ALL=1 prints every pair, unfiltered.
 # A pair listed with verdict `open` (same files and key) is shown with its owner. DUPLICATES_CHECK=1
 # (what `npm test` runs) exits 1 when a shown pair is in no row at all: a new run of shared logic
-# must be folded, or given a row (accepted with its reason, or open with an owner).
+# must be folded, or given a row (accepted with its reason, or open with an owner). It also exits 1
+# when the answer is partial (`incomplete: ...`, or a list cut at --most), since then a copy could
+# be among the pairs never reached.
 #
 # The database: SUPABASE_DB_URL when set, else the running dev stack's (.stack/env, from
 # `STACK_PORT=<port> npm run stack:start`), else (or with DUPLICATES_FRESH=1) a stack of its own
@@ -87,7 +89,9 @@ cd "$tree"
 # The tool is asked for every pair (up to its 200): accepted pairs must not take the shown ones'
 # places. At most 60 are shown unless arguments are given.
 show=200
-if [ $# -eq 0 ]; then set -- --most 200; show=60; fi
+# --seconds 120: the tool's default (20) can run out on a loaded machine, and then it reads only
+# part of the tree (it says `incomplete: ...`; the check below fails on that).
+if [ $# -eq 0 ]; then set -- --most 200 --seconds 120; show=60; fi
 if [ "${DUPLICATES_ALL:-0}" = 1 ]; then
   duplicates --repo "$tree" "$@"
   exit 0
@@ -135,6 +139,7 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
     next
   }
   /^\(\+[0-9]+ more pairs\)/ { cut = 1 }
+  /^incomplete:/ { incomplete = 1 }
   { print }
   END {
     if (more) printf "(+%d more pairs)\n", more
@@ -143,6 +148,10 @@ duplicates --repo "$tree" "$@" | awk -v allowed="$ROOT/docs/duplicates.md" -v sh
       print "accepted in docs/duplicates.md but not found (update or remove its row): " order[i]
     if (!cut) for (i = 1; i <= no; i++) if (!(openorder[i] in seen))
       print "open in docs/duplicates.md but not found (folded? move the row): " openorder[i]
+    if (check == 1 && (incomplete || cut)) {
+      print "the check is void: the tool did not read or list every pair (incomplete, or more pairs than --most)"
+      exit 1
+    }
     if (check == 1 && unlisted > 0) {
       printf "%d pair(s) in no row of docs/duplicates.md: fold the copy, or add a row (accepted with its reason, or open with an owner; DUPLICATES_KEYS=1 prints the key)\n", unlisted
       exit 1

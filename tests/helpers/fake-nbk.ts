@@ -16,6 +16,8 @@ export interface FakeNbk {
   down: boolean;
   /** Delay (ms) before answering a given `fdate`. */
   delays: Map<string, number>;
+  /** A given `fdate` is answered only once its promise settles (a test acts meanwhile). */
+  holds: Map<string, Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -35,12 +37,14 @@ export function startFakeNbk(url: string, fixturesDir: URL): FakeNbk {
     rates: new Map(),
     down: false,
     delays: new Map(),
+    holds: new Map(),
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
     const fdate = new URL(req.url).searchParams.get("fdate") ?? "";
     fake.requests.push(fdate);
     const wait = fake.delays.get(fdate);
     if (wait) await new Promise((ok) => setTimeout(ok, wait));
+    await fake.holds.get(fdate);
     if (fake.down) return new Response("Service Unavailable", { status: 503 });
     const [d, m, y] = fdate.split(".");
     const headers = { "content-type": "text/xml; charset=utf-8" };

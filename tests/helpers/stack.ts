@@ -72,19 +72,26 @@ export async function whileHolding<T>(
 }
 
 /**
- * Resolves once some backend is waiting for a lock that backend `holder` (a `pg_backend_pid()`)
- * holds: a concurrency test's second writer has reached the first one's row. Polls
- * `pg_blocking_pids` (never a fixed sleep, which a busy machine outlasts); throws after `ms`.
+ * Resolves once a backend running a statement that matches `query` (a regular expression over
+ * `pg_stat_activity.query`: the test's second writer, not a pg_cron job that happens to wait too)
+ * is waiting for a lock that backend `holder` (a `pg_backend_pid()`) holds: the second writer has
+ * reached the first one's row. Polls `pg_blocking_pids` (never a fixed sleep, which a busy machine
+ * outlasts); throws after `ms`.
  */
-export async function waitForWaiterOn(sql: Sql, holder: number, ms = 30_000): Promise<void> {
+export async function waitForWaiterOn(
+  sql: Sql,
+  holder: number,
+  query: string,
+  ms = 30_000,
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const [{ waiting }] = await sql`select exists (select 1 from pg_stat_activity
-      where ${holder}::int = any (pg_blocking_pids(pid))) as waiting`;
+      where ${holder}::int = any (pg_blocking_pids(pid)) and query ~ ${query}) as waiting`;
     if (waiting) return;
     await new Promise((ok) => setTimeout(ok, 20));
   }
-  throw new Error(`no backend waited for a lock of backend ${holder} within ${ms} ms`);
+  throw new Error(`no backend running /${query}/ waited for backend ${holder} within ${ms} ms`);
 }
 
 export interface TestUser {

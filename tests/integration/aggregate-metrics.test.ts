@@ -142,20 +142,28 @@ test("a run with nothing new recomputes no one; sync_type full recomputes every 
 });
 
 test("a second run while one holds the lock is refused with 409 and a skipped row", async () => {
-  feed.delays.set("08.11.2026", 1500); // still unpublished: every run asks for it again
+  // The first run asks the feed for 08.11.2026 (still unpublished: every run asks for it again)
+  // while it holds the lease; the feed answers only after the second run has been answered, so
+  // the first run holds the lease all that time, however slow the machine.
+  let answerFeed!: () => void;
+  feed.holds.set("08.11.2026", new Promise<void>((ok) => answerFeed = ok));
   const first = run({ today: "2026-11-09", triggered_by: "it-first" });
-  // The first run holds the lease (polled, not a fixed sleep a busy machine could outlast: then
-  // the second run would take it and the first be the one refused).
-  for (let i = 0;; i++) {
-    const [{ n }] = await sql`select count(*)::int as n from traffic_sync_locks
-      where lock_key = 'aggregate-metrics' and locked_until > now()`;
-    if (n > 0) break;
-    if (i === 1500) throw new Error("the first run took no lease within ~30 s");
-    await new Promise((ok) => setTimeout(ok, 20));
+  let second: Response;
+  try {
+    // The first run holds the lease (polled, not a fixed sleep a busy machine could outlast).
+    for (let i = 0;; i++) {
+      const [{ n }] = await sql`select count(*)::int as n from traffic_sync_locks
+        where lock_key = 'aggregate-metrics' and locked_until > now()`;
+      if (n > 0) break;
+      if (i === 1500) throw new Error("the first run took no lease within ~30 s");
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
+    second = await run({ today: "2026-11-09", triggered_by: "it-second" });
+  } finally {
+    answerFeed();
+    feed.holds.clear();
   }
-  const second = await run({ today: "2026-11-09", triggered_by: "it-second" });
   const firstRes = await first;
-  feed.delays.clear();
   assert.equal(second.status, 409);
   assert.equal((await second.json()).error.code, "run_in_progress");
   assert.equal(firstRes.status, 200);

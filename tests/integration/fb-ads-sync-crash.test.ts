@@ -89,15 +89,12 @@ Deno.test({
     // The local stack runs with synchronous_commit = off: a commit reaches the WAL on disk up to
     // 3 x wal_writer_delay (600 ms) after it was acknowledged, and a crash inside that window
     // loses it (scripts/stack/start.sh; README "local stack"). Let the busy run's row land first:
-    // wait until the WAL is flushed past everything written so far (polled, not a fixed sleep).
-    const [{ written }] = await sql`select pg_current_wal_insert_lsn()::text as written`;
-    for (let i = 0;; i++) {
-      const [{ flushed }] = await sql`select pg_current_wal_flush_lsn() >= ${written}::pg_lsn
-        as flushed`;
-      if (flushed) break;
-      if (i === 1500) throw new Error(`the WAL was not flushed past ${written} within ~30 s`);
-      await new Promise((ok) => setTimeout(ok, 20));
-    }
+    // one transaction committed with synchronous_commit on flushes the WAL up to its own commit
+    // record, so everything committed before it (no sleep, no poll).
+    await sql.begin(async (tx) => {
+      await tx`set local synchronous_commit = on`;
+      await tx`select txid_current()`;
+    });
     assert.ok(await lockHeld(user.id), "still mid-run when Postgres is killed");
     await sql.end({ timeout: 1 });
     await crashPostgres(1500, () => {

@@ -63,7 +63,8 @@ Deno.test({
         page(accY, `7${accY}`, [["lead", "4"]])
       })`;
     });
-    await waitForWaiterOn(sql, holder1); // T2 is now waiting for T1's daily row
+    // Until T2 waits for T1's daily row
+    await waitForWaiterOn(sql, holder1, "fb_upsert_insights");
     release();
     await Promise.all([t1, t2]);
     assert.deepEqual(await daily(user.id), { daily: 7, by_ad: 7 }, "3 + 4, none lost");
@@ -86,7 +87,8 @@ Deno.test({
         page(accY, `7${accY}`, [["lead", "6"]])
       })`;
     });
-    await waitForWaiterOn(sql, holder2); // T4 is now waiting for T3's rows
+    // Until T4 waits for T3's rows
+    await waitForWaiterOn(sql, holder2, "fb_upsert_insights");
     release2();
     await Promise.all([t3, t4]);
     assert.deepEqual(await daily(user.id), { daily: 11, by_ad: 11 }, "5 + 6");
@@ -117,7 +119,8 @@ Deno.test({
     // ... while an admin says only pixel leads count for this account.
     const change = sqlB`insert into traffic_meta_lead_settings (account_id, lead_action_types)
       values (${accX}, ${["offsite_conversion.fb_pixel_lead"]})`.execute(); // runs now
-    await waitForWaiterOn(sql, holder3); // the settings change waits for the sync's rows
+    // Until the settings change waits for the sync's rows
+    await waitForWaiterOn(sql, holder3, "traffic_meta_lead_settings");
     release();
     await Promise.all([sync, change]);
     assert.deepEqual(await daily(user.id), { daily: 9, by_ad: 9 }, "the pixel leads, not `lead`");
@@ -157,7 +160,8 @@ Deno.test({
     const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
       page(accX, ad, [["lead", "4"]])
     }, '2025-04-15 09:00+00') as changed`.execute();
-    await waitForWaiterOn(sql, holder4); // T2 now waits for T1's row
+    // Until T2 waits for T1's row
+    await waitForWaiterOn(sql, holder4, "fb_upsert_insights");
     release();
     const [, [{ changed }]] = await Promise.all([t1, t2]);
     assert.equal(changed, 1, "the ad-day is written");
@@ -204,7 +208,8 @@ Deno.test({
     const t2 = sqlB`select public.fb_upsert_insights(${user.id}, ${
       page(accX, ad, [["lead", "3"]])
     }, '2025-04-15 09:00+00') as changed`.execute();
-    await waitForWaiterOn(sql, holder5); // T2 now waits for T1's row
+    // Until T2 waits for T1's row
+    await waitForWaiterOn(sql, holder5, "fb_upsert_insights");
     release();
     const [, [{ changed }]] = await Promise.all([t1, t2]);
     assert.equal(changed, 1, "the ad-day's list is written");

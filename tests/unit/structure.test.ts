@@ -128,36 +128,115 @@ const migrations = [...Deno.readDirSync(new URL("supabase/migrations/", ROOT))]
     Deno.readTextFileSync(new URL(`supabase/migrations/${n}`, ROOT)).toLowerCase(),
   ]);
 
-/** The version of the newest migration that creates or redefines `name` ([schema.]object). */
-function newestDefinition(name: string): string | undefined {
+/** The versions of the migrations that create or redefine `name` ([schema.]object), oldest first. */
+function definitions(name: string): string[] {
   const [schema, object] = name.includes(".") ? name.split(".") : [null, name];
   const qualified = schema ? `${schema}\\.` : "(?:public\\.|private\\.)?";
   const defines = new RegExp(
     String.raw`create\s+(?:or\s+replace\s+)?(?:function|view|materialized\s+view|procedure|table)` +
       String.raw`\s+(?:if\s+not\s+exists\s+)?${qualified}${object}\b`,
   );
-  return migrations.findLast(([, text]) => defines.test(text))?.[0];
+  return migrations.filter(([, text]) => defines.test(text)).map(([v]) => v);
+}
+
+/** What a version in a data path says, from the words around it. */
+type Cite = "newest" | "created" | "history" | "both";
+
+/**
+ * Every migration version a README's data path names, each with the SQL objects (or pg_cron job)
+ * it is given for, read from the backticked names before it. A version says an object's newest
+ * definition, except: "`created`, newest `newest`" (the first names where it was created), and
+ * "moved from / since / of `v`" (history: v only has to mention the object). "(both `v`" covers
+ * the two objects before it, "`a` / `b` (`v`)" both a and b. Returns what it could not read too.
+ */
+function dataPathCitations(path: string) {
+  const tokens = [...path.matchAll(/`([^`]+)`/g)].map((m) => ({
+    text: m[1],
+    start: m.index!,
+    end: m.index! + m[0].length,
+  }));
+  const isVersion = (t: string) => /^\d{14}$/.test(t);
+  const cron = (t: string) => /^[a-z0-9]+(?:-[a-z0-9]+)+$/.test(t);
+  const sqlName = (t: string) => t.replace(/\(.*$/s, "");
+  const known = (t: string) =>
+    /^(?:(?:public|private)\.)?[a-z_][a-z0-9_]*(?:\(.*\))?$/s.test(t) &&
+    definitions(sqlName(t)).length > 0;
+  const out: { version: string; objects: string[]; kind: Cite | "cites" | "cron" }[] = [];
+  const unread: string[] = [];
+  tokens.forEach((tok, i) => {
+    if (!isVersion(tok.text)) return;
+    const before = path.slice(i > 0 ? tokens[i - 1].end : 0, tok.start).replace(/\s+/g, " ");
+    const after = path.slice(tok.end, tok.end + 12);
+    const kind: Cite | "cites" = /newest\s*$/.test(before)
+      ? "newest"
+      : /^\s*,\s*newest/.test(after)
+      ? "created"
+      : /\b(?:from|since|of)\s*$/.test(before)
+      ? "history"
+      : /\bboth\s*$/.test(before)
+      ? "both"
+      : "cites";
+    const objects: string[] = [];
+    for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+      const t = tokens[j].text;
+      if (isVersion(t)) {
+        if (kind === "newest" || kind === "history") continue; // "`v1`, newest `v2`", "(`v1`; … of `v2`"
+        break;
+      }
+      if (cron(t) && objects.length === 0) {
+        out.push({ version: tok.text, objects: [t], kind: "cron" });
+        return;
+      }
+      if (!known(t)) continue; // a file, a column, a parameter
+      objects.push(sqlName(t));
+      const joined = path.slice(j > 0 ? tokens[j - 1].end : 0, tokens[j].start);
+      const pair = kind === "both" && objects.length < 2;
+      if (!pair && !/^\s*\/\s*$/.test(joined)) break; // "`a` / `b` (`v`)": a too
+    }
+    if (objects.length === 0) unread.push(`${tok.text} (after "…${before.slice(-40)}")`);
+    else out.push({ version: tok.text, objects, kind });
+  });
+  // A schema-qualified name no migration creates is a typo (or a dropped object).
+  for (const t of tokens) {
+    if (/^(?:public|private)\.[a-z_]/.test(t.text) && !known(t.text)) {
+      unread.push(`unknown object ${t.text}`);
+    }
+  }
+  return { citations: out, unread };
 }
 
 Deno.test("a README's data path names each SQL object's newest definition", () => {
-  // `name(...)` (`<version>`) or (migration `<version>`): the migration a reader opens for it.
-  const cited =
-    /`((?:public\.|private\.)?[a-z_][a-z0-9_]*)(?:\([^`]*\))?`\s*\((?:migration\s+)?`(\d{14})`/g;
   let checked = 0;
   const stale: string[] = [];
   for (const fn of functionFolders) {
     const readme = Deno.readTextFileSync(new URL(`${fn}/README.md`, FUNCTIONS));
-    for (
-      const [, name, version] of readme.slice(readme.lastIndexOf("## Data path")).matchAll(cited)
-    ) {
-      const newest = newestDefinition(name);
-      if (!newest) continue; // not created by a migration of ours (a cron job, an extension's)
+    const { citations, unread } = dataPathCitations(
+      readme.slice(readme.lastIndexOf("## Data path")),
+    );
+    stale.push(...unread.map((u) => `${fn}/README.md: cannot read ${u}`));
+    for (const { version, objects, kind } of citations) {
       checked++;
-      if (newest !== version) {
-        stale.push(`${fn}/README.md: ${name} cites ${version}, newest ${newest}`);
+      const text = migrations.find(([v]) => v === version)?.[1];
+      if (!text) {
+        stale.push(`${fn}/README.md: ${version} is no migration`);
+        continue;
+      }
+      for (const name of objects) {
+        const defs = definitions(name);
+        const newest = defs.at(-1);
+        const ok = kind === "cron"
+          ? text.includes("cron.schedule") && text.includes(`'${name}'`)
+          : kind === "created"
+          ? defs.includes(version)
+          : kind === "history"
+          ? text.includes(name.replace(/^(public|private)\./, ""))
+          : newest === version;
+        if (!ok) {
+          stale.push(`${fn}/README.md: ${name} cites ${version} (${kind}), newest ${newest}`);
+        }
       }
     }
   }
   assert.deepEqual(stale, []);
-  assert.ok(checked >= 20, `only ${checked} citations found: the pattern no longer matches`);
+  assert.ok(checked >= 40, `only ${checked} citations read: the parser no longer matches`);
 });

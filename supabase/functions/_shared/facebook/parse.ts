@@ -28,7 +28,7 @@ type ReviverContext = { source?: string };
 /**
  * A JSON number under one of `EXACT_KEYS` somewhere in the text. Meta sends ids and metrics as
  * strings, so this almost never matches and the page takes plain `JSON.parse` (a reviver costs
- * ~8x the parse). A match only means the slow, exact path; a miss (say a key spelled with
+ * several times the parse). A match only means the slow, exact path; a miss (say a key spelled with
  * `\u` escapes) leaves a number that validation then rejects, never a rounded id.
  */
 const NUMBER_UNDER_EXACT_KEY =
