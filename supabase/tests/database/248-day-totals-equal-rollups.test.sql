@@ -88,32 +88,15 @@ select private.traffic_fold_daily_rollups();
 select pg_temp.round_of_writes(5);
 
 -- 1-4: every totals table is its rollup's sum per key (over every user, unattributed included).
-create function pg_temp.differs(p_totals text, p_source text, p_keys text, p_vals text)
-returns bigint language plpgsql as $$
-declare
-  v_sums text := (select string_agg(format('sum(%I) as %I', v, v), ', ')
-                  from unnest(string_to_array(p_vals, ',')) v);
-  -- A key whose sums are all zero is no figure (a row written, then deleted).
-  v_some text := (select string_agg(format('sum(%I) <> 0', v), ' or ')
-                  from unnest(string_to_array(p_vals, ',')) v);
-  v_n bigint;
-begin
-  execute format('with t as (select %1$s, %2$s from private.%3$I group by %1$s having %5$s), '
-    's as (select %1$s, %2$s from %4$s group by %1$s having %5$s) '
-    'select count(*) from ((table t except table s) union all (table s except table t)) as x',
-    p_keys, v_sums, p_totals, p_source, v_some) into v_n;
-  return v_n;
-end
-$$;
-select is(pg_temp.differs('traffic_spend_day_totals', 'public.traffic_spend_daily',
+select is(tests.day_totals_differ('traffic_spend_day_totals', 'public.traffic_spend_daily',
   'stat_date, account_currency', 'spend,impressions,clicks,reach'), 0::bigint,
   'spend totals = traffic_spend_daily summed per (day, currency)');
-select is(pg_temp.differs('traffic_meta_leads_day_totals', 'public.traffic_meta_leads_daily',
+select is(tests.day_totals_differ('traffic_meta_leads_day_totals', 'public.traffic_meta_leads_daily',
   'stat_date', 'meta_leads'), 0::bigint, 'Meta-lead totals = traffic_meta_leads_daily summed per day');
-select is(pg_temp.differs('traffic_leads_day_totals', 'private.traffic_leads_by_day', 'day',
+select is(tests.day_totals_differ('traffic_leads_day_totals', 'private.traffic_leads_by_day', 'day',
   'leads,challenge3d_leads,express_leads,intensive1d_leads'), 0::bigint,
   'lead totals = traffic_leads_daily summed per day (after folds of both)');
-select is(pg_temp.differs('traffic_sales_day_totals', 'private.traffic_sales_by_day', 'day',
+select is(tests.day_totals_differ('traffic_sales_day_totals', 'private.traffic_sales_by_day', 'day',
   'challenge3d_prepayments,challenge3d_prepayment_revenue,challenge3d_full_payments,'
   'challenge3d_full_revenue,express_sales,express_revenue,intensive1d_sales,intensive1d_revenue'),
   0::bigint, 'sale totals = traffic_sales_daily summed per day');

@@ -29,22 +29,6 @@ select 249000000 + k, 'express', 'facebook', tests.uid('rp_t1'),
   '2034-05-01 10:00+05'::timestamptz + k * interval '1 day'
 from generate_series(0, 3) as k;
 
-create function pg_temp.differs(p_totals text, p_source text, p_keys text, p_vals text)
-returns bigint language plpgsql as $$
-declare
-  v_sums text := (select string_agg(format('sum(%I) as %I', v, v), ', ')
-                  from unnest(string_to_array(p_vals, ',')) v);
-  v_some text := (select string_agg(format('sum(%I) <> 0', v), ' or ')
-                  from unnest(string_to_array(p_vals, ',')) v);
-  v_n bigint;
-begin
-  execute format('with t as (select %1$s, %2$s from private.%3$I group by %1$s having %5$s), '
-    's as (select %1$s, %2$s from %4$s group by %1$s having %5$s) '
-    'select count(*) from ((table t except table s) union all (table s except table t)) as x',
-    p_keys, v_sums, p_totals, p_source, v_some) into v_n;
-  return v_n;
-end
-$$;
 
 -- Rollup rows changed behind the triggers' back.
 set local session_replication_role = replica;
@@ -57,14 +41,14 @@ values (tests.uid('rp_t1'), '2034-05-03', 4, 1);
 set local session_replication_role = origin;
 
 select public.traffic_rebuild_rollups();
-select is(pg_temp.differs('traffic_spend_day_totals', 'public.traffic_spend_daily',
+select is(tests.day_totals_differ('traffic_spend_day_totals', 'public.traffic_spend_daily',
   'stat_date, account_currency', 'spend,impressions,clicks,reach'), 0::bigint,
   'after traffic_rebuild_rollups the spend totals = traffic_spend_daily summed per (day, currency)');
-select is(pg_temp.differs('traffic_leads_day_totals', 'private.traffic_leads_by_day', 'day',
+select is(tests.day_totals_differ('traffic_leads_day_totals', 'private.traffic_leads_by_day', 'day',
   'leads,challenge3d_leads,express_leads,intensive1d_leads'), 0::bigint,
   'after traffic_rebuild_rollups the lead totals = traffic_leads_daily summed per day');
 select public.traffic_rebuild_meta_leads();
-select is(pg_temp.differs('traffic_meta_leads_day_totals', 'public.traffic_meta_leads_daily',
+select is(tests.day_totals_differ('traffic_meta_leads_day_totals', 'public.traffic_meta_leads_daily',
   'stat_date', 'meta_leads'), 0::bigint,
   'after traffic_rebuild_meta_leads the Meta-lead totals = traffic_meta_leads_daily summed per day');
 
@@ -72,7 +56,7 @@ truncate public.traffic_spend_daily;
 select is((select count(*) from private.traffic_spend_day_totals), 0::bigint,
   'a truncate of traffic_spend_daily empties its totals');
 select public.traffic_rebuild_rollups();
-select is(pg_temp.differs('traffic_spend_day_totals', 'public.traffic_spend_daily',
+select is(tests.day_totals_differ('traffic_spend_day_totals', 'public.traffic_spend_daily',
   'stat_date, account_currency', 'spend,impressions,clicks,reach'), 0::bigint,
   'and the repair after it refills them with the rollup');
 
