@@ -282,24 +282,21 @@ begin
     from (
       select distinct n.user_id, n.ad_id as id from new_rows n where n.ad_id <> ''
       union
-      select n.user_id, n.adset_id from new_rows n
-      where n.adset_id <> ''
-        and not exists (select 1 from private.traffic_ad_directory d
+      -- (an existing directory row of the pair = one whose ad is not among the statement's)
+      select n.user_id, n.adset_id
+      from (select n.user_id, n.adset_id, n.campaign_id, array_agg(n.ad_id) as ads
+            from new_rows n where n.adset_id <> '' group by 1, 2, 3) as n
+      where not exists (select 1 from private.traffic_ad_directory d
                         where d.adset_id = n.adset_id and d.user_id = n.user_id
-                          and d.campaign_id = n.campaign_id
-                          and not exists (select 1 from new_rows x
-                                          where x.user_id = d.user_id and x.ad_id = d.ad_id
-                                            and x.adset_id = d.adset_id
-                                            and x.campaign_id = d.campaign_id))
+                          and d.campaign_id = n.campaign_id and d.ad_id <> all (n.ads))
       union
-      select n.user_id, n.campaign_id from new_rows n
-      where n.campaign_id <> ''
-        and not exists (select 1 from private.traffic_ad_directory d
+      select n.user_id, n.campaign_id
+      from (select n.user_id, n.campaign_id,
+              array_agg(jsonb_build_array(n.ad_id, n.adset_id)) as ads
+            from new_rows n where n.campaign_id <> '' group by 1, 2) as n
+      where not exists (select 1 from private.traffic_ad_directory d
                         where d.campaign_id = n.campaign_id and d.user_id = n.user_id
-                          and not exists (select 1 from new_rows x
-                                          where x.user_id = d.user_id and x.ad_id = d.ad_id
-                                            and x.adset_id = d.adset_id
-                                            and x.campaign_id = d.campaign_id))
+                          and jsonb_build_array(d.ad_id, d.adset_id) <> all (n.ads))
     ) as p;
   else
     select array_agg(p.user_id), array_agg(p.id) into v_users, v_ids
