@@ -124,22 +124,8 @@ begin
     where c.kind = p_kind and c.conv_id = any (p_ids)
   ),
   -- Stored rows that are no longer wanted as they are (-1), wanted rows not stored as they are (+1).
-  removed as (
-    select c.* from cur c
-    where not exists (select 1 from want w
-                      where (w.conv_id, w.user_id, w.day, w.campaign_id, w.adset_id, w.ad_id,
-                             w.amount)
-                        is not distinct from (c.conv_id, c.user_id, c.day, c.campaign_id,
-                             c.adset_id, c.ad_id, c.amount))
-  ),
-  added as (
-    select w.* from want w
-    where not exists (select 1 from cur c
-                      where (w.conv_id, w.user_id, w.day, w.campaign_id, w.adset_id, w.ad_id,
-                             w.amount)
-                        is not distinct from (c.conv_id, c.user_id, c.day, c.campaign_id,
-                             c.adset_id, c.ad_id, c.amount))
-  ),
+  removed as (select * from cur except all select * from want),
+  added as (select * from want except all select * from cur),
   gone as (
     delete from private.traffic_conversion_entities t
     using removed r
@@ -318,27 +304,19 @@ begin
   if v_users is null then
     return null;
   end if;
-  -- Their user's conversions that name one of them in a UTM value (one index per UTM column).
-  select array_agg(distinct x.conv_id) into v_leads
+  -- Their user's conversions that name one of them in a UTM value: found through the UTM
+  -- columns' indexes, then kept when of that user (OFFSET 0: a lookup by user would read every
+  -- conversion of the user, once per id).
+  select array_agg(distinct l.id) into v_leads
   from unnest(v_users, v_ids) as e(user_id, id)
-  cross join lateral (
-    select l.id as conv_id from public.traffic_leads l
-    where l.utm_content = e.id and l.user_id = e.user_id
-    union all
-    select l.id from public.traffic_leads l where l.utm_term = e.id and l.user_id = e.user_id
-    union all
-    select l.id from public.traffic_leads l where l.utm_campaign = e.id and l.user_id = e.user_id
-  ) as x;
-  select array_agg(distinct x.conv_id) into v_sales
+  cross join lateral (select l.id, l.user_id from public.traffic_leads l
+    where l.utm_content = e.id or l.utm_term = e.id or l.utm_campaign = e.id offset 0) as l
+  where l.user_id = e.user_id;
+  select array_agg(distinct s.id) into v_sales
   from unnest(v_users, v_ids) as e(user_id, id)
-  cross join lateral (
-    select s.id as conv_id from public.traffic_sales s
-    where s.utm_content = e.id and s.user_id = e.user_id
-    union all
-    select s.id from public.traffic_sales s where s.utm_term = e.id and s.user_id = e.user_id
-    union all
-    select s.id from public.traffic_sales s where s.utm_campaign = e.id and s.user_id = e.user_id
-  ) as x;
+  cross join lateral (select s.id, s.user_id from public.traffic_sales s
+    where s.utm_content = e.id or s.utm_term = e.id or s.utm_campaign = e.id offset 0) as s
+  where s.user_id = e.user_id;
   perform private.traffic_conversion_entities_refresh('lead', v_leads);
   perform private.traffic_conversion_entities_refresh('sale', v_sales);
   return null;

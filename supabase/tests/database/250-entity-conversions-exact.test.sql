@@ -169,34 +169,26 @@ select is(pg_temp.differ(), 0::bigint, 'traffic_rebuild_rollups repairs it');
 
 -- 8-13: GET /campaigns from the rollup (Asia/Almaty) = the per-conversion path ('asia/almaty',
 -- the same zone spelled otherwise), shaped as served, in order.
+create function pg_temp.paths_agree(p_from date, p_to date, p_level text, p_what text)
+returns text language sql as $$
+  select results_eq(
+    format('select * from public.traffic_api_campaigns(%L, %L, %L, %L, null)', p_from, p_to,
+      'Asia/Almaty', p_level),
+    format('select * from public.traffic_api_campaigns(%L, %L, %L, %L, null)', p_from, p_to,
+      'asia/almaty', p_level),
+    p_what)
+$$;
 select tests.authenticate_as(tests.uid('ec_admin'), true);
-select results_eq(
-  $$select * from public.traffic_api_campaigns('2034-04-01', '2034-04-16', 'Asia/Almaty',
-    'campaign', null)$$,
-  $$select * from public.traffic_api_campaigns('2034-04-01', '2034-04-16', 'asia/almaty',
-    'campaign', null)$$,
+select pg_temp.paths_agree('2034-04-01', '2034-04-16', 'campaign',
   'admin, campaigns: the rollup answers as the per-conversion path');
-select results_eq(
-  $$select * from public.traffic_api_campaigns('2034-04-03', '2034-04-09', 'Asia/Almaty',
-    'adset', null)$$,
-  $$select * from public.traffic_api_campaigns('2034-04-03', '2034-04-09', 'asia/almaty',
-    'adset', null)$$,
+select pg_temp.paths_agree('2034-04-03', '2034-04-09', 'adset',
   'admin, adsets, part of the range: the same');
-select results_eq(
-  $$select * from public.traffic_api_campaigns('2034-04-01', '2034-04-16', 'Asia/Almaty',
-    'ad', null)$$,
-  $$select * from public.traffic_api_campaigns('2034-04-01', '2034-04-16', 'asia/almaty',
-    'ad', null)$$,
-  'admin, ads: the same');
+select pg_temp.paths_agree('2034-04-01', '2034-04-16', 'ad', 'admin, ads: the same');
 select cmp_ok((select sum(leads) + sum(sales) from public.traffic_api_campaigns('2034-04-01',
   '2034-04-16', 'Asia/Almaty', 'ad', null)), '>', 0::numeric,
   'the admin''s answer has conversions');
 select tests.authenticate_as(tests.uid('ec_t2'));
-select results_eq(
-  $$select * from public.traffic_api_campaigns('2034-04-01', '2034-04-16', 'Asia/Almaty',
-    'ad', null)$$,
-  $$select * from public.traffic_api_campaigns('2034-04-01', '2034-04-16', 'asia/almaty',
-    'ad', null)$$,
+select pg_temp.paths_agree('2034-04-01', '2034-04-16', 'ad',
   'a targetologist (RLS), ads: the same');
 select is((select count(*) from public.traffic_entity_conversions_daily
            where user_id <> tests.uid('ec_t2')), 0::bigint,
