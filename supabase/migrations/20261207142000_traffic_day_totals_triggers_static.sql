@@ -63,7 +63,8 @@ begin
   end if;
   return null;
 end
-$body$$f$,
+$body$
+$f$,
       v_fn, s.totals,
       replace(v_insert, '{rows}', 'select n.*, 1 as sign from new_rows n'),
       replace(v_insert, '{rows}', 'select o.*, -1 as sign from old_rows o'),
