@@ -3,13 +3,12 @@
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
  * Per request that is ONE small database call as the caller, `traffic_api_changed_since(snapshot)`
- * (migration `20261207114917`): every transaction that writes a table the data routes read leaves
- * its id in `private.traffic_api_changes` (with the teams whose rows it wrote, or as a global
- * write), and a body remembers the snapshot taken just before it was computed; the body is current
- * while no change the caller's answers read lies outside that snapshot (a targetologist: their own
- * team's or a global one; an admin: any). On a change, a
- * miss or an old entry the route runs as before (same queries, same RLS) and its answer replaces
- * the entry.
+ * (migrations `20261207114917`, `20261207135206`): every transaction that writes a table the data
+ * routes read leaves its id in `private.traffic_api_changes` (with the teams whose rows it wrote,
+ * or as a global write), and a body remembers the snapshot taken just before it was computed; the
+ * body is current while no change the caller's answers read lies outside that snapshot (a
+ * targetologist: their own team's or a global one; an admin: any). On a change, a miss or an old
+ * entry the route runs as before (same queries, same RLS) and its answer replaces the entry.
  *
  * Within TRAFFIC_API_CACHE_FRESH_MS (default 1 s) of a check that found the body
  * current, the same key is answered from memory without asking again: under load a token's
