@@ -134,8 +134,15 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
     let res: Response | null = null;
     const sentAt = clock();
     const mine = (async (): Promise<Entry | null> => {
+      // A GET (the function is stable): PostgREST reads the argument from the query string, with
+      // no request body to send, forward and parse. Without an entry the argument is left out
+      // (its default, null: "changed").
       const check = unwrap(
-        await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry?.snapshot ?? null }),
+        await caller.db.rpc(
+          "traffic_api_changed_since",
+          entry ? { p_snapshot: entry.snapshot } : {},
+          { get: true },
+        ),
       ) as { changed: boolean; snapshot: string };
       if (entry && !check.changed) {
         // Only if it is still the kept one: a revalidating request may have stored a newer body
