@@ -3,7 +3,7 @@
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
  * Per request that is ONE small database call as the caller, `traffic_api_changed_since(snapshot)`
- * (migrations `20261207114917`, `20261207135206`): every transaction that writes a table the data
+ * (migrations `20261207114917`, `20261207141508`): every transaction that writes a table the data
  * routes read leaves its id in `private.traffic_api_changes` (with the teams whose rows it wrote,
  * or as a global write), and a body remembers the snapshot taken just before it was computed; the
  * body is current while no change the caller's answers read lies outside that snapshot (a

@@ -1,4 +1,4 @@
--- traffic-api's cache check (public.traffic_api_changed_since, migration 20261207135206): the
+-- traffic-api's cache check (public.traffic_api_changed_since, migration 20261207141508): the
 -- per-team rules of 20261207114917 unchanged, and the caller's JWT claims read once per check,
 -- not once per change row (before: private.is_admin() ran for every row after the snapshot that
 -- named another team, so a long change log made every revalidating request slower).
