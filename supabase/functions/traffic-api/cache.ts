@@ -3,13 +3,12 @@
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
  * Per request that is ONE small database call as the caller, `traffic_api_changed_since(snapshot)`
- * (migration `20261207114917`): every transaction that writes a table the data routes read leaves
- * its id in `private.traffic_api_changes` (with the teams whose rows it wrote, or as a global
- * write), and a body remembers the snapshot taken just before it was computed; the body is current
- * while no change the caller's answers read lies outside that snapshot (a targetologist: their own
- * team's or a global one; an admin: any). On a change, a
- * miss or an old entry the route runs as before (same queries, same RLS) and its answer replaces
- * the entry.
+ * (migrations `20261207114917`, `20261207141508`): every transaction that writes a table the data
+ * routes read leaves its id in `private.traffic_api_changes` (with the teams whose rows it wrote,
+ * or as a global write), and a body remembers the snapshot taken just before it was computed; the
+ * body is current while no change the caller's answers read lies outside that snapshot (a
+ * targetologist: their own team's or a global one; an admin: any). On a change, a miss or an old
+ * entry the route runs as before (same queries, same RLS) and its answer replaces the entry.
  *
  * Within TRAFFIC_API_CACHE_FRESH_MS (default 1 s) of a check that found the body
  * current, the same key is answered from memory without asking again: under load a token's
@@ -90,6 +89,19 @@ function serve(req: Request, e: Entry): Response {
   return new Response(e.body, { status: 200, headers });
 }
 
+/** The snapshot an answer was read in, when its route's one SQL call returned it. */
+const answeredSnapshots = new WeakMap<Response, string>();
+
+/**
+ * Marks `res` as read in `snapshot` (`pg_current_snapshot()` of the statement that read its
+ * rows): the cache keeps it checked against that snapshot, so a route that reports it needs no
+ * separate `traffic_api_changed_since` call for its first answer (a miss is one call).
+ */
+export function answeredIn(snapshot: string, res: Response): Response {
+  answeredSnapshots.set(res, snapshot);
+  return res;
+}
+
 /** True when the request asks for a revalidated answer (`no-cache`, `max-age=0`). */
 function wantsRevalidation(req: Request): boolean {
   const cc = req.headers.get("cache-control")?.toLowerCase() ?? "";
@@ -98,7 +110,12 @@ function wantsRevalidation(req: Request): boolean {
 }
 
 /** Wraps a data route with the cache (a no-op when TRAFFIC_API_RESPONSE_CACHE is off). */
-export function cached(route: string, handler: RouteHandler): RouteHandler {
+export function cached(
+  route: string,
+  handler: RouteHandler,
+  opts: { answersSnapshot?: boolean } = {},
+): RouteHandler {
+  const answersSnapshot = opts.answersSnapshot ?? false;
   return async (ctx) => {
     const { req, url, deps } = ctx;
     if (deps.config.TRAFFIC_API_RESPONSE_CACHE === "off") return await handler(ctx);
@@ -135,10 +152,17 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
     let res: Response | null = null;
     const sentAt = clock();
     const mine = (async (): Promise<Entry | null> => {
-      const check = unwrap(
-        await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry?.snapshot ?? null }),
-      ) as { changed: boolean; snapshot: string };
-      if (entry && !check.changed) {
+      // The check is a GET (the function is stable): PostgREST reads the argument from the query
+      // string, with no request body to send, forward and parse. With nothing kept there is
+      // nothing to check: the route computes at once.
+      const check = entry
+        ? unwrap(
+          await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry.snapshot }, {
+            get: true,
+          }),
+        ) as { changed: boolean; snapshot: string }
+        : null;
+      if (entry && check && !check.changed) {
         // Only if it is still the kept one: a revalidating request may have stored a newer body
         // meanwhile, which must not be replaced by this older one.
         const kept = s.entries.get(key);
@@ -150,13 +174,22 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
       // Computed without the caller's validators: a revalidating browser (If-None-Match, every
       // request after max-age) would otherwise get a 304 that leaves nothing to keep, and every
       // later request would compute the body again. The kept 200 then answers this request too.
+      // The snapshot the body is kept against is taken before its rows are read (by the check,
+      // or by the check's call without an argument), or in the same statement as they are (a
+      // route whose one SQL call reports it, answeredIn: then a miss is one call), never after
+      // them: a later check finds every write the body may have missed.
+      const before = check?.snapshot ??
+        (answersSnapshot ? null : (unwrap(
+          await caller.db.rpc("traffic_api_changed_since", {}, { get: true }),
+        ) as { snapshot: string }).snapshot);
       res = await handler({ ...ctx, req: unconditional(req) });
-      if (res.status !== 200) {
+      const snapshot = answeredSnapshots.get(res) ?? before;
+      if (res.status !== 200 || snapshot === null) {
         drop(s, key);
         return null;
       }
       const computed: Entry = {
-        snapshot: check.snapshot,
+        snapshot,
         body: new Uint8Array(await res.arrayBuffer()),
         headers: [...res.headers],
         at: sentAt,

@@ -1,4 +1,4 @@
--- The per-day totals' triggers run static SQL (migration 20261207142000): each of the four rollups'
+-- The per-day totals' triggers run static SQL (migration 20261207143453): each of the four rollups'
 -- day_totals_* triggers calls its own generated function, whose body has no EXECUTE (so its
 -- statements are planned once per session, not per write), and the functions are generated from
 -- private.traffic_day_totals_sources() (one per source, named after its totals table). That the
