@@ -55,6 +55,10 @@ returns int
 language plpgsql
 security definer
 set search_path = ''
+-- Planned per call, as the recompute it replaces on this path was (its statement is dynamic):
+-- a plan cached while the directory held a few rows would scan it whole per id once it holds
+-- thousands (the first sync into new tables: docs/benchmarks.md, 20261207114216).
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_changed int;
