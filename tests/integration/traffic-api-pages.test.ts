@@ -230,6 +230,46 @@ test("GET /daily as an admin reads the per-day totals, not every team's rollup r
   assert.equal(rowsRead(plans, "traffic_leads"), 0, "no lead row read");
 });
 
+const CONVERSIONS_PER_TEAM = 4;
+
+test("fixtures: leads and a sale per team that name the team's ad (GET /campaigns)", async () => {
+  for (const [i, id] of teams.entries()) {
+    for (let k = 0; k < CONVERSIONS_PER_TEAM; k++) {
+      await sql`insert into public.traffic_leads (amocrm_lead_id, product, utm_source,
+          utm_content, user_id, created_at)
+        values (${91_000_100 + i * 10 + k}, 'express', 'facebook', ${`9300${i}`}, ${id},
+          ${`${DAY} 10:00+05`})`;
+    }
+    await sql`insert into public.traffic_sales (amocrm_lead_id, product, sale_type, sale_amount,
+        sold_at, utm_source, utm_content, user_id)
+      values (${91_000_100 + i * 10}, 'express', 'full', 1000.5, ${`${DAY} 11:00+05`},
+        'facebook', ${`9300${i}`}, ${id})`;
+  }
+});
+
+test("GET /campaigns as an admin reads one kept row per entity and day, not every lead and sale", async () => {
+  const { page, plans } = await explained(
+    `select json_build_object('data', json_agg(c)) as page
+       from public.traffic_api_campaigns($1::date, $1::date, 'Asia/Almaty', 'ad', null) as c`,
+    [DAY],
+  );
+  const mine = (page.data as unknown as { user_id: string; leads: number; sales: number }[])
+    .filter((r) => teams.includes(r.user_id));
+  assert.equal(mine.length, TEAMS, "one ad per fixture team");
+  assert.ok(mine.every((r) => r.leads === CONVERSIONS_PER_TEAM && r.sales === 1), "counted");
+  // Before (20261207023509) every lead and sale of the range was read and attributed per request.
+  assert.equal(rowsRead(plans, "traffic_leads"), 0, "no lead row read");
+  assert.equal(rowsRead(plans, "traffic_sales"), 0, "no sale row read");
+  const kept = rowsRead(plans, "traffic_entity_conversions_daily");
+  const [all] = await sql`select count(*)::int as n from public.traffic_entity_conversions_daily
+    where day = ${DAY}`;
+  assert.equal(kept, all.n, `kept rows read: ${kept}, one per (team, ad) of DAY`);
+  assert.ok(
+    kept < TEAMS * (CONVERSIONS_PER_TEAM + 1),
+    `${kept} rows for the fixtures' conversions`,
+  );
+});
+
 test("more than 1,000 user_ids are refused in SQL before any work", async () => {
   await assert.rejects(
     sql`select public.traffic_api_metrics_range_of('2026-01-01', '2026-01-01', 'Asia/Almaty',
@@ -250,7 +290,8 @@ test("the page is checked before any work", async () => {
 
 test("cleanup", async () => {
   await sql`delete from public.traffic_facebook_ads_raw where user_id = any(${teams}::uuid[])`;
-  await sql`delete from public.traffic_leads where amocrm_lead_id between 91000000 and 91000099`;
+  await sql`delete from public.traffic_sales where amocrm_lead_id between 91000100 and 91000199`;
+  await sql`delete from public.traffic_leads where amocrm_lead_id between 91000000 and 91000199`;
   await sql`delete from public.traffic_aggregated_metrics where team_name like 'Pages %'`;
   await sql`delete from public.traffic_targetologist_settings where team_name like 'Pages %'`;
   await sql.end();

@@ -34,10 +34,14 @@
 -- One lock order for every path (unchanged; only the global key's mode is new):
 --   raw rows (traffic_facebook_ads_raw) → directory rows → the global attribution key
 --   (shared: adders; exclusive: deletes, repair) → id owner rows (ascending id within a
---   statement) → traffic_attribution_queue (inserts only) → the Meta-lead rollup rows
---   (traffic_meta_leads_by_ad, then traffic_meta_leads_daily) → traffic_spend_daily rows →
---   the per-day totals (append-only, no row lock) → the traffic-api change log.
---   (The raw triggers fire in name order: ad_directory_*, meta_leads_*, spend_daily_*.)
+--   statement) → traffic_attribution_queue (inserts only) → traffic_entity_conversions_daily
+--   rows (the directory's entity_conversions_* triggers, 20261207135500, fire after
+--   attribution_ids_*; the lead / sale triggers also write those rows but hold none of the
+--   locks before them) → the Meta-lead rollup rows (traffic_meta_leads_by_ad, then
+--   traffic_meta_leads_daily) → traffic_spend_daily rows → the per-day totals (append-only, no
+--   row lock) → the traffic-api change log.
+--   (Triggers fire in name order: on the raw table ad_directory_*, meta_leads_*, spend_daily_*;
+--   on the directory attribution_ids_*, entity_conversions_*.)
 -- traffic_resolve_attribution and the amocrm paths read the owner rows without locking them and
 -- take the global key in no mode, so they are outside this order. The repair takes the raw table
 -- in SHARE mode first, which already keeps every page writer out.
