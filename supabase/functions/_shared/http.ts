@@ -71,10 +71,26 @@ export function withErrors(logger: Logger, handler: Handler): Handler {
         res = errorResponse(500, "internal_error", `Internal error (request id ${requestId}).`);
       }
     }
-    const headers = new Headers(res.headers);
-    headers.set("x-request-id", requestId);
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    return withHeaders(res, (h) => h.set("x-request-id", requestId));
   };
+}
+
+/**
+ * `res` with its headers changed by `change`: in place when they may be changed (every response
+ * a handler builds), so the body is passed on as it is (a byte body stays one write, not a stream
+ * read chunk by chunk, and nothing is copied); a copy only for a response whose headers are
+ * immutable (one `fetch` returned).
+ */
+export function withHeaders(res: Response, change: (headers: Headers) => void): Response {
+  try {
+    change(res.headers);
+    return res;
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
+  const headers = new Headers(res.headers);
+  change(headers);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 /** A request id a client may choose: short, and safe in a header, a log line and HTML. */

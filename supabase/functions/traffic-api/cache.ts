@@ -3,13 +3,12 @@
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
  * Per request that is ONE small database call as the caller, `traffic_api_changed_since(snapshot)`
- * (migration `20261207114917`): every transaction that writes a table the data routes read leaves
- * its id in `private.traffic_api_changes` (with the teams whose rows it wrote, or as a global
- * write), and a body remembers the snapshot taken just before it was computed; the body is current
- * while no change the caller's answers read lies outside that snapshot (a targetologist: their own
- * team's or a global one; an admin: any). On a change, a
- * miss or an old entry the route runs as before (same queries, same RLS) and its answer replaces
- * the entry.
+ * (migrations `20261207114917`, `20261207141508`): every transaction that writes a table the data
+ * routes read leaves its id in `private.traffic_api_changes` (with the teams whose rows it wrote,
+ * or as a global write), and a body remembers the snapshot taken just before it was computed; the
+ * body is current while no change the caller's answers read lies outside that snapshot (a
+ * targetologist: their own team's or a global one; an admin: any). On a change, a miss or an old
+ * entry the route runs as before (same queries, same RLS) and its answer replaces the entry.
  *
  * Within TRAFFIC_API_CACHE_FRESH_MS (default 1 s) of a check that found the body
  * current, the same key is answered from memory without asking again: under load a token's
@@ -135,8 +134,15 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
     let res: Response | null = null;
     const sentAt = clock();
     const mine = (async (): Promise<Entry | null> => {
+      // A GET (the function is stable): PostgREST reads the argument from the query string, with
+      // no request body to send, forward and parse. Without an entry the argument is left out
+      // (its default, null: "changed").
       const check = unwrap(
-        await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry?.snapshot ?? null }),
+        await caller.db.rpc(
+          "traffic_api_changed_since",
+          entry ? { p_snapshot: entry.snapshot } : {},
+          { get: true },
+        ),
       ) as { changed: boolean; snapshot: string };
       if (entry && !check.changed) {
         // Only if it is still the kept one: a revalidating request may have stored a newer body

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { errorResponse, type Handler } from "../_shared/http.ts";
+import { errorResponse, type Handler, withHeaders } from "../_shared/http.ts";
 
 export const ALLOWED_METHODS = "GET, PUT, OPTIONS";
 export const ALLOWED_HEADERS = "authorization, apikey, content-type, x-client-info, if-none-match";
@@ -75,13 +75,12 @@ export function withCors(allowed: AllowedOrigins, handler: Handler): Handler {
       if (origin !== null) headers.set("access-control-allow-origin", origin);
       return new Response(null, { status: 204, headers });
     }
-    const res = await handler(req);
-    const headers = new Headers(res.headers);
-    addVary(headers, "Origin");
-    if (ok) {
-      headers.set("access-control-allow-origin", origin);
-      headers.set("access-control-expose-headers", EXPOSED_HEADERS);
-    }
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    return withHeaders(await handler(req), (headers) => {
+      addVary(headers, "Origin");
+      if (ok) {
+        headers.set("access-control-allow-origin", origin);
+        headers.set("access-control-expose-headers", EXPOSED_HEADERS);
+      }
+    });
   };
 }

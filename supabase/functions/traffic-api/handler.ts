@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Handler, withErrors } from "../_shared/http.ts";
+import { type Handler, withErrors, withHeaders } from "../_shared/http.ts";
 import type { Deps } from "./context.ts";
 import { parseAllowedOrigins, withCors } from "./cors.ts";
 import { dispatch } from "./router.ts";
@@ -19,8 +19,6 @@ export function createHandler(deps: Deps): Handler {
   return withCors(origins, async (req) => {
     const res = await routed(req);
     if (res.headers.has("cache-control")) return res;
-    const headers = new Headers(res.headers);
-    headers.set("cache-control", "no-store");
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    return withHeaders(res, (headers) => headers.set("cache-control", "no-store"));
   });
 }

@@ -88,3 +88,22 @@ Deno.test("readLimitedBytes returns a body of exactly the limit; readJson answer
     (e: { status: number; code: string }) => e.status === 400 && e.code === "invalid_json",
   );
 });
+
+Deno.test("withErrors adds x-request-id to the handler's own response in place (its body is passed on, not re-wrapped); a response with immutable headers is copied", async () => {
+  const own = new Response(new Uint8Array([1, 2, 3]), { status: 201 });
+  const passed = await withErrors(memoryLogger(), () => Promise.resolve(own))(withId("r-1"));
+  assert.equal(passed, own, "the same response object");
+  assert.equal(passed.headers.get("x-request-id"), "r-1");
+  assert.deepEqual(new Uint8Array(await passed.arrayBuffer()), new Uint8Array([1, 2, 3]));
+
+  // A response whose headers may not be changed (as fetch returns them): a copy, same body.
+  const locked = Response.error();
+  assert.throws(() => locked.headers.set("x", "y"), TypeError);
+  const fetched = new Response("from upstream", { status: 202 });
+  Object.defineProperty(fetched, "headers", { value: locked.headers });
+  const copied = await withErrors(memoryLogger(), () => Promise.resolve(fetched))(withId("r-2"));
+  assert.notEqual(copied, fetched);
+  assert.equal(copied.status, 202);
+  assert.equal(copied.headers.get("x-request-id"), "r-2");
+  assert.equal(await copied.text(), "from upstream");
+});

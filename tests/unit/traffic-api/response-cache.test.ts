@@ -17,7 +17,8 @@ function database() {
   const state = { changed: false, snapshot: 1, reads: 0 };
   const respond = (s: Sent) => {
     if (s.url.pathname.endsWith("/rpc/traffic_api_changed_since")) {
-      const since = JSON.parse(s.body ?? "{}").p_snapshot;
+      // Asked with a GET: the snapshot in the query string, none on a first request.
+      const since = s.url.searchParams.get("p_snapshot");
       return Response.json({
         changed: since === null || state.changed,
         snapshot: `${state.snapshot}:${state.snapshot}:`,
@@ -48,7 +49,13 @@ Deno.test("traffic-api cache: the same token's repeat is served from the cache w
   assert.equal(db.state.reads, 1, "no route query on a hit");
   const checks = sent.filter((s) => s.url.pathname.endsWith("/rpc/traffic_api_changed_since"));
   assert.equal(checks.length, 2, "one check per request");
-  assert.equal(JSON.parse(checks[1].body!).p_snapshot, "1:1:", "asks about the kept snapshot");
+  assert.equal(checks[0].url.searchParams.has("p_snapshot"), false, "no snapshot kept yet");
+  assert.equal(
+    checks[1].url.searchParams.get("p_snapshot"),
+    "1:1:",
+    "asks about the kept snapshot",
+  );
+  assert.equal(checks[1].method, "GET", "a GET: no request body");
   assert.equal(checks[1].headers.get("authorization"), `Bearer ${userJwt}`, "as the caller");
   const notModified = await handler(
     request(DAILY, userJwt, { headers: { "if-none-match": etag! } }),
