@@ -89,6 +89,19 @@ function serve(req: Request, e: Entry): Response {
   return new Response(e.body, { status: 200, headers });
 }
 
+/** The snapshot an answer was read in, when its route's one SQL call returned it. */
+const answeredSnapshots = new WeakMap<Response, string>();
+
+/**
+ * Marks `res` as read in `snapshot` (`pg_current_snapshot()` of the statement that read its
+ * rows): the cache keeps it checked against that snapshot, so a route that reports it needs no
+ * separate `traffic_api_changed_since` call for its first answer (a miss is one call).
+ */
+export function answeredIn(snapshot: string, res: Response): Response {
+  answeredSnapshots.set(res, snapshot);
+  return res;
+}
+
 /** True when the request asks for a revalidated answer (`no-cache`, `max-age=0`). */
 function wantsRevalidation(req: Request): boolean {
   const cc = req.headers.get("cache-control")?.toLowerCase() ?? "";
@@ -97,7 +110,12 @@ function wantsRevalidation(req: Request): boolean {
 }
 
 /** Wraps a data route with the cache (a no-op when TRAFFIC_API_RESPONSE_CACHE is off). */
-export function cached(route: string, handler: RouteHandler): RouteHandler {
+export function cached(
+  route: string,
+  handler: RouteHandler,
+  opts: { answersSnapshot?: boolean } = {},
+): RouteHandler {
+  const answersSnapshot = opts.answersSnapshot ?? false;
   return async (ctx) => {
     const { req, url, deps } = ctx;
     if (deps.config.TRAFFIC_API_RESPONSE_CACHE === "off") return await handler(ctx);
@@ -134,17 +152,17 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
     let res: Response | null = null;
     const sentAt = clock();
     const mine = (async (): Promise<Entry | null> => {
-      // A GET (the function is stable): PostgREST reads the argument from the query string, with
-      // no request body to send, forward and parse. Without an entry the argument is left out
-      // (its default, null: "changed").
-      const check = unwrap(
-        await caller.db.rpc(
-          "traffic_api_changed_since",
-          entry ? { p_snapshot: entry.snapshot } : {},
-          { get: true },
-        ),
-      ) as { changed: boolean; snapshot: string };
-      if (entry && !check.changed) {
+      // The check is a GET (the function is stable): PostgREST reads the argument from the query
+      // string, with no request body to send, forward and parse. With nothing kept there is
+      // nothing to check: the route computes at once.
+      const check = entry
+        ? unwrap(
+          await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry.snapshot }, {
+            get: true,
+          }),
+        ) as { changed: boolean; snapshot: string }
+        : null;
+      if (entry && check && !check.changed) {
         // Only if it is still the kept one: a revalidating request may have stored a newer body
         // meanwhile, which must not be replaced by this older one.
         const kept = s.entries.get(key);
@@ -156,13 +174,22 @@ export function cached(route: string, handler: RouteHandler): RouteHandler {
       // Computed without the caller's validators: a revalidating browser (If-None-Match, every
       // request after max-age) would otherwise get a 304 that leaves nothing to keep, and every
       // later request would compute the body again. The kept 200 then answers this request too.
+      // The snapshot the body is kept against is taken before its rows are read (by the check,
+      // or by the check's call without an argument), or in the same statement as they are (a
+      // route whose one SQL call reports it, answeredIn: then a miss is one call), never after
+      // them: a later check finds every write the body may have missed.
+      const before = check?.snapshot ??
+        (answersSnapshot ? null : (unwrap(
+          await caller.db.rpc("traffic_api_changed_since", {}, { get: true }),
+        ) as { snapshot: string }).snapshot);
       res = await handler({ ...ctx, req: unconditional(req) });
-      if (res.status !== 200) {
+      const snapshot = answeredSnapshots.get(res) ?? before;
+      if (res.status !== 200 || snapshot === null) {
         drop(s, key);
         return null;
       }
       const computed: Entry = {
-        snapshot: check.snapshot,
+        snapshot,
         body: new Uint8Array(await res.arrayBuffer()),
         headers: [...res.headers],
         at: sentAt,

@@ -113,3 +113,23 @@ export function unwrap<T>(
   if (result.error) throw dbFailure(result.error, result.status);
   return result.data as T;
 }
+
+/**
+ * What a route's one-call SQL function answers (`traffic_api_daily_answer`,
+ * `traffic_api_campaigns_answer`): the snapshot its rows were read in, and the rows already
+ * serialised as JSON array elements (each as PostgREST serialises a row), joined by commas.
+ */
+export interface Answer {
+  snapshot: string;
+  data: string;
+}
+
+/**
+ * `JSON.stringify({ ...head, data: rows })` where `data` is the rows' serialised text (an
+ * {@link Answer}'s): the body is assembled, not re-serialised. `head`'s values are the request's
+ * own (strings, numbers, null).
+ */
+export function withData(head: Record<string, unknown>, data: string): string {
+  const text = JSON.stringify(head);
+  return `${text.slice(0, -1)}${text.length > 2 ? "," : ""}"data":[${data}]}`;
+}

@@ -38,7 +38,15 @@ export async function conditionalJson(
   body: unknown,
   cacheControl = DATA_CACHE_CONTROL,
 ): Promise<Response> {
-  const text = JSON.stringify(body);
+  return await conditionalText(req, JSON.stringify(body), cacheControl);
+}
+
+/** {@link conditionalJson} of a body already serialised (`text` is JSON). */
+export async function conditionalText(
+  req: Request,
+  text: string,
+  cacheControl = DATA_CACHE_CONTROL,
+): Promise<Response> {
   const etag = await etagOf(text);
   const headers = new Headers({ etag, "cache-control": cacheControl, "vary": "Authorization" });
   if (ifNoneMatchHits(req.headers.get("if-none-match"), etag)) {

@@ -192,24 +192,28 @@ Deno.test("GET /metrics/range calls traffic_api_metrics_range_page with TRAFFIC_
   });
 });
 
-Deno.test("GET /campaigns turns a period into local dates and pages with limit+1", async () => {
-  const rows = Array.from({ length: 3 }, (_, i) => ({ campaign_id: String(i) }));
-  const { handler, sent } = testHandler(() => Response.json(rows));
+Deno.test("GET /campaigns turns a period into local dates and asks SQL for one page (limit, offset, whether more follow)", async () => {
+  const rows = Array.from({ length: 2 }, (_, i) => JSON.stringify({ campaign_id: String(i) }));
+  const { handler, sent } = testHandler(() =>
+    Response.json({ snapshot: "1:1:", data: rows.join(","), more: true })
+  );
   const res = await handler(request("/campaigns?period=7d&level=ad&limit=2", userJwt));
   const body = await res.json();
   // now is 2026-01-10T20:30Z = 2026-01-11 01:30 in Almaty
   assert.equal(body.from, "2026-01-05");
   assert.equal(body.to, "2026-01-11");
   assert.equal(body.next_offset, 2);
-  assert.equal(body.data.length, 2);
+  assert.deepEqual(body.data, [{ campaign_id: "0" }, { campaign_id: "1" }]);
+  assert.equal(sent[0].url.pathname, "/rest/v1/rpc/traffic_api_campaigns_answer");
   assert.deepEqual(JSON.parse(sent[0].body ?? ""), {
     p_from: "2026-01-05",
     p_to: "2026-01-11",
     p_tz: "Asia/Almaty",
     p_level: "ad",
     p_user_id: null,
+    p_limit: 2,
+    p_offset: 0,
   });
-  assert.equal(sent[0].url.searchParams.get("limit"), "3");
 });
 
 Deno.test("GET /sync-status asks for cron jobs only for admins", async () => {

@@ -1,7 +1,9 @@
 /**
  * The data routes' response cache (cache.ts): a repeated request of the same token is answered
  * from the kept body after one `traffic_api_changed_since` call while it reports no change;
- * a change, another token, another query or an old entry computes the route again.
+ * a change, another token, another query or an old entry computes the route again. /daily's first
+ * answer is one call (its SQL reports the snapshot its rows were read in); a route without that
+ * (/metrics) asks for a snapshot first.
  */
 import assert from "node:assert/strict";
 import { MAX_AGE_MS } from "../../../supabase/functions/traffic-api/cache.ts";
@@ -26,7 +28,11 @@ function database() {
     }
     state.reads++;
     const who = s.headers.get("authorization") === `Bearer ${userJwt}` ? "user" : "admin";
-    return Response.json([{ date: "2026-01-11", spend_usd: `${who}-${state.reads}` }]);
+    // traffic_api_daily_answer: the rows serialised, and the snapshot they were read in.
+    return Response.json({
+      snapshot: `${state.snapshot}:${state.snapshot}:`,
+      data: JSON.stringify({ date: "2026-01-11", spend_usd: `${who}-${state.reads}` }),
+    });
   };
   return { state, respond };
 }
@@ -48,15 +54,14 @@ Deno.test("traffic-api cache: the same token's repeat is served from the cache w
   assert.equal(again.headers.get("cache-control"), first.headers.get("cache-control"));
   assert.equal(db.state.reads, 1, "no route query on a hit");
   const checks = sent.filter((s) => s.url.pathname.endsWith("/rpc/traffic_api_changed_since"));
-  assert.equal(checks.length, 2, "one check per request");
-  assert.equal(checks[0].url.searchParams.has("p_snapshot"), false, "no snapshot kept yet");
+  assert.equal(checks.length, 1, "no check for the first (nothing kept), one for the repeat");
   assert.equal(
-    checks[1].url.searchParams.get("p_snapshot"),
+    checks[0].url.searchParams.get("p_snapshot"),
     "1:1:",
     "asks about the kept snapshot",
   );
-  assert.equal(checks[1].method, "GET", "a GET: no request body");
-  assert.equal(checks[1].headers.get("authorization"), `Bearer ${userJwt}`, "as the caller");
+  assert.equal(checks[0].method, "GET", "a GET: no request body");
+  assert.equal(checks[0].headers.get("authorization"), `Bearer ${userJwt}`, "as the caller");
   const notModified = await handler(
     request(DAILY, userJwt, { headers: { "if-none-match": etag! } }),
   );
@@ -122,7 +127,7 @@ Deno.test("traffic-api cache: errors are not kept", async () => {
       return Response.json({ changed: false, snapshot: "1:1:" });
     }
     if (fail) return Response.json({ code: "XX000", message: "boom" }, { status: 500 });
-    return Response.json([]);
+    return Response.json({ snapshot: "1:1:", data: "" });
   }, ON);
   assert.equal((await handler(request(DAILY, userJwt))).status, 500);
   fail = false;
@@ -134,22 +139,22 @@ Deno.test("traffic-api cache: within the fresh window a repeat asks nothing; aft
   let clock = new Date("2026-01-10T20:30:00Z").getTime();
   const { handler, sent } = testHandler(db.respond, WINDOW, () => new Date(clock));
   const first = await (await handler(request(DAILY, userJwt))).text();
-  assert.equal(sent.filter(isCheck).length, 1);
+  assert.equal(sent.filter(isCheck).length, 0, "a first answer needs no check");
   clock += 999;
   assert.equal(await (await handler(request(DAILY, userJwt))).text(), first);
-  assert.equal(sent.filter(isCheck).length, 1, "no check within the window");
+  assert.equal(sent.filter(isCheck).length, 0, "no check within the window");
   assert.equal(db.state.reads, 1);
-  // Another token is never inside this token's window: its own check and its own body.
+  // Another token is never inside this token's window: its own body.
   const theirs = await (await handler(request(DAILY, adminJwt))).json();
   assert.equal(theirs.data[0].spend_usd, "admin-2");
-  assert.equal(sent.filter(isCheck).length, 2);
+  assert.equal(db.state.reads, 2);
   // A write lands; the window of the user's entry ends: the next request checks and recomputes.
   db.state.changed = true;
   db.state.snapshot = 2;
   clock += 1;
   const after = await (await handler(request(DAILY, userJwt))).json();
   assert.equal(after.data[0].spend_usd, "user-3", "recomputed once the window is over");
-  assert.equal(sent.filter(isCheck).length, 3);
+  assert.equal(sent.filter(isCheck).length, 1);
 });
 
 Deno.test("traffic-api cache: Cache-Control no-cache or max-age=0 always checks, even in the window", async () => {
@@ -163,7 +168,7 @@ Deno.test("traffic-api cache: Cache-Control no-cache or max-age=0 always checks,
     assert.equal(res.status, 200);
     await res.text();
   }
-  assert.equal(sent.filter(isCheck).length, 3, "each revalidating request checked");
+  assert.equal(sent.filter(isCheck).length, 2, "each revalidating request checked");
   assert.equal(db.state.reads, 3, "and saw the change");
 });
 
@@ -190,7 +195,7 @@ Deno.test("traffic-api cache: concurrent requests of one token and URL share one
   await new Promise((r) => setTimeout(r, 0));
   release();
   for (const r of await Promise.all(pending)) assert.equal(await r.text(), first);
-  assert.equal(sent.filter(isCheck).length, 2, "the first request's and one shared check");
+  assert.equal(sent.filter(isCheck).length, 1, "one shared check");
   assert.equal(db.state.reads, 1);
 });
 
@@ -204,12 +209,12 @@ Deno.test("traffic-api cache: a slow 'unchanged' check never puts an older body 
     async (s) => {
       if (isCheck(s)) {
         checks++;
-        if (checks === 2) {
+        if (checks === 1) {
           // R1's check: its snapshot predates a write; it answers "unchanged", late.
           await gate;
           return Response.json({ changed: false, snapshot: "1:1:" });
         }
-        if (checks === 3) return Response.json({ changed: true, snapshot: "2:2:" }); // R2's
+        if (checks === 2) return Response.json({ changed: true, snapshot: "2:2:" }); // R2's
       }
       return db.respond(s);
     },
@@ -229,4 +234,23 @@ Deno.test("traffic-api cache: a slow 'unchanged' check never puts an older body 
   assert.equal((await (await r1).json()).data[0].spend_usd, "user-2", "R1 answers the newer body");
   const next = await (await handler(request(DAILY, userJwt))).json();
   assert.equal(next.data[0].spend_usd, "user-2", "the newer body stays kept");
+});
+
+Deno.test("traffic-api cache: a miss of /daily is ONE database call; of /metrics a snapshot first, then the rows", async () => {
+  const db = database();
+  const { handler, sent } = testHandler((s) => {
+    if (s.url.pathname.endsWith("/rpc/traffic_api_metrics_page")) {
+      return Response.json({ teams_total: 0, data: [] });
+    }
+    return db.respond(s);
+  }, ON);
+  assert.equal((await handler(request(DAILY, userJwt))).status, 200);
+  assert.deepEqual(sent.map((s) => s.url.pathname.split("/").pop()), ["traffic_api_daily_answer"]);
+  sent.length = 0;
+  assert.equal((await handler(request("/metrics?period=7d", userJwt))).status, 200);
+  assert.deepEqual(sent.map((s) => s.url.pathname.split("/").pop()), [
+    "traffic_api_changed_since",
+    "traffic_api_metrics_page",
+  ]);
+  assert.equal(sent[0].url.searchParams.has("p_snapshot"), false, "no snapshot: its default");
 });

@@ -1,7 +1,9 @@
 /**
  * `GET /campaigns`: spend, leads, sales, revenue, ROAS and CPA per campaign, adset or ad over a
  * period or a custom range, from the attributed leads and sales. SQL:
- * `public.traffic_api_campaigns` (money rounded to its unit) over `public.traffic_campaign_metrics`.
+ * `public.traffic_api_campaigns_answer` (one call: the page serialised, and the snapshot it was read
+ * in) over `public.traffic_api_campaigns` (money rounded to its unit) over
+ * `public.traffic_campaign_metrics`.
  * Rows come by spend, highest first, a page at a time.
  *
  * @module
@@ -9,8 +11,9 @@
 import { HttpError } from "../../_shared/http.ts";
 import type { RouteContext } from "../context.ts";
 import { periodRange } from "../dates.ts";
-import { callerAndQuery, unwrap } from "../db.ts";
-import { conditionalJson } from "../etag.ts";
+import { answeredIn } from "../cache.ts";
+import { type Answer, callerAndQuery, unwrap, withData } from "../db.ts";
+import { conditionalText } from "../etag.ts";
 import { campaignsQuery, checkRange } from "../validation.ts";
 
 function resolveRange(
@@ -36,25 +39,29 @@ export async function getCampaigns(ctx: RouteContext): Promise<Response> {
   const { caller, q } = callerAndQuery(ctx, campaignsQuery);
   const timezone = deps.config.TRAFFIC_TIMEZONE;
   const { from, to } = resolveRange(q, timezone, deps.now?.() ?? new Date());
-  // One row more than asked says whether another page follows.
-  const rows = unwrap(
-    await caller.db.rpc("traffic_api_campaigns", {
+  // One call: the page (and whether another follows) serialised by SQL, and the snapshot it was
+  // read in (for the response cache).
+  const answer = unwrap(
+    await caller.db.rpc("traffic_api_campaigns_answer", {
       p_from: from,
       p_to: to,
       p_tz: timezone,
       p_level: q.level,
       p_user_id: q.user_id ?? null,
-    }).range(q.offset, q.offset + q.limit),
-  ) as unknown[];
-  const more = rows.length > q.limit;
-  return await conditionalJson(req, {
+      p_limit: q.limit,
+      p_offset: q.offset,
+    }),
+  ) as Answer & { more: boolean };
+  // The body JSON.stringify({ from, …, data }) would give, the rows as SQL serialised them
+  // (tests/integration/traffic-api-answers.test.ts compares the two).
+  const head = {
     from,
     to,
     timezone,
     level: q.level,
     limit: q.limit,
     offset: q.offset,
-    next_offset: more ? q.offset + q.limit : null,
-    data: more ? rows.slice(0, q.limit) : rows,
-  });
+    next_offset: answer.more ? q.offset + q.limit : null,
+  };
+  return answeredIn(answer.snapshot, await conditionalText(req, withData(head, answer.data)));
 }
