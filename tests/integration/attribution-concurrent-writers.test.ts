@@ -4,7 +4,7 @@
  * (they used to run one at a time behind a global lock held to commit); writers of the same ids
  * wait for each other on those ids only, and the owner rows they leave are exactly what the
  * directory says (private.traffic_attribution_owners_of); a delete still waits for every adder
- * in flight (migration 20261207141954).
+ * in flight (migration 20261207143457).
  */
 import assert from "node:assert/strict";
 import { createUser, db, waitedOrSettled, waitForWaiterOn } from "../helpers/stack.ts";

@@ -1,5 +1,5 @@
 -- An insert into the ad directory merges each id's owner into the stored row (migration
--- 20261207141954: the better level wins; at the same level the lower user_id, shared when the
+-- 20261207143457: the better level wins; at the same level the lower user_id, shared when the
 -- users differ) instead of recomputing it under an exclusive lock. Whatever the order of the
 -- adds, the stored rows equal the owners computed from the whole directory
 -- (private.traffic_attribution_owners_of, the one definition): ids at several levels, ties
