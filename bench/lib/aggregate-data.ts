@@ -202,6 +202,12 @@ export async function generateYear(sql: Sql, s: YearScale): Promise<void> {
     cross join (values ('today', 1), ('7d', 7), ('30d', 30)) as p(period, days)
     cross join lateral (select (random() * 1000 * p.days)::numeric / 7 as usd) as m
     on conflict on constraint traffic_aggregated_metrics_user_period_key do nothing;
+
+    -- Statistics before commit: a pg_cron fold (traffic-fold-rollups, traffic-fold-day-totals)
+    -- that queued behind this transaction's locks is planned when it gets them, i.e. right after
+    -- commit; with the empty phase's statistics it planned its DELETE over ~200,000 delta rows as
+    -- a nested loop and ran for 10 minutes (seen in a webhook bench, 2026-12-07 14:30).
+    analyze;
   `);
   // Settled, as pg_cron traffic-fold-rollups leaves the rollups within a minute: the lead and sale
   // inserts above appended one delta row per (targetologist, day) (~205,000 at a year's volume);
