@@ -7,7 +7,8 @@
  * the function can do no better with the minimum number of calls), rows/s, API calls against the
  * minimum (ceil(rows / 500) per account), the function
  * process's peak memory (VmHWM) and CPU time (utime + stime), the CPU time of Postgres (postmaster,
- * backends, reaped backends) and PostgREST in the same run, and ratios against same-run
+ * backends, reaped backends) and PostgREST in the same run, the page writers' lock waits (sampled),
+ * and ratios against same-run
  * baselines with the function's 4 calls in flight (2 users x 2 accounts): a raw fetch loop (no
  * validation, no database) and the Meta client library alone (no database).
  *
@@ -87,6 +88,34 @@ function stackCpu(postmaster: number, postgrest: number) {
     for (const [pid, ppid] of parents()) if (ppid === postmaster) db += procCpuMs(pid);
   }
   return { db, postgrest: procCpuMs(postgrest, true) };
+}
+/**
+ * Samples, every 25 ms until `stop()`, the backends running `fb_upsert_insights` that wait for a
+ * heavyweight lock, by what they wait for (`advisory`: the attribution key; `transactionid` /
+ * `tuple`: another writer's rows; `extend`: growing a relation). Returns backend-seconds per
+ * kind: samples x 25 ms, an estimate (a wait shorter than the interval may be missed).
+ */
+function lockWaits() {
+  let on = true;
+  const counts: Record<string, number> = {};
+  const SAMPLE_MS = 25;
+  const sampler = db();
+  const done = (async () => {
+    while (on) {
+      const rows = await sampler`select wait_event, count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and query ~ 'fb_upsert_insights' group by 1`;
+      for (const r of rows) counts[r.wait_event] = (counts[r.wait_event] ?? 0) + r.n;
+      await new Promise((ok) => setTimeout(ok, SAMPLE_MS));
+    }
+    await sampler.end();
+  })();
+  return async () => {
+    on = false;
+    await done;
+    return Object.fromEntries(
+      Object.entries(counts).map(([k, n]) => [k, +(n * SAMPLE_MS / 1000).toFixed(1)]),
+    );
+  };
 }
 const fakeCalls = async () => (await (await fetch(`${base}/_fake/stats`)).json()).calls as number;
 
@@ -174,8 +203,10 @@ try {
       const vac0 = await autovacuums();
       const stack0 = stackCpu(postmasterPid, postgrestPid);
       const [before, calls0, t0] = [fnProc(), await fakeCalls(), performance.now()];
+      const stopSampling = lockWaits();
       const r = await callSync({ days: DAYS, triggered_by: "bench" });
       const seconds = (performance.now() - t0) / 1000;
+      const waits = await stopSampling();
       const after = fnProc();
       const stack1 = stackCpu(postmasterPid, postgrestPid);
       const vac1 = await autovacuums();
@@ -201,6 +232,8 @@ try {
         // their CPU is in db_cpu_s (the inserts make them due).
         autovacuums: vac1.vacuums - vac0.vacuums,
         autoanalyzes: vac1.analyzes - vac0.analyzes,
+        // Page writers waiting for a lock, backend-seconds by kind (sampled every 25 ms).
+        lock_wait_s: JSON.stringify(waits),
         fn_peak_rss_mb: +after.hwm.toFixed(1),
       });
     }

@@ -94,6 +94,30 @@ export async function waitForWaiterOn(
   throw new Error(`no backend running /${query}/ waited for backend ${holder} within ${ms} ms`);
 }
 
+/**
+ * Which comes first: a backend running a statement that matches `query` waits for a lock that
+ * backend `holder` holds ("waited"), or `work` (that statement's promise) settles ("settled").
+ * For a writer that must NOT wait for `holder`: on code where it waits, "waited" is certain
+ * (the writer blocks until the holder ends, which the test does only after this returns); where
+ * it does not, `work` settles. Polls like `waitForWaiterOn`, with no time limit of its own.
+ */
+export async function waitedOrSettled(
+  sql: Sql,
+  holder: number,
+  query: string,
+  work: Promise<unknown>,
+): Promise<"waited" | "settled"> {
+  let settled = false;
+  work.then(() => settled = true, () => settled = true);
+  while (!settled) {
+    const [{ waiting }] = await sql`select exists (select 1 from pg_stat_activity
+      where ${holder}::int = any (pg_blocking_pids(pid)) and query ~ ${query}) as waiting`;
+    if (waiting) return "waited";
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+  return "settled";
+}
+
 export interface TestUser {
   id: string;
   email: string;

@@ -403,11 +403,24 @@ Deno.test({
         attempts: 1,
       });
     }
-    // Nothing else pending (another drainer took the others): the call processes its body.
-    const c = uniqueId();
-    const third = leadBody("add", { id: c, status: 1, pipeline, at: 30 });
-    assert.equal((await receiveLeftToDrain(third)).status, "processed");
+    // Nothing else pending (another drainer took the others): the call processes its body. The
+    // other test files share this stack: their bodies may be pending, or the pg_cron drain may
+    // hold the drain lock, at the moment of a call; then the call rightly leaves its body to the
+    // drain. So: a few tries, each after a drain, until one finds nothing else pending; every
+    // body left pending is processed by the drain (none lost).
+    const answers: string[] = [];
+    const bodies: string[] = [];
+    let c = 0;
+    for (let i = 0; i < 5 && answers.at(-1) !== "processed"; i++) {
+      await drainPending(sql);
+      c = uniqueId();
+      bodies.push(leadBody("add", { id: c, status: 1, pipeline, at: 30 + i }));
+      answers.push((await receiveLeftToDrain(bodies.at(-1)!)).status);
+    }
+    assert.equal(answers.at(-1), "processed", JSON.stringify(answers));
     assert.equal((await lead(sql, c))?.status_id, "1");
+    await drainPending(sql);
+    for (const body of bodies) assert.equal((await eventOf(sql, body)).status, "processed");
   },
 });
 
