@@ -272,27 +272,16 @@ test("fixtures: leads and a sale per team that name the team's ad (GET /campaign
   }
 });
 
-test("GET /campaigns as an admin reads one kept row per entity and day, not every lead and sale", async () => {
-  const { page, plans } = await explained(
-    `select json_build_object('data', json_agg(c)) as page
-       from public.traffic_api_campaigns($1::date, $1::date, 'Asia/Almaty', 'ad', null) as c`,
-    [DAY],
-  );
-  const mine = (page.data as unknown as { user_id: string; leads: number; sales: number }[])
+test("GET /campaigns as an admin counts each team's leads and sale on the ad they name", async () => {
+  // Attributed per request (traffic_campaign_metrics, 20261207023509 again since
+  // 20261207150232): the kept per-entity rows of 20261207135500 could miss a conversion written
+  // while a sync page committed its ad (review R6 M1), so they were taken out.
+  const [{ page }] = await sql`select json_build_object('data', json_agg(c)) as page
+    from public.traffic_api_campaigns(${DAY}::date, ${DAY}::date, 'Asia/Almaty', 'ad', null) as c`;
+  const mine = (page.data as { user_id: string; leads: number; sales: number }[])
     .filter((r) => teams.includes(r.user_id));
   assert.equal(mine.length, TEAMS, "one ad per fixture team");
   assert.ok(mine.every((r) => r.leads === CONVERSIONS_PER_TEAM && r.sales === 1), "counted");
-  // Before (20261207023509) every lead and sale of the range was read and attributed per request.
-  assert.equal(rowsRead(plans, "traffic_leads"), 0, "no lead row read");
-  assert.equal(rowsRead(plans, "traffic_sales"), 0, "no sale row read");
-  const kept = rowsRead(plans, "traffic_entity_conversions_daily");
-  const [all] = await sql`select count(*)::int as n from public.traffic_entity_conversions_daily
-    where day = ${DAY}`;
-  assert.equal(kept, all.n, `kept rows read: ${kept}, one per (team, ad) of DAY`);
-  assert.ok(
-    kept < TEAMS * (CONVERSIONS_PER_TEAM + 1),
-    `${kept} rows for the fixtures' conversions`,
-  );
 });
 
 test("more than 1,000 user_ids are refused in SQL before any work", async () => {
