@@ -1,0 +1,11 @@
+import { db } from "../tests/helpers/stack.ts";
+import { clearData, generateYear, SMALL_DATA, YEAR_VOLUME } from "./lib/aggregate-data.ts";
+const sql = db();
+const scale = Deno.args[0] === "small" ? SMALL_DATA : YEAR_VOLUME;
+await clearData(sql);
+const t0 = performance.now();
+await generateYear(sql, scale);
+await sql`select private.traffic_rebuild_leads_sales_daily()`;
+await sql`update cron.job set active = false where active`;
+console.log("loaded", Deno.args[0] ?? "volume", ((performance.now() - t0) / 1000).toFixed(0), "s");
+await sql.end();
