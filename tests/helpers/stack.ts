@@ -71,6 +71,13 @@ export async function whileHolding<T>(
   }) as T;
 }
 
+/** True when a backend running a statement that matches `query` waits for a lock `holder` holds. */
+async function waitsOn(sql: Sql, holder: number, query: string): Promise<boolean> {
+  const [{ waiting }] = await sql`select exists (select 1 from pg_stat_activity
+    where ${holder}::int = any (pg_blocking_pids(pid)) and query ~ ${query}) as waiting`;
+  return waiting;
+}
+
 /**
  * Resolves once a backend running a statement that matches `query` (a regular expression over
  * `pg_stat_activity.query`: the test's second writer, not a pg_cron job that happens to wait too)
@@ -86,9 +93,7 @@ export async function waitForWaiterOn(
 ): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    const [{ waiting }] = await sql`select exists (select 1 from pg_stat_activity
-      where ${holder}::int = any (pg_blocking_pids(pid)) and query ~ ${query}) as waiting`;
-    if (waiting) return;
+    if (await waitsOn(sql, holder, query)) return;
     await new Promise((ok) => setTimeout(ok, 20));
   }
   throw new Error(`no backend running /${query}/ waited for backend ${holder} within ${ms} ms`);
@@ -110,9 +115,7 @@ export async function waitedOrSettled(
   let settled = false;
   work.then(() => settled = true, () => settled = true);
   while (!settled) {
-    const [{ waiting }] = await sql`select exists (select 1 from pg_stat_activity
-      where ${holder}::int = any (pg_blocking_pids(pid)) and query ~ ${query}) as waiting`;
-    if (waiting) return "waited";
+    if (await waitsOn(sql, holder, query)) return "waited";
     await new Promise((ok) => setTimeout(ok, 20));
   }
   return "settled";

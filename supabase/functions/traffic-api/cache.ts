@@ -26,10 +26,10 @@
  */
 import { bearerToken } from "../_shared/auth.ts";
 import { sameCaller } from "./caller.ts";
-import { callerOf, unwrap } from "./db.ts";
+import { type Answer, callerOf, unwrap, withData } from "./db.ts";
 import type { Deps, RouteHandler } from "./context.ts";
 import { localDate } from "./dates.ts";
-import { ifNoneMatchHits } from "./etag.ts";
+import { conditionalText, ifNoneMatchHits } from "./etag.ts";
 
 /** A body is recomputed after this long even when no change was recorded (a safety cap). */
 export const MAX_AGE_MS = 60_000;
@@ -97,9 +97,22 @@ const answeredSnapshots = new WeakMap<Response, string>();
  * rows): the cache keeps it checked against that snapshot, so a route that reports it needs no
  * separate `traffic_api_changed_since` call for its first answer (a miss is one call).
  */
-export function answeredIn(snapshot: string, res: Response): Response {
+function answeredIn(snapshot: string, res: Response): Response {
   answeredSnapshots.set(res, snapshot);
   return res;
+}
+
+/**
+ * The response of a route whose one SQL call answered `answer` (the rows serialised, and the
+ * snapshot they were read in): `head` with the rows as `data` (db.ts withData), conditional on
+ * `If-None-Match`, marked {@link answeredIn} that snapshot.
+ */
+export async function answerResponse(
+  req: Request,
+  head: Record<string, unknown>,
+  answer: Answer,
+): Promise<Response> {
+  return answeredIn(answer.snapshot, await conditionalText(req, withData(head, answer.data)));
 }
 
 /** True when the request asks for a revalidated answer (`no-cache`, `max-age=0`). */

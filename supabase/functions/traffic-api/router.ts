@@ -23,7 +23,7 @@ export const routes: Record<string, Partial<Record<Method, RouteHandler>>> = {
   // The data routes: answered again from the response cache while their data is unchanged.
   "/metrics": { GET: cached("/metrics", getMetrics) },
   "/metrics/range": { GET: cached("/metrics/range", getMetricsRange) },
-  // Their one SQL call returns the snapshot it read in (cache.ts answeredIn): a miss is one call.
+  // Their one SQL call returns the snapshot it read in (cache.ts answerResponse): a miss is one call.
   "/daily": { GET: cached("/daily", getDaily, { answersSnapshot: true }) },
   "/campaigns": { GET: cached("/campaigns", getCampaigns, { answersSnapshot: true }) },
   "/sync-status": { GET: getSyncStatus },

@@ -11,9 +11,8 @@
 import { HttpError } from "../../_shared/http.ts";
 import type { RouteContext } from "../context.ts";
 import { periodRange } from "../dates.ts";
-import { answeredIn } from "../cache.ts";
-import { type Answer, callerAndQuery, unwrap, withData } from "../db.ts";
-import { conditionalText } from "../etag.ts";
+import { answerResponse } from "../cache.ts";
+import { type Answer, callerAndQuery, unwrap } from "../db.ts";
 import { campaignsQuery, checkRange } from "../validation.ts";
 
 function resolveRange(
@@ -63,5 +62,5 @@ export async function getCampaigns(ctx: RouteContext): Promise<Response> {
     offset: q.offset,
     next_offset: answer.more ? q.offset + q.limit : null,
   };
-  return answeredIn(answer.snapshot, await conditionalText(req, withData(head, answer.data)));
+  return await answerResponse(req, head, answer);
 }

@@ -8,9 +8,8 @@
  * @module
  */
 import type { RouteContext } from "../context.ts";
-import { answeredIn } from "../cache.ts";
-import { type Answer, callerAndQuery, unwrap, withData } from "../db.ts";
-import { conditionalText } from "../etag.ts";
+import { answerResponse } from "../cache.ts";
+import { type Answer, callerAndQuery, unwrap } from "../db.ts";
 import { checkRange, rangeQuery } from "../validation.ts";
 
 export async function getDaily(ctx: RouteContext): Promise<Response> {
@@ -31,5 +30,5 @@ export async function getDaily(ctx: RouteContext): Promise<Response> {
   // The body JSON.stringify({ from, to, timezone, user_id, data }) would give, the rows as SQL
   // serialised them (tests/integration/traffic-api-answers.test.ts compares the two).
   const head = { from: q.from, to: q.to, timezone, user_id: q.user_id ?? null };
-  return answeredIn(answer.snapshot, await conditionalText(req, withData(head, answer.data)));
+  return await answerResponse(req, head, answer);
 }
