@@ -7,9 +7,13 @@
  * against the bench-only baseline `bare-insert` (bench/functions/bare-insert: gateway → Deno
  * function → supabase-js → PostgREST, the raw body inserted as one row, nothing else).
  *
- * Each phase starts from the same settled state (the whole database vacuumed and analyzed — at
- * volume after the load —, a checkpoint, no autovacuum worker running), then runs `BENCH_ROUNDS`
- * (3) rounds of one bare-insert and one webhook run, alternating which goes first, each run again
+ * Three phases: empty, at volume, and empty again after the volume phase (its data truncated), so
+ * that the machine's drift over the bench's minutes (the load, other work) weighs on both sides of
+ * volume ÷ empty (the empty figures are the medians over both empty phases; each side's ratio is
+ * printed too). Each phase starts from the same settled state (the whole database vacuumed and
+ * analyzed — at volume after the load —, a checkpoint, no autovacuum worker running), then runs
+ * `BENCH_ROUNDS` (3) rounds of one bare-insert and one webhook run, alternating which goes first,
+ * each run again
  * after a vacuum analyze of the tables the runs write and a checkpoint. Prints rps, p99 and non-2xx
  * of every run, the medians, the ratios (issue 11 item 1: volume ≥ 0.9× empty, ≥ 0.5× bare-insert
  * — the median of the rounds' paired ratios —, p99 ≤ 250 ms, 0 non-2xx) and checks that every
@@ -17,6 +21,10 @@
  * drained on its own (the bench never calls the drain), processed into traffic_leads. Freshness:
  * how many bodies were still pending when each run's load stopped, how long until none was, and
  * received → processed of the phase's bodies (p50 / p99 / max; a body still pending counts to now).
+ * Per run, figures the machine's load moves less than req/s: CPU ms per request of Postgres,
+ * PostgREST, the function and the gateway (from /proc, over the measured load), WAL bytes and
+ * full-page images per request (pg_stat_wal), and the pg_cron jobs and function runs
+ * (traffic_sync_history) that overlapped the run.
  *
  * Environment: the stack's, `AMOCRM_WEBHOOK_SECRET`, `AMOCRM_ACCOUNT_ID`, `AMOCRM_SUBDOMAIN` (as
  * the stack got them), `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run), `BENCH_ROUNDS` (3
@@ -26,6 +34,7 @@ import { buildForm } from "../supabase/functions/_shared/amocrm/mod.ts";
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 import { clearData, generateYear, YEAR_VOLUME } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
+import { cpuAround, parentPid, stackPid } from "./lib/cpu.ts";
 import { median, printTable } from "./lib/load.ts";
 import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
@@ -85,6 +94,29 @@ const formHeaders = { "content-type": "application/x-www-form-urlencoded" };
 const sql = db();
 await prepareBaselines(sql, env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
 
+// CPU per request by process (from /proc; the machine's load moves it far less than req/s):
+// Postgres (the postmaster's tree), PostgREST, the function under test, the gateway.
+const stackDir = Deno.env.get("STACK_DIR") ?? new URL("../.stack/bench", import.meta.url).pathname;
+const [{ backend }] = await sql`select pg_backend_pid() as backend`;
+const cpuOf = (fn: string) =>
+  cpuAround({
+    postgres: parentPid(backend),
+    postgrest: stackPid(stackDir, "postgrest"),
+    function: stackPid(stackDir, `fn-${fn}`),
+    gateway: stackPid(stackDir, "gateway"),
+  });
+/** CPU ms per request of each process over the measured run, and their sum. */
+function cpuPerRequest(r: WrkResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [k, v] of Object.entries(r.measured ?? {})) {
+    out[k.replace(/^cpu_/, "")] = Math.round((v / r.requests) * 100) / 100;
+    total += v;
+  }
+  out.total = Math.round((total / r.requests) * 100) / 100;
+  return out;
+}
+
 /** One webhook run and what the system did with its bodies. */
 interface WebhookRun {
   run: WrkResult;
@@ -93,6 +125,29 @@ interface WebhookRun {
   drainedAfterMs: number;
   /** Bodies still pending when the wait gave up (90 s); 0 when the system drained them all. */
   pendingLeft: number;
+}
+
+/**
+ * What else ran on the stack during a run (warm-up and measured load): pg_cron jobs and the
+ * functions' runs (traffic_sync_history: aggregation, syncs) that overlapped its window, with how
+ * many ms of each fell inside it.
+ */
+async function background(from: Date, to: Date): Promise<string> {
+  const rows = await sql`
+    select name, count(*)::int as n,
+      round(sum(extract(epoch from least(finish, ${to}::timestamptz)
+        - greatest(start, ${from}::timestamptz)) * 1000))::int as ms
+    from (
+      select j.jobname as name, d.start_time as start, coalesce(d.end_time, now()) as finish
+      from cron.job_run_details d join cron.job j using (jobid)
+      union all
+      select 'fn:' || h.sync_type, h.started_at, coalesce(h.finished_at, now())
+      from public.traffic_sync_history h
+    ) as r
+    where start < ${to}::timestamptz and finish > ${from}::timestamptz
+    group by name order by ms desc`;
+  return rows.filter((r) => r.ms >= 20).map((r) => `${r.name} ${r.ms} ms`).join(", ") ||
+    "nothing over 20 ms";
 }
 
 interface Phase {
@@ -143,7 +198,39 @@ async function settle(): Promise<string> {
   } ms${busy > 0 ? ` (STILL ${busy} busy: gave up waiting)` : ""}`;
 }
 
+/**
+ * Prints a run's CPU ms per request by process and what else ran during it (from `from`, the
+ * database's clock before its warm-up, to the end of its measured load).
+ */
+async function describeRun(run: WrkResult, from: Date, wal: Wal): Promise<void> {
+  const to = new Date(from.getTime() + (run.seconds + 2) * 1000);
+  const now = await walNow();
+  const n = run.requests + run.warmupRequests;
+  const per = (k: keyof Wal) => Math.round(((now[k] - wal[k]) / n) * 10) / 10;
+  console.log(
+    `${run.name}: CPU ms per request ${JSON.stringify(cpuPerRequest(run))}; WAL per request ` +
+      `(warm-up, run and drain) ${per("bytes")} bytes, ${per("fpi")} full-page images; during ` +
+      `the run: ${await background(from, to)}`,
+  );
+}
+
+/** The cluster's WAL counters (pg_stat_wal): bytes, full-page images. */
+interface Wal {
+  bytes: number;
+  fpi: number;
+}
+const walNow = async (): Promise<Wal> => {
+  const [w] = await sql`select wal_bytes::float8 as bytes, wal_fpi::float8 as fpi
+    from pg_stat_wal`;
+  return { bytes: w.bytes, fpi: w.fpi };
+};
+
+/** The database's clock (the windows are compared with its timestamps). */
+const dbNow = async () => (await sql`select clock_timestamp() as t`)[0].t as Date;
+
 async function runWebhook(name: string, adIds: string[], idBase: number): Promise<WebhookRun> {
+  const from = await dbNow();
+  const wal = await walNow();
   const run = await runWrk({
     name,
     url: webhookUrl,
@@ -155,6 +242,7 @@ async function runWebhook(name: string, adIds: string[], idBase: number): Promis
     adIds,
     idBase,
     collectOk: true,
+    around: cpuOf("amocrm-webhook"),
   });
   // What the load left pending is drained by the function's background drain (and, at worst, the
   // pg_cron job amocrm-drain): wait for it without calling anything.
@@ -164,6 +252,7 @@ async function runWebhook(name: string, adIds: string[], idBase: number): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   const drainedAfterMs = Math.round(performance.now() - stopped);
+  await describeRun(run, from, wal);
   return { run, pendingAtEnd, drainedAfterMs, pendingLeft: await pendingCount() };
 }
 
@@ -215,6 +304,8 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
     for (const which of order) {
       const settled = await settle();
       if (which === "bare") {
+        const from = await dbNow();
+        const wal = await walNow();
         bares.push(
           await runWrk({
             name: `${name} bare-insert #${r + 1}`,
@@ -226,8 +317,10 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
             template,
             adIds,
             idBase: idBase + 1_000_000_000 * (r + 1),
+            around: cpuOf("bare-insert"),
           }),
         );
+        await describeRun(bares[bares.length - 1], from, wal);
       } else {
         webhooks.push(
           await runWebhook(`${name} amocrm-webhook #${r + 1}`, adIds, idBase + 2_000_000 * r),
@@ -284,6 +377,10 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
 try {
   await measure("empty", false, 200_000_000_000);
   await measure("volume", true, 300_000_000_000);
+  // The empty database once more, after the volume phase (its data truncated): the volume phase
+  // is compared with both, so what the machine did over the bench's minutes (the load, other
+  // work) weighs on each side alike instead of on the later phase only.
+  await measure("empty after", false, 400_000_000_000);
 } finally {
   await retryDeadlock(() => clearData(sql));
   await sql`truncate public.traffic_amocrm_events, private.amocrm_lead_events`;
@@ -296,9 +393,25 @@ console.log(
     `rounds per phase (alternating which runs first), each run after vacuum analyze + checkpoint`,
 );
 printTable(phases.flatMap((p) => [...p.bares, ...p.webhooks.map((w) => w.run)]));
-const [empty, volume] = phases;
+const [before, volume, after] = phases;
+/** The two empty phases as one: medians over all their runs, and all their rounds' ratios. */
+const empty = {
+  webhook: {
+    rps: median([...before.webhooks, ...after.webhooks].map((w) => w.run.rps)),
+    p99: median([...before.webhooks, ...after.webhooks].map((w) => w.run.p99)),
+    non2xx: before.webhook.non2xx + after.webhook.non2xx,
+  },
+  bare: {
+    rps: median([...before.bares, ...after.bares].map((b) => b.rps)),
+    p99: median([...before.bares, ...after.bares].map((b) => b.p99)),
+  },
+  pairedRatios: [...before.pairedRatios, ...after.pairedRatios],
+};
 const ratios = {
+  // Against the empty database measured before AND after the volume phase (all six runs).
   volume_vs_empty_rps: ratio(volume.webhook.rps, empty.webhook.rps),
+  volume_vs_empty_before_rps: ratio(volume.webhook.rps, before.webhook.rps),
+  volume_vs_empty_after_rps: ratio(volume.webhook.rps, after.webhook.rps),
   // The median of the rounds' paired ratios (webhook ÷ the bare-insert run next to it).
   empty_vs_bare_insert_rps: median(empty.pairedRatios),
   volume_vs_bare_insert_rps: median(volume.pairedRatios),
@@ -306,18 +419,41 @@ const ratios = {
   // The control: the same plumbing's own volume/empty (what the machine did between the phases).
   bare_insert_volume_vs_empty_rps: ratio(volume.bare.rps, empty.bare.rps),
 };
+// CPU ms per request summed over the four processes, median of the runs: a figure the load of a
+// shared machine moves far less than req/s. Empty ÷ volume of the webhook's CPU is the throughput
+// ratio a CPU-bound machine would give if nothing else changed between the phases.
+const cpuMedian = (runs: WrkResult[]) => median(runs.map((r) => cpuPerRequest(r).total));
+const cpu = {
+  empty: {
+    webhook: cpuMedian([...before.webhooks, ...after.webhooks].map((w) => w.run)),
+    bare_insert: cpuMedian([...before.bares, ...after.bares]),
+  },
+  volume: {
+    webhook: cpuMedian(volume.webhooks.map((w) => w.run)),
+    bare_insert: cpuMedian(volume.bares),
+  },
+};
 console.log(
-  `\nmedians of ${rounds} rounds | empty db | at volume |\n| --- | --- | --- |\n` +
-    `| amocrm-webhook | ${empty.webhook.rps} req/s, p99 ${empty.webhook.p99} ms, ` +
-    `${empty.webhook.non2xx} non-2xx | ${volume.webhook.rps} req/s, p99 ${volume.webhook.p99} ms, ` +
-    `${volume.webhook.non2xx} non-2xx |\n` +
-    `| bare-insert (baseline) | ${empty.bare.rps} req/s, p99 ${empty.bare.p99} ms | ` +
-    `${volume.bare.rps} req/s, p99 ${volume.bare.p99} ms |`,
+  `CPU ms per request (all four processes, median of the runs): webhook empty ${cpu.empty.webhook}, ` +
+    `volume ${cpu.volume.webhook} (empty ÷ volume ${
+      ratio(cpu.empty.webhook, cpu.volume.webhook)
+    }); bare-insert empty ${cpu.empty.bare_insert}, volume ${cpu.volume.bare_insert}`,
 );
 console.log(
-  `ratios: volume/empty ${ratios.volume_vs_empty_rps} (goal ≥ 0.9), volume/bare-insert ` +
-    `${ratios.volume_vs_bare_insert_rps} (goal ≥ 0.5; rounds ${volume.pairedRatios.join(", ")}), ` +
-    `empty/bare-insert ${ratios.empty_vs_bare_insert_rps} (rounds ${
+  `\nmedians | empty db (${rounds} rounds before and ${rounds} after the volume phase) | ` +
+    `at volume (${rounds} rounds) |\n| --- | --- | --- |\n` +
+    `| amocrm-webhook | ${empty.webhook.rps} req/s, p99 ${empty.webhook.p99} ms, ` +
+    `${empty.webhook.non2xx} non-2xx (before ${before.webhook.rps}, after ${after.webhook.rps}) | ` +
+    `${volume.webhook.rps} req/s, p99 ${volume.webhook.p99} ms, ${volume.webhook.non2xx} non-2xx |\n` +
+    `| bare-insert (baseline) | ${empty.bare.rps} req/s, p99 ${empty.bare.p99} ms (before ` +
+    `${before.bare.rps}, after ${after.bare.rps}) | ${volume.bare.rps} req/s, p99 ${volume.bare.p99} ms |`,
+);
+console.log(
+  `ratios: volume/empty ${ratios.volume_vs_empty_rps} (goal ≥ 0.9; against the empty phase ` +
+    `before ${ratios.volume_vs_empty_before_rps}, after ${ratios.volume_vs_empty_after_rps}), ` +
+    `volume/bare-insert ${ratios.volume_vs_bare_insert_rps} (goal ≥ 0.5; rounds ${
+      volume.pairedRatios.join(", ")
+    }), empty/bare-insert ${ratios.empty_vs_bare_insert_rps} (rounds ${
       empty.pairedRatios.join(", ")
     }), p99 at volume ${volume.webhook.p99} ms (goal ≤ 250; worst run ${
       Math.max(...volume.webhooks.map((w) => w.run.p99))
@@ -352,6 +488,7 @@ await Deno.writeTextFile(
       seconds,
       rounds,
       ratios,
+      cpu,
       phases: phases.map((p) => ({
         ...p,
         bares: p.bares.map((b) => ({ ...b, okIds: undefined })),

@@ -25,12 +25,21 @@ export interface WrkOptions {
   idBase?: number;
   /** Collect the __ID__s answered 2xx (for the "every 2xx is stored" check). */
   collectOk?: boolean;
+  /**
+   * Called right before the measured run (after the warm-up); the function it returns is called
+   * right after it, and its answer is the result's `measured` (e.g. CPU ticks by process).
+   */
+  around?: () => () => Record<string, number>;
 }
 
 export interface WrkResult extends LoadResult {
   /** The __ID__s answered 2xx (collectOk only). */
   okIds: number[];
   non2xx: number;
+  /** What `around` measured over the measured run, if given. */
+  measured?: Record<string, number>;
+  /** Requests of the discarded warm-up run before it. */
+  warmupRequests: number;
 }
 
 const LUA = new URL("../lua/load.lua", import.meta.url).pathname;
@@ -84,14 +93,16 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
     if (opts.adIds?.length) await Deno.writeTextFile(`${dir}/ads.txt`, opts.adIds.join("\n"));
     const base = opts.idBase ?? 0;
     // Warm-up ids sit in their own range (thread ids 1..c use base + 10^7 .. base + c*10^7).
-    await wrk(opts, opts.warmupSeconds ?? 2, dir, base + 500_000_000);
+    const warm = await wrk(opts, opts.warmupSeconds ?? 2, dir, base + 500_000_000);
     const okIds: number[] = [];
     if (opts.collectOk) {
       for await (const e of Deno.readDir(dir)) {
         if (e.name.startsWith("ok-")) await Deno.remove(`${dir}/${e.name}`);
       }
     }
+    const done = opts.around?.();
     const w = await wrk(opts, opts.seconds, dir, base);
+    const measured = done?.();
     if (opts.collectOk) {
       for await (const e of Deno.readDir(dir)) {
         if (!e.name.startsWith("ok-")) continue;
@@ -114,6 +125,8 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
       p99: ms(w.p99),
       max: ms(w.max),
       okIds,
+      measured,
+      warmupRequests: warm.requests,
     };
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,0 +1,244 @@
+/**
+ * `deno run -A bench/micro/webhook-profile.ts <command> ...` against a running stack (its env in
+ * the environment, started with the bench's AMOCRM_* settings and STACK_EXTRA_FUNCTIONS_DIR=
+ * bench/functions): where a webhook's cost goes, per process and per statement. Not run by
+ * `npm run bench`.
+ *
+ *   setup empty | volume         clears the data (and the stored bodies); `volume` loads
+ *                                generateYear(YEAR_VOLUME); then vacuum analyze + checkpoint.
+ *   run <label> <ads> [seconds]  one wrk run (16 connections) of the bench's leads[add] bodies;
+ *                                <ads> is `directory` (5,000 ads sampled from the directory, as
+ *                                the bench's volume phase) or `unknown` (ad ids nobody has, as
+ *                                its empty phase) or `bare` (the bare-insert baseline). Waits
+ *                                until nothing is pending, then prints CPU ms per request of
+ *                                Postgres / PostgREST / the function / the gateway (from /proc,
+ *                                over load + drain) and the top statements of
+ *                                pg_stat_statements (reset before the run; when loaded).
+ */
+import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { db, stackEnv } from "../../tests/helpers/stack.ts";
+import { clearData, generateYear, YEAR_VOLUME } from "../lib/aggregate-data.ts";
+import { prepareBaselines } from "../lib/baselines.ts";
+import { runWrk } from "../lib/wrk.ts";
+
+const env = stackEnv();
+const sql = db();
+const PIPELINE = 880_500_000;
+const T0 = 1_718_000_000;
+const [cmd, ...args] = Deno.args;
+const root = new URL("../../", import.meta.url).pathname;
+const stackDir = Deno.env.get("STACK_DIR") ?? `${root}.stack/dev`;
+
+const template = buildForm({
+  leads: {
+    add: [{
+      id: "__ID__",
+      name: "Заявка с сайта: Челлендж 3D #__ID__",
+      status_id: "61234501",
+      price: "0",
+      responsible_user_id: "10455001",
+      last_modified: "__TS__",
+      modified_user_id: "10455001",
+      created_user_id: "0",
+      date_create: "__TS__",
+      pipeline_id: String(PIPELINE),
+      account_id: "31555001",
+      custom_fields: [
+        ...Object.entries({
+          UTM_SOURCE: "facebook",
+          UTM_MEDIUM: "cpc",
+          UTM_CAMPAIGN: "challenge3d_december",
+          UTM_CONTENT: "__AD__",
+        }).map(([code, value], k) => ({
+          id: String(971001 + k),
+          name: code.toLowerCase(),
+          values: [{ value }],
+          code,
+        })),
+        { id: "972001", name: "Продукт", values: [{ value: "Челлендж 3D", enum: "1500301" }] },
+      ],
+      created_at: String(T0),
+      updated_at: "__TS__",
+    }],
+  },
+  account: {
+    id: "31555001",
+    subdomain: "kaspiacademy",
+    _links: { self: "https://kaspiacademy.amocrm.ru" },
+  },
+});
+
+/** CPU ticks (utime + stime) of a process and all its descendants, by name of the group. */
+function treeTicks(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const pid = Number(e.name);
+      const ppid = Number(f[1]);
+      ticks.set(pid, Number(f[11]) + Number(f[12]));
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch { /* exited */ }
+  }
+  let sum = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const p = stack.pop()!;
+    sum += ticks.get(p) ?? 0;
+    stack.push(...(children.get(p) ?? []));
+  }
+  return sum;
+}
+
+function groups(): Record<string, number> {
+  const pid = (name: string) => Number(Deno.readTextFileSync(`${stackDir}/pids/${name}.pid`));
+  const pgHome = Deno.readTextFileSync(`${stackDir}/env`).match(/127\.0\.0\.1:(\d+)\/postgres/);
+  void pgHome;
+  const pgdata = Deno.env.get("PGDATA_DIR")!;
+  const postmaster = Number(Deno.readTextFileSync(`${pgdata}/postmaster.pid`).split("\n")[0]);
+  return {
+    postgres: treeTicks(postmaster),
+    postgrest: treeTicks(pid("postgrest")),
+    function: treeTicks(pid("fn-amocrm-webhook")),
+    gateway: treeTicks(pid("gateway")),
+  };
+}
+
+const pending = async () =>
+  (await sql`select count(*)::int as n from public.traffic_amocrm_events
+    where status = 'pending'`)[0].n as number;
+
+if (cmd === "setup") {
+  await clearData(sql);
+  await sql`truncate public.traffic_amocrm_events, private.amocrm_lead_events`;
+  await sql`insert into public.traffic_amocrm_pipelines (pipeline_id, name, product,
+      prepayment_status_ids) values (${PIPELINE}, 'bench', 'challenge3d', '{61234502}')
+    on conflict do nothing`;
+  const t0 = performance.now();
+  if (args[0] === "volume") await generateYear(sql, YEAR_VOLUME);
+  await sql.unsafe("vacuum analyze");
+  await sql`checkpoint`;
+  console.log(`setup ${args[0]} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+} else if (cmd === "run") {
+  const [label, ads, secs] = args;
+  await prepareBaselines(sql, env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
+  const adIds = ads === "directory"
+    ? (await sql`select ad_id from private.traffic_ad_directory order by md5(ad_id) limit 5000`)
+      .map((r) => r.ad_id as string)
+    : ["ad_1_1", "ad_2_7"].map((a) => `nobody_${a}`);
+  const base = env.SUPABASE_URL.replace(/\/+$/, "");
+  const url = ads === "bare"
+    ? `${base}/functions/v1/bare-insert`
+    : `${base}/functions/v1/amocrm-webhook?secret=test-webhook-secret`;
+  if (Deno.env.get("NO_CHECKPOINT") !== "1") {
+    await sql.unsafe(`vacuum analyze public.traffic_amocrm_events, private.amocrm_lead_events,
+      public.traffic_leads, public.traffic_sales, public.traffic_leads_daily,
+      public.traffic_sales_daily`);
+  }
+  try {
+    await sql`select pg_stat_statements_reset()`;
+  } catch { /* not loaded */ }
+  if (Deno.env.get("NO_CHECKPOINT") !== "1") await sql`checkpoint`;
+  const wal0 =
+    (await sql`select wal_records, wal_fpi, wal_bytes, wal_write, wal_sync, wal_sync_time, wal_write_time
+    from pg_stat_wal`)[0];
+  const io0 = (await sql`select sum(blks_read)::bigint as rd, sum(blks_hit)::bigint as hit
+    from pg_stat_database`)[0];
+  const before = groups();
+  const t0 = performance.now();
+  // Wait events of the stack's active backends, sampled every 10 ms during the run.
+  const sampler = db();
+  const waits = new Map<string, number>();
+  let sampling = true;
+  let samples = 0;
+  const sampled = (async () => {
+    await new Promise((r) => setTimeout(r, 1200)); // after wrk's 1 s warm-up
+    while (sampling) {
+      const rows = await sampler`select coalesce(wait_event_type || ':' || wait_event, 'CPU') as w,
+          count(*)::int as n
+        from pg_stat_activity
+        where state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend'
+        group by 1`;
+      samples++;
+      for (const r of rows) waits.set(r.w, (waits.get(r.w) ?? 0) + r.n);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const run = await runWrk({
+    name: label,
+    url,
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    connections: 16,
+    seconds: Number(secs ?? 8),
+    warmupSeconds: 1,
+    template,
+    adIds,
+    idBase: 400_000_000_000 + Math.floor(Math.random() * 1000) * 100_000_000,
+  });
+  sampling = false;
+  await sampled;
+  await sampler.end();
+  console.log(
+    `${label}: active backends per sample (${samples} samples): ${
+      [...waits].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} ${(n / samples).toFixed(2)}`)
+        .join(", ")
+    }`,
+  );
+  while (await pending() > 0) await new Promise((r) => setTimeout(r, 50));
+  const after = groups();
+  const wal1 =
+    (await sql`select wal_records, wal_fpi, wal_bytes, wal_write, wal_sync, wal_sync_time, wal_write_time
+    from pg_stat_wal`)[0];
+  const io1 = (await sql`select sum(blks_read)::bigint as rd, sum(blks_hit)::bigint as hit
+    from pg_stat_database`)[0];
+  const n = run.requests;
+  const cpu = Object.fromEntries(
+    Object.keys(before).map((k) => [k, Math.round((after[k] - before[k]) * 10_000 / n) / 1000]),
+  );
+  const [{ load }] = await sql`select 1 as load`;
+  void load;
+  const per = (a: unknown, b: unknown) => Math.round((Number(a) - Number(b)) * 10 / n) / 10;
+  console.log(
+    `${label}: per request: WAL records ${per(wal1.wal_records, wal0.wal_records)}, full-page ` +
+      `images ${per(wal1.wal_fpi, wal0.wal_fpi)}, WAL bytes ${
+        per(wal1.wal_bytes, wal0.wal_bytes)
+      }, WAL syncs ${per(wal1.wal_sync, wal0.wal_sync)}, sync µs ${
+        per(wal1.wal_sync_time * 1000, wal0.wal_sync_time * 1000)
+      }, write µs ${per(wal1.wal_write_time * 1000, wal0.wal_write_time * 1000)}; blocks read ${
+        per(io1.rd, io0.rd)
+      }, ` +
+      `hit ${per(io1.hit, io0.hit)}`,
+  );
+  console.log(
+    `${label}: ${run.rps} req/s, p50 ${run.p50} p99 ${run.p99} ms, ${run.non2xx} non-2xx, ` +
+      `${n} requests; CPU ms/request (incl. warm-up share): ${JSON.stringify(cpu)}; wall ${
+        Math.round(performance.now() - t0)
+      } ms; load ${Deno.loadavg().join(" ")}`,
+  );
+  try {
+    const top = await sql`select calls, round(total_exec_time::numeric, 1) as exec_ms,
+        round(total_plan_time::numeric, 1) as plan_ms,
+        round((total_exec_time / greatest(calls, 1))::numeric, 3) as ms_per_call,
+        shared_blks_hit + shared_blks_read as blks, shared_blks_read as rd, wal_fpi as fpi, rows,
+        left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
+      from pg_stat_statements
+      where dbid = (select oid from pg_database where datname = current_database())
+      order by total_exec_time desc limit ${Number(Deno.env.get("TOP") ?? 25)}`;
+    for (const t of top) {
+      console.log(
+        `${String(t.calls).padStart(6)} ${String(t.exec_ms).padStart(9)} ${
+          String(t.plan_ms).padStart(7)
+        } ${String(t.ms_per_call).padStart(8)} ${String(t.blks).padStart(9)} ${
+          String(t.rd).padStart(6)
+        } ${String(t.fpi).padStart(6)} ${String(t.rows).padStart(7)}  ${t.query}`,
+      );
+    }
+  } catch (e) {
+    console.log(`pg_stat_statements: ${(e as Error).message}`);
+  }
+}
+await sql.end();
