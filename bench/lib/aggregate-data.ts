@@ -113,20 +113,14 @@ export const YEAR_VOLUME: YearScale = {
   days: 365,
 };
 
-/**
- * The same teams with small data over the same year: 1 ad each (running 7 days somewhere in the
- * year), 1,000 leads, 100 sales. The span is YEAR_VOLUME's, so a route's window (the last 7 or 30
- * days) holds days with data in both phases, and small vs volume compares the size of the data,
- * not how many of the window's days have any (until 2026-12-07 the small data covered only the
- * last 7 days, so a 30-day read found 7 days of rows at small data and 30 at volume).
- */
+/** The same teams with a week of small data: 1 ad each, 1,000 leads, 100 sales. */
 export const SMALL_DATA: YearScale = {
   users: 1000,
   ads: 1000,
   adDays: 7000,
   leads: 1000,
   sales: 100,
-  days: 365,
+  days: 7,
 };
 
 /** The id `generate`/`generateYear` give bench user `i` (1-based). */
