@@ -141,7 +141,7 @@ async function background(from: Date, to: Date): Promise<string> {
       select j.jobname as name, d.start_time as start, coalesce(d.end_time, now()) as finish
       from cron.job_run_details d join cron.job j using (jobid)
       union all
-      select 'function run (wall time, not CPU): ' || h.sync_type, h.started_at, coalesce(h.finished_at, now())
+      select 'function (wall time) ' || h.sync_type, h.started_at, coalesce(h.finished_at, now())
       from public.traffic_sync_history h
     ) as r
     where start < ${to}::timestamptz and finish > ${from}::timestamptz
