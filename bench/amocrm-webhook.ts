@@ -30,12 +30,12 @@
  * the stack got them), `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run), `BENCH_ROUNDS` (3
  * per phase). Writes `bench-results/amocrm-webhook.json`. Exits 1 when a body answered 2xx was not stored.
  */
-import { buildForm } from "../supabase/functions/_shared/amocrm/mod.ts";
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 import { clearData, generateYear, YEAR_VOLUME } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
 import { cpuAround, parentPid, stackPid } from "./lib/cpu.ts";
 import { median, printTable } from "./lib/load.ts";
+import { webhookBodyTemplate } from "./lib/webhook-body.ts";
 import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
 const env = stackEnv();
@@ -48,43 +48,8 @@ const connections = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 16);
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 8);
 const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
 const PIPELINE = 880_000_000 + Math.floor(Math.random() * 1_000_000);
-const T0 = 1_718_000_000;
-
 /** One new deal; load.lua fills __ID__ (the lead id), __AD__ (an ad id) and __TS__. */
-const template = buildForm({
-  leads: {
-    add: [{
-      id: "__ID__",
-      name: "Заявка с сайта: Челлендж 3D #__ID__",
-      status_id: "61234501",
-      price: "0",
-      responsible_user_id: "10455001",
-      last_modified: "__TS__",
-      modified_user_id: "10455001",
-      created_user_id: "0",
-      date_create: "__TS__",
-      pipeline_id: String(PIPELINE),
-      account_id: account.id,
-      custom_fields: [
-        ...Object.entries({
-          UTM_SOURCE: "facebook",
-          UTM_MEDIUM: "cpc",
-          UTM_CAMPAIGN: "challenge3d_december",
-          UTM_CONTENT: "__AD__",
-        }).map(([code, value], k) => ({
-          id: String(971001 + k),
-          name: code.toLowerCase(),
-          values: [{ value }],
-          code,
-        })),
-        { id: "972001", name: "Продукт", values: [{ value: "Челлендж 3D", enum: "1500301" }] },
-      ],
-      created_at: String(T0),
-      updated_at: "__TS__",
-    }],
-  },
-  account: { ...account, _links: { self: `https://${account.subdomain}.amocrm.ru` } },
-});
+const template = webhookBodyTemplate(PIPELINE, account);
 
 const base = env.SUPABASE_URL.replace(/\/+$/, "");
 const webhookUrl = `${base}/functions/v1/amocrm-webhook?secret=${encodeURIComponent(secret)}`;

@@ -12,100 +12,40 @@
  *                                its empty phase) or `bare` (the bare-insert baseline). Waits
  *                                until nothing is pending, then prints CPU ms per request of
  *                                Postgres / PostgREST / the function / the gateway (from /proc,
- *                                over load + drain) and the top statements of
- *                                pg_stat_statements (reset before the run; when loaded).
+ *                                warm-up, load and drain), WAL per request (pg_stat_wal;
+ *                                with track_wal_io_timing, sync µs), the wait events of the
+ *                                active backends (sampled every 10 ms) and the top statements
+ *                                of pg_stat_statements (reset before the run; when loaded).
+ *
+ * Env: STACK_DIR (default .stack/dev), TOP (statements printed, 25), NO_CHECKPOINT=1 (no vacuum
+ * analyze and checkpoint before the run: measures a run in the middle of a checkpoint cycle).
+ * Run it under the bench lock like any load.
  */
-import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
 import { db, stackEnv } from "../../tests/helpers/stack.ts";
 import { clearData, generateYear, YEAR_VOLUME } from "../lib/aggregate-data.ts";
 import { prepareBaselines } from "../lib/baselines.ts";
+import { webhookBodyTemplate } from "../lib/webhook-body.ts";
 import { runWrk } from "../lib/wrk.ts";
+import { cpuMs, parentPid, stackPid } from "../lib/cpu.ts";
 
 const env = stackEnv();
 const sql = db();
 const PIPELINE = 880_500_000;
-const T0 = 1_718_000_000;
+const template = webhookBodyTemplate(PIPELINE, { id: "31555001", subdomain: "kaspiacademy" });
+
 const [cmd, ...args] = Deno.args;
 const root = new URL("../../", import.meta.url).pathname;
 const stackDir = Deno.env.get("STACK_DIR") ?? `${root}.stack/dev`;
 
-const template = buildForm({
-  leads: {
-    add: [{
-      id: "__ID__",
-      name: "Заявка с сайта: Челлендж 3D #__ID__",
-      status_id: "61234501",
-      price: "0",
-      responsible_user_id: "10455001",
-      last_modified: "__TS__",
-      modified_user_id: "10455001",
-      created_user_id: "0",
-      date_create: "__TS__",
-      pipeline_id: String(PIPELINE),
-      account_id: "31555001",
-      custom_fields: [
-        ...Object.entries({
-          UTM_SOURCE: "facebook",
-          UTM_MEDIUM: "cpc",
-          UTM_CAMPAIGN: "challenge3d_december",
-          UTM_CONTENT: "__AD__",
-        }).map(([code, value], k) => ({
-          id: String(971001 + k),
-          name: code.toLowerCase(),
-          values: [{ value }],
-          code,
-        })),
-        { id: "972001", name: "Продукт", values: [{ value: "Челлендж 3D", enum: "1500301" }] },
-      ],
-      created_at: String(T0),
-      updated_at: "__TS__",
-    }],
-  },
-  account: {
-    id: "31555001",
-    subdomain: "kaspiacademy",
-    _links: { self: "https://kaspiacademy.amocrm.ru" },
-  },
-});
-
-/** CPU ticks (utime + stime) of a process and all its descendants, by name of the group. */
-function treeTicks(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  const ticks = new Map<number, number>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const pid = Number(e.name);
-      const ppid = Number(f[1]);
-      ticks.set(pid, Number(f[11]) + Number(f[12]));
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch { /* exited */ }
-  }
-  let sum = 0;
-  const stack = [rootPid];
-  while (stack.length) {
-    const p = stack.pop()!;
-    sum += ticks.get(p) ?? 0;
-    stack.push(...(children.get(p) ?? []));
-  }
-  return sum;
-}
-
-function groups(): Record<string, number> {
-  const pid = (name: string) => Number(Deno.readTextFileSync(`${stackDir}/pids/${name}.pid`));
-  const pgHome = Deno.readTextFileSync(`${stackDir}/env`).match(/127\.0\.0\.1:(\d+)\/postgres/);
-  void pgHome;
-  const pgdata = Deno.env.get("PGDATA_DIR")!;
-  const postmaster = Number(Deno.readTextFileSync(`${pgdata}/postmaster.pid`).split("\n")[0]);
-  return {
-    postgres: treeTicks(postmaster),
-    postgrest: treeTicks(pid("postgrest")),
-    function: treeTicks(pid("fn-amocrm-webhook")),
-    gateway: treeTicks(pid("gateway")),
-  };
-}
+/** CPU ms so far of Postgres (the postmaster's tree), PostgREST, the function, the gateway. */
+const [{ backend }] = await sql`select pg_backend_pid() as backend`;
+const groups = () =>
+  cpuMs({
+    postgres: parentPid(backend),
+    postgrest: stackPid(stackDir, "postgrest"),
+    function: stackPid(stackDir, "fn-amocrm-webhook"),
+    gateway: stackPid(stackDir, "gateway"),
+  });
 
 const pending = async () =>
   (await sql`select count(*)::int as n from public.traffic_amocrm_events
@@ -197,7 +137,7 @@ if (cmd === "setup") {
     from pg_stat_database`)[0];
   const n = run.requests;
   const cpu = Object.fromEntries(
-    Object.keys(before).map((k) => [k, Math.round((after[k] - before[k]) * 10_000 / n) / 1000]),
+    Object.keys(before).map((k) => [k, Math.round((after[k] - before[k]) * 1000 / n) / 1000]),
   );
   const [{ load }] = await sql`select 1 as load`;
   void load;

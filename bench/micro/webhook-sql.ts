@@ -8,63 +8,23 @@
  * `unknown` (ids nobody has). pg_cron jobs are paused on every stack during the rounds (restored
  * at the end). Env: ROUNDS (5), BODIES (400 per round). Not run by `npm run bench`.
  */
-import { buildForm, parseWebhook } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import { parseWebhook } from "../../supabase/functions/_shared/amocrm/mod.ts";
 import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
 import { storable } from "../../supabase/functions/amocrm-webhook/body.ts";
 import { postgres } from "../../scripts/lib/deps.ts";
+import { cpuMs } from "../lib/cpu.ts";
 import { median } from "../lib/load.ts";
+import { fillWebhookBody, webhookBodyTemplate } from "../lib/webhook-body.ts";
 
 const rounds = Number(Deno.env.get("ROUNDS") ?? 5);
 const bodies = Number(Deno.env.get("BODIES") ?? 400);
 const PIPELINE = 880_500_000;
 
-function body(leadId: number, ad: string): string {
-  const ts = String(1_718_000_000 + (leadId % 1000));
-  return buildForm({
-    leads: {
-      add: [{
-        id: String(leadId),
-        name: `Заявка с сайта: Челлендж 3D #${leadId}`,
-        status_id: "61234501",
-        price: "0",
-        responsible_user_id: "10455001",
-        last_modified: ts,
-        modified_user_id: "10455001",
-        created_user_id: "0",
-        date_create: ts,
-        pipeline_id: String(PIPELINE),
-        account_id: "31555001",
-        custom_fields: [
-          ...Object.entries({
-            UTM_SOURCE: "facebook",
-            UTM_MEDIUM: "cpc",
-            UTM_CAMPAIGN: "challenge3d_december",
-            UTM_CONTENT: ad,
-          }).map(([code, value], k) => ({
-            id: String(971001 + k),
-            name: code.toLowerCase(),
-            values: [{ value }],
-            code,
-          })),
-          { id: "972001", name: "Продукт", values: [{ value: "Челлендж 3D", enum: "1500301" }] },
-        ],
-        created_at: String(1_718_000_000),
-        updated_at: ts,
-      }],
-    },
-    account: {
-      id: "31555001",
-      subdomain: "kaspiacademy",
-      _links: { self: "https://kaspiacademy.amocrm.ru" },
-    },
-  });
-}
+const template = webhookBodyTemplate(PIPELINE, { id: "31555001", subdomain: "kaspiacademy" });
+const body = (leadId: number, ad: string) =>
+  fillWebhookBody(template, leadId, ad, 1_718_000_000 + (leadId % 1000));
 
-function cpuMsOf(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
+const cpuMsOf = (pid: number) => cpuMs({ backend: pid }).backend;
 
 interface Target {
   label: string;
