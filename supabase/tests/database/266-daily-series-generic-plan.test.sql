@@ -1,5 +1,5 @@
 -- traffic_daily_series plans its query once per connection (a generic plan) for every caller but
--- an admin in another time zone than the per-day totals' (20261207170000), and its answers stay
+-- an admin in another time zone than the per-day totals' (20261207170500), and its answers stay
 -- the same call after call and caller after caller in one session (a cached generic plan serves
 -- the later calls: the first five are the same either way). The SET clause keeps the switch
 -- inside the function.
