@@ -9,9 +9,11 @@
  *   in the window, else its current ones), so a sale made at creation keeps its real `sold_at`;
  * - `lead_status_changed` → a `status` event at the event's `created_at` (value_after);
  * - `sale_field_changed` → an `update` carrying only the new price;
- * - `lead_deleted` / `lead_restored` → `delete` / `restore` WITHOUT a time, exactly as the
- *   webhooks deliver them (their bodies carry none), so the log's delete/restore rule is the
- *   same whichever path told us.
+ * - `lead_deleted` / `lead_restored` → `delete` / `restore` at the event's `created_at`. The
+ *   webhooks' delete/restore bodies carry no time; the log's rule (migration
+ *   20261207170000) lets the latest dated delete/restore decide, else a restore outranks a
+ *   delete, so a lead deleted, restored and deleted again is deleted once this path has read
+ *   the three events.
  *
  * Every event carries `source: "api"` and a `ref` (the AmoCRM event id, or `lead:<updated_at>`),
  * so reading the same data again yields byte-identical events, which the log stores once.
@@ -147,9 +149,9 @@ export function mapEvents(
         pipelineId: st ? String(st.pipeline_id) : undefined,
       }));
     } else if (ev.type === "lead_deleted") {
-      out.push({ ...base, action: "delete" });
+      out.push({ ...base, action: "delete", updatedAt: iso(ev.created_at) });
     } else if (ev.type === "lead_restored") {
-      out.push({ ...base, action: "restore" });
+      out.push({ ...base, action: "restore", updatedAt: iso(ev.created_at) });
     }
   }
   return out;

@@ -70,7 +70,7 @@ Deno.test("a lead becomes an update with its whole state and UTMs, plus the add 
   assert.equal(mapLead(lead, history, 1_001).length, 1);
 });
 
-Deno.test("events: status at its time, a price change with the status of its moment, untimed delete", () => {
+Deno.test("events: status at its time, a price change with the status of its moment, a delete at AmoCRM's time", () => {
   const history = buildHistory(events);
   const out = mapEvents(events, history);
   const byRef = new Map(out.map((e) => [e.ref, e]));
@@ -78,7 +78,8 @@ Deno.test("events: status at its time, a price change with the status of its mom
   assert.equal(byRef.get("event:e2")!.statusId, "142");
   assert.equal(byRef.get("event:e2")!.price, "1200");
   assert.equal(byRef.get("event:e3")!.action, "delete");
-  assert.equal(byRef.get("event:e3")!.updatedAt, undefined);
+  // Dated, so the log orders it against a restore (migration 20261207170000).
+  assert.equal(byRef.get("event:e3")!.updatedAt, new Date(1_800_000).toISOString());
   assert.deepEqual(statusAt(history, "5", 1_400, null), { id: 10, pipeline_id: 77 });
   // Mapping the same answers twice gives identical events (stored once by the log).
   assert.deepEqual(mapEvents(events, buildHistory(events)), out);
