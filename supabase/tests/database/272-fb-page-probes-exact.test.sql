@@ -1,7 +1,7 @@
 -- A page's probe of its own ad-days (fb_upsert_insights' `todo`, the Meta-lead refresh's
 -- `picked` and `gone`: user_id, ad_id and stat_date equal to the incoming row's) is an exact
 -- index lookup on all three columns also on a table that was never analyzed, the state of a new
--- project's first sync (migration 20261207170500). Before it, the planner took
+-- project's first sync (migration 20261207171500). Before it, the planner took
 -- `(user_id, stat_date)` with `ad_id` as a filter, reading every ad row of the user-day per probe
 -- once the table filled. Checked on copies of the two tables with the same indexes (a temporary
 -- table is never analyzed), empty and holding one user's 40 days x 500 ads, as a generic plan
