@@ -22,9 +22,11 @@
  * how many bodies were still pending when each run's load stopped, how long until none was, and
  * received → processed of the phase's bodies (p50 / p99 / max; a body still pending counts to now).
  * Per run, figures the machine's load moves less than req/s: CPU ms per request of Postgres,
- * PostgREST, the function and the gateway (from /proc, over the measured load), WAL bytes and
- * full-page images per request (pg_stat_wal), and the pg_cron jobs and function runs
- * (traffic_sync_history) that overlapped the run.
+ * PostgREST, the function and the gateway (from /proc) and WAL bytes and full-page images per
+ * request (pg_stat_wal), both over the warm-up, the load and (webhook) the drain of what it left
+ * pending, divided by the warm-up's and the run's requests; and the pg_cron jobs and function
+ * runs (traffic_sync_history) that overlapped the run. Medians of an even count (the six empty
+ * runs) are the mean of the middle two.
  *
  * Environment: the stack's, `AMOCRM_WEBHOOK_SECRET`, `AMOCRM_ACCOUNT_ID`, `AMOCRM_SUBDOMAIN` (as
  * the stack got them), `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run), `BENCH_ROUNDS` (3
@@ -33,8 +35,8 @@
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 import { clearData, generateYear, YEAR_VOLUME } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
-import { cpuAround, parentPid, stackPid } from "./lib/cpu.ts";
-import { median, printTable } from "./lib/load.ts";
+import { cpuMs, parentPid, stackPid } from "./lib/cpu.ts";
+import { middleMedian as median, printTable } from "./lib/load.ts";
 import { webhookBodyTemplate } from "./lib/webhook-body.ts";
 import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
@@ -63,24 +65,14 @@ await prepareBaselines(sql, env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
 // Postgres (the postmaster's tree), PostgREST, the function under test, the gateway.
 const stackDir = Deno.env.get("STACK_DIR") ?? new URL("../.stack/bench", import.meta.url).pathname;
 const [{ backend }] = await sql`select pg_backend_pid() as backend`;
-const cpuOf = (fn: string) =>
-  cpuAround({
-    postgres: parentPid(backend),
-    postgrest: stackPid(stackDir, "postgrest"),
-    function: stackPid(stackDir, `fn-${fn}`),
-    gateway: stackPid(stackDir, "gateway"),
-  });
-/** CPU ms per request of each process over the measured run, and their sum. */
-function cpuPerRequest(r: WrkResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  let total = 0;
-  for (const [k, v] of Object.entries(r.measured ?? {})) {
-    out[k.replace(/^cpu_/, "")] = Math.round((v / r.requests) * 100) / 100;
-    total += v;
-  }
-  out.total = Math.round((total / r.requests) * 100) / 100;
-  return out;
-}
+const cpuRoots = (fn: string) => ({
+  postgres: parentPid(backend),
+  postgrest: stackPid(stackDir, "postgrest"),
+  function: stackPid(stackDir, `fn-${fn}`),
+  gateway: stackPid(stackDir, "gateway"),
+});
+/** Each run's CPU ms per request by process and their sum (describeRun fills it). */
+const cpuOfRun = new Map<WrkResult, Record<string, number>>();
 
 /** One webhook run and what the system did with its bodies. */
 interface WebhookRun {
@@ -163,19 +155,43 @@ async function settle(): Promise<string> {
   } ms${busy > 0 ? ` (STILL ${busy} busy: gave up waiting)` : ""}`;
 }
 
+/** Where a run starts: the database's clock, the WAL counters and the CPU of the processes. */
+interface RunStart {
+  from: Date;
+  wal: Wal;
+  roots: Record<string, number>;
+  cpu: Record<string, number>;
+}
+async function startRun(fn: string): Promise<RunStart> {
+  const roots = cpuRoots(fn);
+  return { from: await dbNow(), wal: await walNow(), roots, cpu: cpuMs(roots) };
+}
+
 /**
- * Prints a run's CPU ms per request by process and what else ran during it (from `from`, the
- * database's clock before its warm-up, to the end of its measured load).
+ * Prints a run's CPU ms and WAL per request, both from its start (before the warm-up) to now (the
+ * webhook's: after the drain of what the load left pending), over the warm-up's and the run's
+ * requests, and what else ran during its load.
  */
-async function describeRun(run: WrkResult, from: Date, wal: Wal): Promise<void> {
-  const to = new Date(from.getTime() + (run.seconds + 2) * 1000);
-  const now = await walNow();
+async function describeRun(run: WrkResult, start: RunStart): Promise<void> {
+  const cpuNow = cpuMs(start.roots);
+  const walEnd = await walNow();
   const n = run.requests + run.warmupRequests;
-  const per = (k: keyof Wal) => Math.round(((now[k] - wal[k]) / n) * 10) / 10;
+  const cpu: Record<string, number> = {};
+  let total = 0;
+  for (const k of Object.keys(start.roots)) {
+    cpu[k] = Math.round(((cpuNow[k] - start.cpu[k]) / n) * 100) / 100;
+    total += cpuNow[k] - start.cpu[k];
+  }
+  cpu.total = Math.round((total / n) * 100) / 100;
+  cpuOfRun.set(run, cpu);
+  const per = (k: keyof Wal) => Math.round(((walEnd[k] - start.wal[k]) / n) * 10) / 10;
+  const to = new Date(start.from.getTime() + (run.seconds + 2) * 1000);
   console.log(
-    `${run.name}: CPU ms per request ${JSON.stringify(cpuPerRequest(run))}; WAL per request ` +
-      `(warm-up, run and drain) ${per("bytes")} bytes, ${per("fpi")} full-page images; during ` +
-      `the run: ${await background(from, to)}`,
+    `${run.name}: per request (warm-up, run${
+      run.name.includes("webhook") ? " and drain" : ""
+    }): CPU ms ${JSON.stringify(cpu)}, WAL ${per("bytes")} bytes, ${
+      per("fpi")
+    } full-page images; during the run: ${await background(start.from, to)}`,
   );
 }
 
@@ -194,8 +210,7 @@ const walNow = async (): Promise<Wal> => {
 const dbNow = async () => (await sql`select clock_timestamp() as t`)[0].t as Date;
 
 async function runWebhook(name: string, adIds: string[], idBase: number): Promise<WebhookRun> {
-  const from = await dbNow();
-  const wal = await walNow();
+  const start = await startRun("amocrm-webhook");
   const run = await runWrk({
     name,
     url: webhookUrl,
@@ -207,7 +222,6 @@ async function runWebhook(name: string, adIds: string[], idBase: number): Promis
     adIds,
     idBase,
     collectOk: true,
-    around: cpuOf("amocrm-webhook"),
   });
   // What the load left pending is drained by the function's background drain (and, at worst, the
   // pg_cron job amocrm-drain): wait for it without calling anything.
@@ -217,7 +231,7 @@ async function runWebhook(name: string, adIds: string[], idBase: number): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   const drainedAfterMs = Math.round(performance.now() - stopped);
-  await describeRun(run, from, wal);
+  await describeRun(run, start);
   return { run, pendingAtEnd, drainedAfterMs, pendingLeft: await pendingCount() };
 }
 
@@ -269,8 +283,7 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
     for (const which of order) {
       const settled = await settle();
       if (which === "bare") {
-        const from = await dbNow();
-        const wal = await walNow();
+        const start = await startRun("bare-insert");
         bares.push(
           await runWrk({
             name: `${name} bare-insert #${r + 1}`,
@@ -282,10 +295,9 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
             template,
             adIds,
             idBase: idBase + 1_000_000_000 * (r + 1),
-            around: cpuOf("bare-insert"),
           }),
         );
-        await describeRun(bares[bares.length - 1], from, wal);
+        await describeRun(bares[bares.length - 1], start);
       } else {
         webhooks.push(
           await runWebhook(`${name} amocrm-webhook #${r + 1}`, adIds, idBase + 2_000_000 * r),
@@ -387,7 +399,7 @@ const ratios = {
 // CPU ms per request summed over the four processes, median of the runs: a figure the load of a
 // shared machine moves far less than req/s. Empty ÷ volume of the webhook's CPU is the throughput
 // ratio a CPU-bound machine would give if nothing else changed between the phases.
-const cpuMedian = (runs: WrkResult[]) => median(runs.map((r) => cpuPerRequest(r).total));
+const cpuMedian = (runs: WrkResult[]) => median(runs.map((r) => cpuOfRun.get(r)!.total));
 const cpu = {
   empty: {
     webhook: cpuMedian([...before.webhooks, ...after.webhooks].map((w) => w.run)),

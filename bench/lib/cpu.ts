@@ -57,18 +57,3 @@ export function cpuMs(roots: Record<string, number>): Record<string, number> {
 export function stackPid(stackDir: string, name: string): number {
   return Number(Deno.readTextFileSync(`${stackDir}/pids/${name}.pid`).trim());
 }
-
-/**
- * For WrkOptions.around: CPU ms of each tree over the measured run, keyed `cpu_<name>`.
- */
-export function cpuAround(roots: Record<string, number>): () => () => Record<string, number> {
-  return () => {
-    const before = cpuMs(roots);
-    return () => {
-      const after = cpuMs(roots);
-      return Object.fromEntries(
-        Object.keys(roots).map((k) => [`cpu_${k}`, Math.round(after[k] - before[k])]),
-      );
-    };
-  };
-}

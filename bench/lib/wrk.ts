@@ -25,19 +25,12 @@ export interface WrkOptions {
   idBase?: number;
   /** Collect the __ID__s answered 2xx (for the "every 2xx is stored" check). */
   collectOk?: boolean;
-  /**
-   * Called right before the measured run (after the warm-up); the function it returns is called
-   * right after it, and its answer is the result's `measured` (e.g. CPU ticks by process).
-   */
-  around?: () => () => Record<string, number>;
 }
 
 export interface WrkResult extends LoadResult {
   /** The __ID__s answered 2xx (collectOk only). */
   okIds: number[];
   non2xx: number;
-  /** What `around` measured over the measured run, if given. */
-  measured?: Record<string, number>;
   /** Requests of the discarded warm-up run before it. */
   warmupRequests: number;
 }
@@ -100,9 +93,7 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
         if (e.name.startsWith("ok-")) await Deno.remove(`${dir}/${e.name}`);
       }
     }
-    const done = opts.around?.();
     const w = await wrk(opts, opts.seconds, dir, base);
-    const measured = done?.();
     if (opts.collectOk) {
       for await (const e of Deno.readDir(dir)) {
         if (!e.name.startsWith("ok-")) continue;
@@ -125,7 +116,6 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
       p99: ms(w.p99),
       max: ms(w.max),
       okIds,
-      measured,
       warmupRequests: warm.requests,
     };
   } finally {
