@@ -1,9 +1,9 @@
 -- traffic_daily_series plans its query once per connection (a generic plan) for every caller but
 -- an admin in another time zone than the per-day totals' (20261207170500), and its answers stay
--- the same call after call and caller after caller in one session (a cached generic plan serves
--- the later calls: the first five are the same either way). The SET clause keeps the switch
+-- the same call after call and caller after caller in one session (a generic plan from the first
+-- call, shared by the callers interleaved here). The SET clause keeps the switch
 -- inside the function. traffic_campaign_metrics does the same for a read of one team
--- (20261207171000).
+-- (20261207172000).
 begin;
 select plan(7);
 select tests.create_fixture();
