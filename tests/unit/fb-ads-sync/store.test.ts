@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { createClient } from "../../../supabase/functions/_shared/deps.ts";
+import { serverAuthOptions } from "../../../supabase/functions/_shared/supabase.ts";
+import { type AdsRow, createStore } from "../../../supabase/functions/fb-ads-sync/store.ts";
+
+const U1 = "00000000-0000-4000-8000-000000000001";
+const ROW: AdsRow = {
+  account_id: "901",
+  account_name: "Account",
+  account_currency: "USD",
+  campaign_id: "1",
+  campaign_name: null,
+  adset_id: "2",
+  adset_name: null,
+  ad_id: "3",
+  ad_name: "Ad",
+  stat_date: "2026-05-01",
+  spend: "10.50",
+  impressions: 100,
+  clicks: 3,
+  reach: null,
+  actions: [{ action_type: "lead", value: "1", cost_per_action: "10.5" }],
+};
+
+Deno.test("a page's upsert names its arguments in `columns`, so PostgREST does not parse the ~300 KB body", async () => {
+  const seen: { url: URL; method: string; body: string }[] = [];
+  const db = createClient("http://127.0.0.1:1", "service-key", {
+    auth: serverAuthOptions,
+    global: {
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        const req = new Request(input, init);
+        seen.push({ url: new URL(req.url), method: req.method, body: await req.text() });
+        return Response.json(7, { headers: { "content-type": "application/json" } });
+      },
+    },
+  });
+  const at = "2026-05-03T06:00:00.000Z";
+  assert.equal(await createStore(db).upsertInsights(U1, [ROW], at), 7);
+  assert.equal(seen.length, 1);
+  const [{ url, method, body }] = seen;
+  assert.equal(method, "POST");
+  assert.equal(url.pathname, "/rest/v1/rpc/fb_upsert_insights");
+  assert.equal(url.searchParams.get("columns"), "p_user_id,p_rows,p_fetched_at");
+  // The body is the arguments as before: the same keys PostgREST now takes from `columns`.
+  assert.deepEqual(JSON.parse(body), { p_user_id: U1, p_rows: [ROW], p_fetched_at: at });
+});
