@@ -4,8 +4,9 @@
 -- read the rule:
 --   * Once amocrm-sync has read a lead's delete or restore (it reads every one, with AmoCRM's
 --     time, every 10 minutes), a later delete or restore WEBHOOK (undated) no longer decides:
---     it takes effect at the next amocrm-sync run, up to 10 minutes later. A delete or restore
---     whose webhook arrives before any run has read the lead's earlier ones still counts at once.
+--     it takes effect at the next amocrm-sync run, up to 10 minutes later. Before any run has
+--     read the lead's deletes and restores, the webhooks' own rule applies at once: a delete
+--     counts unless a restore has been seen (a restore outranks undated deletes).
 --   * traffic_leads.amocrm_updated_at (and traffic_sales.amocrm_updated_at, copied from it) is the
 --     latest AmoCRM time of any of the lead's events, dated deletes and restores included (AmoCRM
 --     moves a lead's updated_at on both).
