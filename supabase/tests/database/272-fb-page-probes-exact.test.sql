@@ -4,10 +4,25 @@
 -- project's first sync (migration 20261207171500). Before it, the planner took
 -- `(user_id, stat_date)` with `ad_id` as a filter, reading every ad row of the user-day per probe
 -- once the table filled. Checked on copies of the two tables with the same indexes (a temporary
--- table is never analyzed), empty and holding one user's 40 days x 500 ads, as a generic plan
--- (what PL/pgSQL caches).
+-- table is never analyzed), empty and holding one user's 40 days x 500 ads (20,000 rows), as a
+-- generic plan (what PL/pgSQL caches): this checks the index set against the probe's shape. The
+-- first three tests pin that shape in the functions themselves, so a rewrite of the probes
+-- fails here and gets its own check.
 begin;
-select plan(4);
+select plan(7);
+
+select ok((select prosrc from pg_proc
+           where oid = 'public.fb_upsert_insights(uuid, jsonb, timestamptz)'::regprocedure)
+    ~ 't\.user_id = i\.user_id\s+and t\.ad_id = i\.ad_id\s+and t\.stat_date = i\.stat_date',
+  'fb_upsert_insights probes the stored row by user_id, ad_id and stat_date (the shape checked below)');
+select ok((select prosrc from pg_proc
+           where oid = 'private.traffic_meta_leads_refresh(uuid[], text[], date[])'::regprocedure)
+    ~ 'r\.user_id = k\.user_id\s+and r\.ad_id = k\.ad_id\s+and r\.stat_date = k\.stat_date',
+  'the Meta-lead refresh reads the raw rows by user_id, ad_id and stat_date');
+select ok((select prosrc from pg_proc
+           where oid = 'private.traffic_meta_leads_refresh(uuid[], text[], date[])'::regprocedure)
+    ~ 't\.user_id = k\.user_id\s+and t\.ad_id = k\.ad_id\s+and t\.stat_date = k\.stat_date',
+  'the Meta-lead refresh finds the rows it deletes by user_id, ad_id and stat_date');
 
 create temporary table raw_copy (like public.traffic_facebook_ads_raw including all);
 create temporary table by_ad_copy (like public.traffic_meta_leads_by_ad including all);
