@@ -45,14 +45,16 @@ Deno.test("amocrm-sync: a lead deleted, restored and deleted again ends deleted,
     assert.equal((await lead(sql, id)).is_deleted, true, "deleted after the sync read the events");
     assert.deepEqual(await sale(), { status: "reversed", reason: "deleted" });
 
-    // Restored once more: the next run reads the dated restore, and its webhook changes nothing.
+    // Restored once more. Its webhook is the first restore's bytes (stored once), so the lead
+    // stays deleted until the next run reads the dated restore.
     crm.restore(id, ago(0) - 1);
+    assert.equal(crm.deliveries.at(-1)!.body, bodies[2]);
+    await deliver([crm.deliveries.at(-1)!.body]);
+    assert.equal((await lead(sql, id)).is_deleted, true);
     const again = await invokeSync();
     assert.equal(again.status, 200, again.text);
     assert.equal((await lead(sql, id)).is_deleted, false, "restored after the next run");
     assert.deepEqual(await sale(), { status: "active", reason: null });
-    await deliver([crm.deliveries.at(-1)!.body]);
-    assert.equal((await lead(sql, id)).is_deleted, false);
 
     // A replay of everything (webhooks and a run from the default window) changes nothing.
     await resetSyncState(sql);
@@ -61,6 +63,37 @@ Deno.test("amocrm-sync: a lead deleted, restored and deleted again ends deleted,
     assert.equal(replay.status, 200, replay.text);
     assert.equal((await lead(sql, id)).is_deleted, false);
     assert.deepEqual(await sale(), { status: "active", reason: null });
+  } finally {
+    await close();
+    await sql.end();
+  }
+});
+
+Deno.test("amocrm-sync: a restore webhook after a delete the sync has dated takes effect at the next run (the documented lag)", async () => {
+  const sql = db();
+  const { crm, close } = startFakeCrm();
+  try {
+    await resetSyncState(sql);
+    const pipeline = uniqueId();
+    await mapPipeline(sql, pipeline, "express");
+    const id = uniqueId();
+    const t0 = ago(0) - 200;
+    crm.create({ id, at: t0, status: WON, pipeline, price: 70_000, utm: { source: "fb" } });
+    crm.delete(id, t0 + 30);
+    await deliver(crm.deliveries.map((d) => d.body));
+    assert.equal((await lead(sql, id)).is_deleted, true, "the delete webhook counts at once");
+    const run = await invokeSync();
+    assert.equal(run.status, 200, run.text);
+    assert.equal((await lead(sql, id)).is_deleted, true);
+
+    // The restore's webhook is undated; the delete the run read carries AmoCRM's time and
+    // outranks it until the next run reads the restore with its time (up to 10 minutes).
+    crm.restore(id, ago(0) - 1);
+    await deliver([crm.deliveries.at(-1)!.body]);
+    assert.equal((await lead(sql, id)).is_deleted, true, "the lag: still deleted before the run");
+    const next = await invokeSync();
+    assert.equal(next.status, 200, next.text);
+    assert.equal((await lead(sql, id)).is_deleted, false, "restored after the next run");
   } finally {
     await close();
     await sql.end();
