@@ -16,6 +16,8 @@ const WON = 142;
 Deno.test("amocrm-sync: a lead deleted, restored and deleted again ends deleted, its sale reversed; restored again, it counts", async () => {
   const sql = db();
   const { crm, close } = startFakeCrm();
+  // What the webhooks alone give is asserted between runs: no scheduled run may come between.
+  const resume = await pauseScheduledSync(sql);
   try {
     await resetSyncState(sql);
     const pipeline = uniqueId();
@@ -65,6 +67,7 @@ Deno.test("amocrm-sync: a lead deleted, restored and deleted again ends deleted,
     assert.deepEqual(await sale(), { status: "active", reason: null });
   } finally {
     await close();
+    await resume();
     await sql.end();
   }
 });
@@ -72,6 +75,8 @@ Deno.test("amocrm-sync: a lead deleted, restored and deleted again ends deleted,
 Deno.test("amocrm-sync: a restore webhook after a delete the sync has dated takes effect at the next run (the documented lag)", async () => {
   const sql = db();
   const { crm, close } = startFakeCrm();
+  // What the webhooks alone give is asserted between runs: no scheduled run may come between.
+  const resume = await pauseScheduledSync(sql);
   try {
     await resetSyncState(sql);
     const pipeline = uniqueId();
@@ -96,6 +101,7 @@ Deno.test("amocrm-sync: a restore webhook after a delete the sync has dated take
     assert.equal((await lead(sql, id)).is_deleted, false, "restored after the next run");
   } finally {
     await close();
+    await resume();
     await sql.end();
   }
 });

@@ -9,6 +9,7 @@ import {
   ago,
   deliver,
   invokeSync,
+  pauseScheduledSync,
   resetSyncState,
   startFakeCrm,
   TOKEN,
@@ -25,17 +26,20 @@ async function withCrm(fn: (ctx: Awaited<ReturnType<typeof setup>>) => Promise<v
     await fn(ctx);
   } finally {
     await ctx.close();
+    await ctx.resume();
     await ctx.sql.end();
   }
 }
 
 async function setup() {
   const sql = db();
+  // The tests count the fake account's requests: no scheduled run may read it meanwhile.
+  const resume = await pauseScheduledSync(sql);
   await resetSyncState(sql);
   const pipeline = uniqueId();
   await mapPipeline(sql, pipeline, "express");
   const { crm, close } = startFakeCrm();
-  return { sql, crm, close, pipeline };
+  return { sql, crm, close, pipeline, resume };
 }
 
 const paths = (crm: { requests: { path: string; status: number }[] }, path: string) =>
