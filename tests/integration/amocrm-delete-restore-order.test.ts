@@ -8,7 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { lead, mapPipeline, uniqueId } from "../helpers/amocrm.ts";
-import { ago, deliver, invokeSync, resetSyncState, startFakeCrm } from "../helpers/amocrm-sync.ts";
+import {
+  ago,
+  deliver,
+  invokeSync,
+  pauseScheduledSync,
+  resetSyncState,
+  startFakeCrm,
+} from "../helpers/amocrm-sync.ts";
 import { db } from "../helpers/stack.ts";
 
 const WON = 142;
