@@ -17,6 +17,7 @@
  */
 import { FakeCrm, serveFakeAmoApi } from "../tests/fakes/amocrm-api.ts";
 import { clearData, generate } from "./lib/aggregate-data.ts";
+import { procCpuMs } from "./lib/cpu.ts";
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 
 const TOKEN = Deno.env.get("AMOCRM_ACCESS_TOKEN") ?? "";
@@ -35,14 +36,7 @@ const fnPid = Number(Deno.readTextFileSync(`${stackDir}/pids/fn-amocrm-sync.pid`
 if (!Deno.readTextFileSync(`/proc/${fnPid}/cmdline`).includes("amocrm-sync")) {
   throw new Error(`pid ${fnPid} is not the amocrm-sync function process`);
 }
-const ticks = Number(new TextDecoder().decode(
-  (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
-)) || 100;
-function fnCpuMs(): number {
-  const stat = Deno.readTextFileSync(`/proc/${fnPid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 1000 / ticks;
-}
+const fnCpuMs = () => procCpuMs(fnPid);
 
 async function invoke(): Promise<Record<string, unknown>> {
   const res = await fetch(`${env.SUPABASE_URL}/functions/v1/amocrm-sync`, {

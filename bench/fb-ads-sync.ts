@@ -22,6 +22,7 @@ import { scaledModel } from "../tests/fakes/graph-api.ts";
 import { callSync, graphUrl } from "../tests/helpers/fb-ads-sync.ts";
 import { createUser, db } from "../tests/helpers/stack.ts";
 import { clearData, generate, type Scale } from "./lib/aggregate-data.ts";
+import { parentPids, procCpuMs } from "./lib/cpu.ts";
 
 const SHAPE = { users: 10, accountsPerUser: 10, campaigns: 5, adsPerCampaign: 10 };
 const DAYS = 30, LATENCY_MS = 100, PAGE = 500, IN_FLIGHT = 4;
@@ -41,11 +42,6 @@ const fnPid = Number(Deno.readTextFileSync(`${stackDir}/pids/fn-fb-ads-sync.pid`
 if (!Deno.readTextFileSync(`/proc/${fnPid}/cmdline`).includes("fb-ads-sync")) {
   throw new Error(`pid ${fnPid} is not the fb-ads-sync function process`);
 }
-const clk = new TextDecoder().decode(
-  (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
-);
-const ticks = Number(clk) || 100;
-
 /** CPU ms (utime + stime), peak and current RSS (MB) of the function process. */
 function fnProc() {
   const status = Deno.readTextFileSync(`/proc/${fnPid}/status`);
@@ -56,36 +52,11 @@ function fnProc() {
     rss: mb("VmRSS"),
   };
 }
-/** utime + stime (and, with `children`, cutime + cstime: reaped children) of a process, in ms. */
-function procCpuMs(pid: number, children = false): number {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const t = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
-    return t * 1000 / ticks;
-  } catch {
-    return 0; // gone between the listing and the read
-  }
-}
-/** The parent pid of every process, from /proc. */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      out.set(Number(e.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 /** CPU ms of Postgres (the postmaster, its live backends, and those it reaped) and PostgREST. */
 function stackCpu(postmaster: number, postgrest: number) {
   let db = postmaster ? procCpuMs(postmaster, true) : 0;
   if (postmaster) {
-    for (const [pid, ppid] of parents()) if (ppid === postmaster) db += procCpuMs(pid);
+    for (const [pid, ppid] of parentPids()) if (ppid === postmaster) db += procCpuMs(pid);
   }
   return { db, postgrest: procCpuMs(postgrest, true) };
 }

@@ -34,7 +34,7 @@ import {
   type YearScale,
 } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
-import { printTable } from "./lib/load.ts";
+import { middleMedian, printTable } from "./lib/load.ts";
 import { ratio, runWrk, type WrkResult } from "./lib/wrk.ts";
 
 const env = stackEnv();
@@ -42,12 +42,8 @@ const connections = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 16);
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 4);
 const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
 const warmupSeconds = 1;
-/** The median; of an even count, the mean of the middle two (two rounds: not the better one). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return Math.round((s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) * 100) / 100;
-}
+/** The median (of an even count, the mean of the middle two: not the better one), to 2 places. */
+const median = (xs: number[]) => Math.round(middleMedian(xs) * 100) / 100;
 const sql = db();
 await prepareBaselines(sql, env.SUPABASE_URL, env.SUPABASE_ANON_KEY);
 

@@ -9,19 +9,48 @@
 
 const HZ = 100; // USER_HZ: the unit of utime / stime in /proc/<pid>/stat on Linux.
 
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (`f[0]` is the state, `f[1]` the parent
+ * pid, `f[11]` / `f[12]` utime / stime, `f[13]` / `f[14]` the reaped children's); null when the
+ * process is gone.
+ */
+export function procStat(pid: number | string): string[] | null {
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return null; // exited meanwhile
+  }
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** utime + stime (and, with `children`, cutime + cstime: reaped children) of a process, in ms. */
+export function procCpuMs(pid: number, children = false): number {
+  const f = procStat(pid);
+  if (!f) return 0; // gone between the listing and the read
+  const t = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+  return (t * 1000) / HZ;
+}
+
+/** The parent pid of every live process. */
+export function parentPids(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const f = procStat(e.name);
+    if (f) out.set(Number(e.name), Number(f[1]));
+  }
+  return out;
+}
+
 /** utime + stime (ticks) of every process, and each process's children. */
 function snapshot(): { ticks: Map<number, number>; children: Map<number, number[]> } {
   const ticks = new Map<number, number>();
   const children = new Map<number, number[]>();
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
-    let stat: string;
-    try {
-      stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-    } catch {
-      continue; // exited meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const f = procStat(e.name);
+    if (!f) continue;
     const pid = Number(e.name);
     ticks.set(pid, Number(f[11]) + Number(f[12]));
     const ppid = Number(f[1]);
@@ -32,8 +61,9 @@ function snapshot(): { ticks: Map<number, number>; children: Map<number, number[
 
 /** The parent pid of `pid`. */
 export function parentPid(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const f = procStat(pid);
+  if (!f) throw new Error(`no process ${pid}`);
+  return Number(f[1]);
 }
 
 /** CPU ms used so far by each named process tree (the root pid and all its descendants). */
