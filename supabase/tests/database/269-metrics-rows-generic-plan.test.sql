@@ -1,12 +1,13 @@
 -- private.traffic_metrics_rows (GET /metrics/range, the aggregation) plans its query once per
 -- connection (a generic plan) for traffic-api's pages of up to 50 teams that do not compute every
--- team, and keeps a plan per call for everything else (20261207190400). Its reads are split into
+-- team, and keeps a plan per call for everything else (20261207190400; the rate grid's statement
+-- too since 20261207194400). Its reads are split into
 -- a branch per case (p_users' rows, or every team's) so that a generic plan runs the right one.
 -- The answers stay the same call after call and caller after caller in one session (a generic
 -- plan made by the first call, shared by the interleaved callers; the custom-plan callers in
 -- between).
 begin;
-select plan(6);
+select plan(7);
 select tests.create_fixture();
 -- Only a and b are active teams here (a database that holds other teams' rows, a bench's or a
 -- dev stack's, would page them first; rolled back with the rest).
@@ -109,6 +110,13 @@ select results_eq(
     where p.oid = 'private.traffic_metrics_rows(date, date, text, uuid[], text)'::regprocedure$$,
   $$values (true, true, true)$$,
   'metrics rows: a generic plan for a page of up to 50 teams, the reads split per case');
+
+-- The switch comes before the rate grid's statement (20261207194400), which is planned once per
+-- connection too.
+select ok(
+  (select p.prosrc ~ 'force_generic_plan.*private\.traffic_day_rates' from pg_proc p
+   where p.oid = 'private.traffic_metrics_rows(date, date, text, uuid[], text)'::regprocedure),
+  'metrics rows: the generic plan from the rate grid on');
 
 select * from finish();
 rollback;
