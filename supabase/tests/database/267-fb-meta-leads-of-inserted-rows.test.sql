@@ -1,4 +1,4 @@
--- Inserted ad-days get their Meta leads from the inserted rows (migration 20261207191000): the
+-- Inserted ad-days get their Meta leads from the inserted rows (migration 20261207193400): the
 -- raw rows' insert trigger applies THE meta_leads rule (private.traffic_meta_lead_of, inlinable
 -- SQL, its one definition, also what the refresh calls) to its transition table, without reading
 -- traffic_facebook_ads_raw again. The first two tests and the "reads no raw row" test fail on the
