@@ -1,9 +1,11 @@
 /**
  * AmoCRM webhook ingestion under 16 connections (wrk), through the gateway: distinct, realistic
- * `leads[add]` bodies (a new deal each, UTM values naming an ad of the loaded directory in
- * utm_content), each stored by its request and processed by it or, when another request is
- * processing at that moment, by the background drain right after — on an empty database and at a
- * year's volume (bench/lib/aggregate-data.ts: 50k ads, 2M ad-day rows, 300k leads, 30k sales),
+ * `leads[add]` bodies (a new deal each; 9 in 10 name one of 5,000 ads of the loaded directory in
+ * utm_content, 1 in 10 an id nobody has: organic, unattributed), each stored by its request and
+ * processed by it or, when another request is processing at that moment, by the background drain
+ * right after — on an "empty" database (only the teams and the 5,000 ads the bodies name:
+ * WEBHOOK_ADS_ONLY, so a body is processed the same way in every phase) and at a year's volume
+ * (bench/lib/aggregate-data.ts: 50k ads, 2M ad-day rows, 300k leads, 30k sales),
  * against the bench-only baseline `bare-insert` (bench/functions/bare-insert: gateway → Deno
  * function → supabase-js → PostgREST, the raw body inserted as one row, nothing else).
  *
@@ -33,7 +35,7 @@
  * per phase). Writes `bench-results/amocrm-webhook.json`. Exits 1 when a body answered 2xx was not stored.
  */
 import { db, stackEnv } from "../tests/helpers/stack.ts";
-import { clearData, generateYear, YEAR_VOLUME } from "./lib/aggregate-data.ts";
+import { clearData, generateYear, WEBHOOK_ADS_ONLY, YEAR_VOLUME } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
 import { cpuMs, parentPid, stackPid } from "./lib/cpu.ts";
 import { middleMedian as median, printTable } from "./lib/load.ts";
@@ -186,12 +188,23 @@ async function describeRun(run: WrkResult, start: RunStart): Promise<void> {
   cpuOfRun.set(run, cpu);
   const per = (k: keyof Wal) => Math.round(((walEnd[k] - start.wal[k]) / n) * 10) / 10;
   const to = new Date(start.from.getTime() + (run.seconds + 2) * 1000);
+  let processing = "";
+  if (run.name.includes("webhook")) {
+    // How its bodies were processed: each processing (a request's own body, or one batch of a
+    // drain) is one (sub)transaction, so the xmin of a processed row names its processing.
+    const [u] = await sql`select count(*)::int as bodies, count(distinct x)::int as units,
+        count(*) filter (where size = 1)::int as alone
+      from (select xmin::text as x, count(*) over (partition by xmin::text) as size
+        from public.traffic_amocrm_events where received_at >= ${start.from}) e`;
+    processing = `; its ${u.bodies} bodies processed in ${u.units} processings (${u.alone} ` +
+      `alone, mean ${(u.bodies / Math.max(1, u.units)).toFixed(1)} bodies)`;
+  }
   console.log(
     `${run.name}: per request (warm-up, run${
       run.name.includes("webhook") ? " and drain" : ""
     }): CPU ms ${JSON.stringify(cpu)}, WAL ${per("bytes")} bytes, ${
       per("fpi")
-    } full-page images; during the run: ${await background(start.from, to)}`,
+    } full-page images${processing}; during the run: ${await background(start.from, to)}`,
   );
 }
 
@@ -235,7 +248,12 @@ async function runWebhook(name: string, adIds: string[], idBase: number): Promis
   return { run, pendingAtEnd, drainedAfterMs, pendingLeft: await pendingCount() };
 }
 
-async function measure(name: string, load: boolean, idBase: number): Promise<void> {
+/**
+ * One phase. `load`: a year's volume (YEAR_VOLUME), or only the teams and the 5,000 ads the bodies
+ * name (WEBHOOK_ADS_ONLY: the "empty database", so that a body is processed the same way in both
+ * phases — attributed to its ad's team — and what differs is the data around it).
+ */
+async function measure(name: string, load: "volume" | "ads only", idBase: number): Promise<void> {
   await retryDeadlock(() => clearData(sql));
   await sql`truncate public.traffic_amocrm_events, private.amocrm_lead_events`;
   await sql`truncate public.bench_inserts`;
@@ -243,7 +261,10 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
       prepayment_status_ids) values (${PIPELINE}, 'bench', 'challenge3d', '{61234502}')
     on conflict do nothing`;
   const t0 = performance.now();
-  if (load) {
+  if (load === "ads only") {
+    await generateYear(sql, WEBHOOK_ADS_ONLY);
+    console.log(`${name}: loaded only the teams and their 5,000 ads (no ad-days, leads, sales)`);
+  } else {
     await generateYear(sql, YEAR_VOLUME);
     // The load appends its 300k leads and 30k sales through the rollup triggers: ~205k delta rows
     // in traffic_leads_daily, which the minute job traffic-fold-rollups then folds for minutes
@@ -268,8 +289,10 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
   console.log(`${name}: settled (whole database): ${await settle()}`);
   const rows = await sql`select ad_id from private.traffic_ad_directory
     order by md5(ad_id) limit 5000`;
-  // On the empty database the UTM values name ads nobody has (yet).
-  const adIds = rows.length ? rows.map((r) => r.ad_id as string) : ["ad_1_1", "ad_2_7"];
+  // The same mix in every phase: 9 bodies in 10 name one of 5,000 ads of the directory (a lead
+  // attributed to its team), 1 in 10 an id nobody has (organic traffic: an unattributed lead, on
+  // the one (null, day) key of the rollups).
+  const adIds = rows.map((r, i) => i % 10 === 9 ? `organic_${i}` : r.ad_id as string);
   const [{ n }] = await sql`select count(*)::int as n from private.traffic_ad_directory`;
   console.log(`${name}: ${n} ads in the directory`);
 
@@ -352,12 +375,12 @@ async function measure(name: string, load: boolean, idBase: number): Promise<voi
 }
 
 try {
-  await measure("empty", false, 200_000_000_000);
-  await measure("volume", true, 300_000_000_000);
+  await measure("empty", "ads only", 200_000_000_000);
+  await measure("volume", "volume", 300_000_000_000);
   // The empty database once more, after the volume phase (its data truncated): the volume phase
   // is compared with both, so what the machine did over the bench's minutes (the load, other
   // work) weighs on each side alike instead of on the later phase only.
-  await measure("empty after", false, 400_000_000_000);
+  await measure("empty after", "ads only", 400_000_000_000);
 } finally {
   await retryDeadlock(() => clearData(sql));
   await sql`truncate public.traffic_amocrm_events, private.amocrm_lead_events`;

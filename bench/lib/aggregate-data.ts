@@ -123,6 +123,22 @@ export const SMALL_DATA: YearScale = {
   days: 7,
 };
 
+/**
+ * The webhook bench's "empty database": the same 1,000 teams with the 5,000 ads the bench's
+ * bodies name (one ad-day each), and no history: no other ad-days, no leads, no sales (only the
+ * small tables generateYear always fills: rates, a stored metrics row per team and period). A
+ * body naming one of these ads is attributed as at volume (the same rule, the same per-team
+ * writes); what the volume phase adds is the data around it.
+ */
+export const WEBHOOK_ADS_ONLY: YearScale = {
+  users: 1000,
+  ads: 5000,
+  adDays: 5000,
+  leads: 0,
+  sales: 0,
+  days: 1,
+};
+
 /** The id `generate`/`generateYear` give bench user `i` (1-based). */
 export function benchUserId(i: number): string {
   return `00000000-0000-4000-a000-${i.toString(16).padStart(12, "0")}`;

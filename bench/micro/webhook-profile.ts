@@ -4,12 +4,15 @@
  * bench/functions): where a webhook's cost goes, per process and per statement. Not run by
  * `npm run bench`.
  *
- *   setup empty | volume         clears the data (and the stored bodies); `volume` loads
- *                                generateYear(YEAR_VOLUME); then vacuum analyze + checkpoint.
+ *   setup empty | ads | volume   clears the data (and the stored bodies); `volume` loads
+ *                                generateYear(YEAR_VOLUME), `ads` only the teams and 5,000 ads
+ *                                (WEBHOOK_ADS_ONLY); then vacuum analyze + checkpoint.
  *   run <label> <ads> [seconds]  one wrk run (16 connections) of the bench's leads[add] bodies;
  *                                <ads> is `directory` (5,000 ads sampled from the directory, as
- *                                the bench's volume phase) or `unknown` (ad ids nobody has, as
- *                                its empty phase) or `bare` (the bare-insert baseline). Waits
+ *                                the bench's volume phase) or `unknown` (two ad ids nobody has,
+ *                                as its empty phase did) or `unknown-distinct` (5,000 ids nobody
+ *                                has) or `bare` (the bare-insert baseline). Prints how the bodies
+ *                                were processed (alone or in batches, by the rows' xmin). Waits
  *                                until nothing is pending, then prints CPU ms per request of
  *                                Postgres / PostgREST / the function / the gateway (from /proc,
  *                                warm-up, load and drain), WAL per request (pg_stat_wal;
@@ -22,7 +25,7 @@
  * Run it under the bench lock like any load.
  */
 import { db, stackEnv } from "../../tests/helpers/stack.ts";
-import { clearData, generateYear, YEAR_VOLUME } from "../lib/aggregate-data.ts";
+import { clearData, generateYear, WEBHOOK_ADS_ONLY, YEAR_VOLUME } from "../lib/aggregate-data.ts";
 import { prepareBaselines } from "../lib/baselines.ts";
 import { webhookBodyTemplate } from "../lib/webhook-body.ts";
 import { runWrk } from "../lib/wrk.ts";
@@ -59,6 +62,7 @@ if (cmd === "setup") {
     on conflict do nothing`;
   const t0 = performance.now();
   if (args[0] === "volume") await generateYear(sql, YEAR_VOLUME);
+  if (args[0] === "ads") await generateYear(sql, WEBHOOK_ADS_ONLY);
   await sql.unsafe("vacuum analyze");
   await sql`checkpoint`;
   console.log(`setup ${args[0]} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
@@ -68,6 +72,8 @@ if (cmd === "setup") {
   const adIds = ads === "directory"
     ? (await sql`select ad_id from private.traffic_ad_directory order by md5(ad_id) limit 5000`)
       .map((r) => r.ad_id as string)
+    : ads === "unknown-distinct"
+    ? Array.from({ length: 5000 }, (_, i) => `nobody_${i}`)
     : ["ad_1_1", "ad_2_7"].map((a) => `nobody_${a}`);
   const base = env.SUPABASE_URL.replace(/\/+$/, "");
   const url = ads === "bare"
@@ -89,6 +95,7 @@ if (cmd === "setup") {
     from pg_stat_database`)[0];
   const before = groups();
   const t0 = performance.now();
+  const [{ from }] = await sql`select clock_timestamp() as from`;
   // Wait events of the stack's active backends, sampled every 10 ms during the run.
   const sampler = db();
   const waits = new Map<string, number>();
@@ -136,6 +143,17 @@ if (cmd === "setup") {
   const io1 = (await sql`select sum(blks_read)::bigint as rd, sum(blks_hit)::bigint as hit
     from pg_stat_database`)[0];
   const n = run.requests;
+  // How the run's bodies were processed: each processing (a request's own body, or a drain's
+  // batch) is one (sub)transaction, so the xmin of a processed row names its processing.
+  const [units] = await sql`select count(*)::int as bodies, count(distinct x)::int as units,
+      count(*) filter (where size = 1)::int as alone, max(size)::int as largest
+    from (select xmin::text as x, count(*) over (partition by xmin::text) as size
+      from public.traffic_amocrm_events where received_at >= ${from}) e`;
+  console.log(
+    `${label}: ${units.bodies} bodies processed in ${units.units} processings (${units.alone} ` +
+      `alone; mean ${(units.bodies / Math.max(1, units.units)).toFixed(1)}, largest ` +
+      `${units.largest} per processing)`,
+  );
   const cpu = Object.fromEntries(
     Object.keys(before).map((k) => [k, Math.round((after[k] - before[k]) * 1000 / n) / 1000]),
   );

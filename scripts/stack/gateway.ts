@@ -14,6 +14,7 @@
 import { readDotenv } from "../lib/stack-env.ts";
 import { createGatewayAuth } from "./gateway-auth.ts";
 import { readVerifyJwt } from "./config-toml.ts";
+import { forward } from "./gateway-forward.ts";
 
 const port = Number(Deno.env.get("GATEWAY_PORT"));
 const postgrest = Deno.env.get("POSTGREST_URL")!;
@@ -53,33 +54,8 @@ function functionPort(name: string): number | null {
   }
 }
 
-const hopByHop = [
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-];
-
 function errorJson(status: number, message: string): Response {
   return Response.json({ code: status, message }, { status });
-}
-
-async function forward(req: Request, target: string, headers: Headers): Promise<Response> {
-  for (const h of hopByHop) headers.delete(h);
-  const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-  try {
-    const res = await fetch(target, { method: req.method, headers, body, redirect: "manual" });
-    const out = new Headers(res.headers);
-    for (const h of hopByHop) out.delete(h);
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
-  } catch (err) {
-    console.error(
-      `[gateway] upstream ${target} failed: ${err instanceof Error ? err.message : err}`,
-    );
-    return errorJson(502, "Upstream is not reachable");
-  }
 }
 
 async function handle(req: Request): Promise<Response> {

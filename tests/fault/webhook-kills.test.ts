@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
 import { leadBody, uniqueId, WEBHOOK_SECRET } from "../helpers/amocrm.ts";
 import { type Answer, crash, load, pool, sleep, waitForRest } from "../helpers/faults.ts";
+import { pauseCronJobs } from "../helpers/cron.ts";
 import { db, stackEnv } from "../helpers/stack.ts";
 
 const sql = db();
@@ -154,9 +155,9 @@ Deno.test({
     const holder = db();
     // The job is paused for the test, so that it is this test that runs its command after the
     // restart (and not the cron minute in between); restored whatever happens.
-    const [job] = await q`select jobid::int, active from cron.job where jobname = 'amocrm-drain'`;
+    const [job] = await q`select jobid from cron.job where jobname = 'amocrm-drain'`;
     assert.ok(job, "the amocrm-drain job exists");
-    await q`select cron.alter_job(${job.jobid}, active => false)`;
+    const resume = await pauseCronJobs(q, ["amocrm-drain"]);
     try {
       // A drainer is busy (this connection holds the drain lock), so each body is stored and
       // answered pending; the function's background drain queues behind the lock.
@@ -209,7 +210,7 @@ Deno.test({
         from public.traffic_amocrm_events where body_sha256 in ${q(shas)}`;
       assert.equal(again.once, 5, "a second run processes nothing twice");
     } finally {
-      await q`select cron.alter_job(${job.jobid}, active => ${job.active})`;
+      await resume();
       await holder.end({ timeout: 1 });
       await q.end();
     }

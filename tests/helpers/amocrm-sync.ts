@@ -7,6 +7,7 @@
  */
 import { FakeCrm, serveFakeAmoApi } from "../fakes/amocrm-api.ts";
 import { ACCOUNT, drainPending, WEBHOOK_SECRET } from "./amocrm.ts";
+import { pauseCronJobs } from "./cron.ts";
 import { db, stackEnv } from "./stack.ts";
 
 type Sql = ReturnType<typeof db>;
@@ -30,9 +31,9 @@ export function startFakeCrm(): { crm: FakeCrm; close: () => Promise<void> } {
  * doubled a count once: review R7 L9). Returns the function that puts the job back as it was.
  */
 export async function pauseScheduledSync(sql: Sql): Promise<() => Promise<void>> {
-  const [job] = await sql`select jobid, active from cron.job where jobname = 'amocrm-sync'`;
-  if (!job) return async () => {};
-  await sql`select cron.alter_job(${job.jobid}::bigint, active => false)`;
+  const resume = await pauseCronJobs(sql, ["amocrm-sync"]);
+  const [job] = await sql`select jobid from cron.job where jobname = 'amocrm-sync'`;
+  if (!job) return resume;
   // A run pg_cron started moments ago reaches the function through pg_net within a second or so,
   // then writes its history row (success null while it runs).
   const [recent] = await sql`select count(*)::int as n from cron.job_run_details
@@ -45,9 +46,7 @@ export async function pauseScheduledSync(sql: Sql): Promise<() => Promise<void>>
     if (running.n === 0) break;
     await new Promise((ok) => setTimeout(ok, 250));
   }
-  return async () => {
-    await sql`select cron.alter_job(${job.jobid}::bigint, active => ${job.active})`;
-  };
+  return resume;
 }
 
 /** Forgets the account's watermarks, so the next run reads the default window again. */

@@ -4,6 +4,7 @@
  * there and this file serves it).
  */
 import assert from "node:assert/strict";
+import { pauseCronJobs } from "../helpers/cron.ts";
 import { createUser, db, invokeFunction, stackEnv } from "../helpers/stack.ts";
 import { startFakeNbk } from "../helpers/fake-nbk.ts";
 
@@ -36,11 +37,12 @@ const history = (triggeredBy: string) =>
 
 let a = "";
 let b = "";
+/** Puts the schedules paused by the setup back as they were (the last step). */
+let resumeJobs: () => Promise<void> = async () => {};
 
 test("setup: a clean slate, schedules paused, two targetologists with spend, leads, a sale", async () => {
   // Paused (not removed: the pgTAP files check them later) so no scheduled run interferes.
-  await sql`update cron.job set active = false
-            where jobname in ('aggregate-metrics', 'fb-ads-sync')`;
+  resumeJobs = await pauseCronJobs(sql, ["aggregate-metrics", "fb-ads-sync"]);
   await sql.unsafe(`delete from public.traffic_aggregated_metrics; delete from public.traffic_sales;
     delete from public.traffic_leads; delete from public.traffic_facebook_ads_raw;
     delete from public.traffic_targetologist_settings; delete from public.exchange_rates;
@@ -217,8 +219,7 @@ test("no rate ever published for a needed currency (VND): 503, nothing written, 
 });
 
 test("close the fake feed and the connection; resume the schedules", async () => {
-  await sql`update cron.job set active = true
-            where jobname in ('aggregate-metrics', 'fb-ads-sync')`;
+  await resumeJobs();
   await feed.close();
   await sql.end();
 });

@@ -9,6 +9,7 @@
  * or returned, and an admin cannot point a destination at plain http or the project.
  */
 import assert from "node:assert/strict";
+import { pauseCronJobs } from "../helpers/cron.ts";
 import { crash, sleep, waitForRest } from "../helpers/faults.ts";
 import { withEvaluatorHeld } from "../helpers/alerts.ts";
 import { startFakeDestination } from "../helpers/fake-destination.ts";
@@ -43,8 +44,7 @@ Deno.test({
       crypto.randomUUID().replaceAll("-", "")
     }`;
     const team = `Alerts ${crypto.randomUUID().slice(0, 8)}`;
-    const jobs = await sql`select jobname, active from cron.job where jobname in ${sql(JOBS)}`;
-    await sql`update cron.job set active = false where jobname in ${sql(JOBS)}`;
+    const resumeJobs = await pauseCronJobs(sql, JOBS);
     const [{ allow_loopback_http: loopback }] = await sql`select allow_loopback_http
       from private.traffic_alert_settings`;
     await sql`update private.traffic_alert_settings set allow_loopback_http = true`;
@@ -232,9 +232,7 @@ Deno.test({
           where rule_key = ${r.rule_key}`;
       }
       await sql`update private.traffic_alert_settings set allow_loopback_http = ${loopback}`;
-      for (const j of jobs) {
-        await sql`update cron.job set active = ${j.active} where jobname = ${j.jobname}`;
-      }
+      await resumeJobs(sql); // this test reconnected after the restart
       await sql`delete from public.traffic_alert_destinations where name like ${team + "%"}`;
       for (const d of destinations) {
         await sql`update public.traffic_alert_destinations set enabled = ${d.enabled}

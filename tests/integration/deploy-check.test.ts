@@ -5,6 +5,7 @@
  * fixes it. `npm run invoke` prints a function's answer with either key kind. No key is printed.
  */
 import assert from "node:assert/strict";
+import { pauseCronJobs } from "../helpers/cron.ts";
 import { db, stackEnv } from "../helpers/stack.ts";
 
 const sql = db();
@@ -63,11 +64,11 @@ Deno.test({
   fn: async () => {
     const saved = await sql`select name, decrypted_secret from vault.decrypted_secrets
       where name in ('secret_key', 'service_role_key')`;
-    const [job] = await sql`select jobid, active from cron.job where jobname = 'fb-ads-sync'`;
     const refusedId = 9_000_000_000 + Math.floor(Math.random() * 1_000_000);
+    let resumeJob: () => Promise<void> = async () => {};
     try {
       await sql`delete from vault.secrets where name in ('secret_key', 'service_role_key')`;
-      await sql`select cron.alter_job(${job.jobid}::bigint, active => false)`;
+      resumeJob = await pauseCronJobs(sql, ["fb-ads-sync"]);
       // A cron delivery refused after the last success (what a stale Vault key causes).
       await sql`insert into net._http_response (id, status_code, content, created)
         values (${refusedId}, 401, '{"error":{"code":"unauthorized"}}', now() + interval '1 second')`;
@@ -84,7 +85,7 @@ Deno.test({
       assert.match(wrong.out, /✗ fb-ads-sync refused the service key \(401\)/);
     } finally {
       await sql`delete from net._http_response where id = ${refusedId}`;
-      await sql`select cron.alter_job(${job.jobid}::bigint, active => ${job.active})`;
+      await resumeJob();
       await sql`delete from vault.secrets where name in ('secret_key', 'service_role_key')`;
       for (const s of saved) {
         await sql`select vault.create_secret(${s.decrypted_secret}, ${s.name})`;
