@@ -1,10 +1,10 @@
--- The dashboard metrics' rate grid (private.traffic_metrics_rows) looks up each (day, currency)
--- rate once and takes each day's USD rate from the grid's USD row (20261207195000), instead of
--- looking USD up again for every currency of the day (private.traffic_day_rates per row: 2k + 3
--- index probes a day for k other currencies, now k + 1). The figures stay the rule's
--- (private.traffic_rate_on: the latest rate on or before the day).
+-- The dashboard metrics' rate grid (private.traffic_metrics_rows) reads each day's USD rate once
+-- instead of once for every currency of the day (20261207195000; since 20261207200400 both sides
+-- of the pairing come from private.traffic_day_rates: each day's usd_kzt once, each (day,
+-- currency)'s cur_kzt alone): k + 2 index probes a day for k other currencies, 2k + 3 before. The
+-- figures stay the rule's (private.traffic_rate_on: the latest rate on or before the day).
 begin;
-select plan(3);
+select plan(4);
 select tests.create_fixture();
 insert into public.exchange_rates (rate_date, currency, rate_kzt, source)
 values ('2000-01-01', 'EUR', 550, 'pgtap'), ('2000-01-05', 'USD', 510, 'pgtap')
@@ -41,15 +41,22 @@ reset role;
 select cmp_ok(
   (select max(scans) - min(scans) from probes),
   '<=',
-  (select 10 * (count(*) + 1) + count(*) + 3 from (select distinct currency
+  (select 10 * (count(*) + 2) + count(*) + 3 from (select distinct currency
      from public.exchange_rates where currency not in ('USD', 'KZT')) as c)::bigint,
-  'ten days of rates: one probe per (day, currency) but KZT, plus the currencies'' loose scan '
-  '(no second USD probe per currency)');
+  'ten days of rates: one probe per (day, currency) but KZT and one USD probe a day, plus the '
+  'currencies'' loose scan (no USD probe per currency)');
 -- 10 + 11 EUR on the 6th: EUR at 550, USD at 510 (the latest on or before the day).
 select is((select spend_kzt from got), (10 * 500 + 11 * 550)::numeric,
   'spend in KZT: each day at its own currency''s rate');
 select is((select round(spend_usd, 6) from got), round(10 + 11 * 550 / 510.0, 6),
-  'spend in USD: the day''s USD rate from the grid''s USD row');
+  'spend in USD: at the day''s USD rate');
+
+-- One pairing of a rate with the day's USD rate: only traffic_day_rates (and the average-rate
+-- API) call the effective-rate rule; the grid pairs through traffic_day_rates (review R8 M2).
+select is(
+  tests.functions_matching('traffic_rate_on\s*\('),
+  array['get_average_exchange_rate', 'traffic_day_rates'],
+  'only traffic_day_rates pairs the effective rate with USD (the metrics grid calls it)');
 
 select * from finish();
 rollback;
