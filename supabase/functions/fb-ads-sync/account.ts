@@ -4,7 +4,8 @@
  *
  * Writes run one after another per account (in page order) but never hold up the download: up to
  * `MAX_QUEUED_WRITES` pages may wait for the database before the next page is asked for. When the
- * last page has arrived, `fetched()` hands the account's Graph slot on while its last writes finish.
+ * last page has arrived, `fetched()` hands the account's Graph slot on at once, while its writes
+ * finish (the backlog is not waited for when no page follows: the client's `more`).
  *
  * @module
  */
@@ -133,7 +134,9 @@ export async function syncAccount(
       // In page order, one at a time; skipped once a write failed (the account fails anyway).
       chain = chain.then(() => writeError ? undefined : write(rows));
       queued.push(chain);
-      if (queued.length >= MAX_QUEUED_WRITES) await queued.shift();
+      // The backlog is bounded before another page is asked for, never after the last one: the
+      // slot goes on at once then (an account of 3 pages used to wait here for its first write).
+      if (stream.more && queued.length >= MAX_QUEUED_WRITES) await queued.shift();
     }
     fetched();
     await chain;

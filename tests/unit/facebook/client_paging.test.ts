@@ -6,6 +6,7 @@ import {
   assertNoSecrets,
   BASE,
   drain,
+  errorResponse,
   fakeGraph,
   fixture,
   makeClient,
@@ -328,6 +329,65 @@ Deno.test("a next URL that repeats the current request fails instead of looping"
     assert.ok(error instanceof InvalidResponseError);
     assert.equal(batches.length, 2);
     assert.equal(fake.calls.length, 2);
+  } finally {
+    fake.close();
+  }
+});
+
+Deno.test("`more` says, at each batch, whether another page will be asked for: false only at the last", async () => {
+  const fake = fakeGraph([rowsResponder(1234)]);
+  try {
+    const { client } = makeClient();
+    const stream = client.fetchAccountInsights(params());
+    assert.equal(stream.more, true, "before the first batch");
+    const seen: [number, boolean, number][] = [];
+    for await (const b of stream) seen.push([b.length, stream.more, fake.calls.length]);
+    // 500, 500, 234: the last batch says no more, and indeed no request followed it.
+    assert.deepEqual(seen, [[500, true, 1], [500, true, 2], [234, false, 3]]);
+    assert.equal(fake.calls.length, 3);
+  } finally {
+    fake.close();
+  }
+});
+
+Deno.test("`more` stays true at the end of a split range's first half (the second half follows)", async () => {
+  const range = (u: URL) => JSON.parse(u.searchParams.get("time_range")!);
+  const fake = fakeGraph([(url) => {
+    const { since, until } = range(url);
+    if (since !== until) return errorResponse("data_limit_100_1487534");
+    const row = fixture<{ data: Record<string, string>[] }>("insights-page-last.json").data[0];
+    return HttpResponse.json({ data: [{ ...row, date_start: since, date_stop: since }] });
+  }]);
+  try {
+    const { client } = makeClient({ pageSize: 100, minPageSize: 50 });
+    const stream = client.fetchAccountInsights(params());
+    const seen: [string, boolean][] = [];
+    for await (const b of stream) seen.push([b[0].date_start, stream.more]);
+    assert.deepEqual(seen, [["2026-05-01", true], ["2026-05-02", true], ["2026-05-03", false]]);
+  } finally {
+    fake.close();
+  }
+});
+
+Deno.test("a page whose paging.next repeats it is yielded first (with `more` false), then fails", async () => {
+  const fake = fakeGraph([(url) =>
+    HttpResponse.json({
+      data: fixture<{ data: unknown[] }>("insights-page-last.json").data,
+      paging: { next: url.href },
+    })]);
+  try {
+    const { client } = makeClient();
+    const stream = client.fetchAccountInsights(params());
+    const seen: boolean[] = [];
+    let error: unknown = null;
+    try {
+      for await (const _b of stream) seen.push(stream.more);
+    } catch (err) {
+      error = err;
+    }
+    assert.deepEqual(seen, [false]);
+    assert.ok(error instanceof InvalidResponseError, String(error));
+    assert.equal(fake.calls.length, 1);
   } finally {
     fake.close();
   }

@@ -122,3 +122,28 @@ Deno.test("never more than users x accounts Graph requests in flight, and the po
     graph.close();
   }
 });
+
+Deno.test("an account of several pages hands its slot on at its last page, not after its first write", async () => {
+  const model = graphModel();
+  // 6 rows at 2 a page: 3 pages, as many as MAX_QUEUED_WRITES (the bench's accounts: 1,500 rows).
+  grant(model, TOKEN, makeAccount({ id: "741" }), makeAccount({ id: "742" }));
+  const g = gatedStore([]);
+  const graph = startGraph(model, (call) => {
+    g.log.push(`fetch ${call.accountId}`);
+    if (call.accountId === "742") g.open(); // the writes of 741 may end now
+    return undefined;
+  });
+  try {
+    const { deps, clock } = engine(g.store, { accountConcurrency: 1 }, { pageSize: 2 });
+    const [u] = await syncUsers(deps, [target(U(1), TOKEN, ["741", "742"])], plan(clock));
+    assert.equal(u.outcome, "ok");
+    assert.equal(g.log.filter((l) => l === "fetch 741").length, 3, "741 took 3 pages");
+    assert.ok(
+      g.log.indexOf("fetch 742") < g.log.indexOf("write 741 end"),
+      `742 was fetched only after 741's first write ended: ${g.log.join(", ")}`,
+    );
+    assert.equal(u.rows, 2 * 6);
+  } finally {
+    graph.close();
+  }
+});

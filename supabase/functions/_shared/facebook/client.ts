@@ -89,7 +89,11 @@ export function createFacebookClient(opts: FacebookClientOptions): FacebookClien
   const random = opts.random ?? Math.random;
   const total = emptyStats();
 
-  async function* run(p: FetchInsightsParams, local: FetchStats): AsyncGenerator<InsightRow[]> {
+  async function* run(
+    p: FetchInsightsParams,
+    local: FetchStats,
+    progress: { more: boolean },
+  ): AsyncGenerator<InsightRow[]> {
     const { accountId, campaignIds } = checkParams(p);
     const proof = opts.appSecret ? await appSecretProof(p.token, opts.appSecret) : null;
     // From here on no log line, error, stored row or answer of this process can carry them.
@@ -141,7 +145,12 @@ export function createFacebookClient(opts: FacebookClientOptions): FacebookClien
     };
 
     const state = { limit: pageSize };
-    async function* range(since: string, until: string): AsyncGenerator<InsightRow[]> {
+    /** `last`: no range follows this one (so its last page ends the stream). */
+    async function* range(
+      since: string,
+      until: string,
+      last: boolean,
+    ): AsyncGenerator<InsightRow[]> {
       let url = firstUrl(since, until, state.limit);
       for (;;) {
         let res;
@@ -160,23 +169,35 @@ export function createFacebookClient(opts: FacebookClientOptions): FacebookClien
           if (since === until) throw err;
           const mid = addDays(since, Math.floor((daysInclusive(since, until) - 1) / 2));
           ctx.logger.warn("facebook asked for less data, splitting the range", { since, until });
-          yield* range(since, mid);
-          yield* range(addDays(mid, 1), until);
+          yield* range(since, mid, false);
+          yield* range(addDays(mid, 1), until, last);
           return;
         }
         ctx.count("pages");
+        // The next page is known before this one is handed out (`more`); a bad `paging` still
+        // fails only after this page's rows are yielded.
+        let next: URL | null = null;
+        let bad: unknown = null;
+        try {
+          next = nextUrl(res.page, url);
+          if (next?.href === url.href) {
+            throw new InvalidResponseError("paging.next repeats the page");
+          }
+        } catch (err) {
+          bad = err;
+        }
         if (res.page.data.length) {
           ctx.count("rows", res.page.data.length);
+          progress.more = bad === null && (next !== null || !last);
           yield res.page.data;
         }
-        const next = nextUrl(res.page, url);
+        if (bad !== null) throw bad;
         if (!next) return;
-        if (next.href === url.href) throw new InvalidResponseError("paging.next repeats the page");
         await pauseForUsage(ctx, res.usage);
         url = next;
       }
     }
-    yield* range(p.since, p.until);
+    yield* range(p.since, p.until, true);
   }
 
   return {
@@ -185,10 +206,14 @@ export function createFacebookClient(opts: FacebookClientOptions): FacebookClien
     stats: total,
     fetchAccountInsights(params) {
       const local = emptyStats();
+      const progress = { more: true };
       let it: AsyncGenerator<InsightRow[]> | null = null;
       return {
         stats: local,
-        [Symbol.asyncIterator]: () => (it ??= run(params, local)),
+        get more() {
+          return progress.more;
+        },
+        [Symbol.asyncIterator]: () => (it ??= run(params, local, progress)),
       };
     },
   };

@@ -90,4 +90,10 @@ export function emptyStats(): FetchStats {
 /** The page stream of one account: iterate it for row batches; `stats` fills in as it runs. */
 export interface AccountInsights extends AsyncIterable<InsightRow[]> {
   readonly stats: FetchStats;
+  /**
+   * Whether iterating on will ask Meta for another page, as of the batch just yielded: false at
+   * the last batch (so a caller can hand its request slot on without waiting for its own work on
+   * the batches). True before the first batch, and whenever unsure.
+   */
+  readonly more: boolean;
 }
