@@ -1,12 +1,13 @@
 -- private.traffic_metrics_rows (GET /metrics/range, the aggregation) plans its query once per
 -- connection (a generic plan) for traffic-api's pages of up to 50 teams that do not compute every
--- team, and keeps a plan per call for everything else (20261207190400). Its reads are split into
+-- team, and keeps a plan per call for everything else (20261207190400; the rate grid's statement
+-- too since 20261207194400). Its reads are split into
 -- a branch per case (p_users' rows, or every team's) so that a generic plan runs the right one.
 -- The answers stay the same call after call and caller after caller in one session (a generic
 -- plan made by the first call, shared by the interleaved callers; the custom-plan callers in
 -- between).
 begin;
-select plan(6);
+select plan(9);
 select tests.create_fixture();
 -- Only a and b are active teams here (a database that holds other teams' rows, a bench's or a
 -- dev stack's, would page them first; rolled back with the rest).
@@ -45,6 +46,9 @@ grant execute on function pg_temp.ask_all(int, text) to service_role;
 -- Seven rounds, the callers and time zones interleaved, in one session.
 select tests.authenticate_as(tests.uid('a'));
 select pg_temp.ask(1, 'a', 'Asia/Almaty');
+select tests.authenticate_as(tests.uid('b'));
+select pg_temp.ask(1, 'b', 'Asia/Almaty');
+select pg_temp.ask(1, 'b', 'UTC');
 select tests.authenticate_as(tests.uid('admin'), true);
 select pg_temp.ask(1, 'admin', 'Asia/Almaty');
 select pg_temp.ask(1, 'admin', 'UTC');
@@ -52,7 +56,15 @@ select pg_temp.ask(1, 'admin b', 'Asia/Almaty', tests.uid('b'));
 select tests.authenticate_as_service_role();
 select pg_temp.ask_all(1, 'Asia/Almaty');
 select tests.authenticate_as(tests.uid('a'));
-select pg_temp.ask(n, 'a', 'Asia/Almaty') from generate_series(2, 7) as n;
+select pg_temp.ask(n, 'a', 'Asia/Almaty') from generate_series(2, 4) as n;
+select tests.authenticate_as(tests.uid('b'));
+select pg_temp.ask(n, 'b', 'Asia/Almaty') from generate_series(2, 4) as n;
+select tests.authenticate_as(tests.uid('a'));
+select pg_temp.ask(n, 'a', 'Asia/Almaty') from generate_series(5, 7) as n;
+select tests.authenticate_as(tests.uid('b'));
+select pg_temp.ask(n, 'b', 'UTC') from generate_series(2, 7) as n;
+select pg_temp.ask(n, 'b', 'Asia/Almaty') from generate_series(5, 7) as n;
+select tests.authenticate_as(tests.uid('a'));
 select pg_temp.ask(n, 'a', 'UTC') from generate_series(1, 7) as n;
 select tests.authenticate_as(tests.uid('admin'), true);
 select pg_temp.ask(n, 'admin', 'Asia/Almaty') from generate_series(2, 7) as n;
@@ -62,6 +74,8 @@ select tests.authenticate_as_service_role();
 select pg_temp.ask_all(n, 'Asia/Almaty') from generate_series(2, 7) as n;
 select tests.authenticate_as(tests.uid('a'));
 select pg_temp.ask(8, 'a', 'Asia/Almaty');
+select tests.authenticate_as(tests.uid('b'));
+select pg_temp.ask(8, 'b', 'Asia/Almaty');
 reset role;
 
 select results_eq(
@@ -73,6 +87,17 @@ select results_eq(
   'every time, from the rollups and from the rows');
 select is((select count(*)::int from answers where who = 'a'), 15,
   'a targetologist''s page: one row (no total) per call');
+-- A second targetologist between a's calls: the generic plan made by a's first call serves b with
+-- b's p_users (review R8 M1).
+select results_eq(
+  $$select distinct tz, user_id = tests.uid('b') as is_b, spend_usd, leads, total_revenue
+    from answers where who = 'b' order by tz$$,
+  $$values ('Asia/Almaty'::text, true, '20.00'::text, 1, '7000.00'::text),
+    ('UTC', true, '20.00', 1, '7000.00')$$,
+  'another targetologist''s page, interleaved with a''s in the session: their own team, the same '
+  'every time');
+select is((select count(*)::int from answers where who = 'b'), 15,
+  'the second targetologist''s page: one row per call');
 select results_eq(
   $$select distinct tz, coalesce(user_id = tests.uid('a'), false) as is_a,
       coalesce(user_id = tests.uid('b'), false) as is_b, spend_usd, leads, total_revenue
@@ -109,6 +134,13 @@ select results_eq(
     where p.oid = 'private.traffic_metrics_rows(date, date, text, uuid[], text)'::regprocedure$$,
   $$values (true, true, true)$$,
   'metrics rows: a generic plan for a page of up to 50 teams, the reads split per case');
+
+-- The switch comes before the rate grid's statement (20261207194400), which is planned once per
+-- connection too.
+select ok(
+  (select p.prosrc ~ 'force_generic_plan.*private\.traffic_day_rates' from pg_proc p
+   where p.oid = 'private.traffic_metrics_rows(date, date, text, uuid[], text)'::regprocedure),
+  'metrics rows: the generic plan from the rate grid on');
 
 select * from finish();
 rollback;
