@@ -138,7 +138,7 @@ select results_eq(
 -- The switch comes before the rate grid's statement (20261207194400), which is planned once per
 -- connection too.
 select ok(
-  (select p.prosrc ~ 'force_generic_plan.*private\.traffic_day_rates' from pg_proc p
+  (select p.prosrc ~ 'force_generic_plan.*private\.traffic_rate_currencies' from pg_proc p
    where p.oid = 'private.traffic_metrics_rows(date, date, text, uuid[], text)'::regprocedure),
   'metrics rows: the generic plan from the rate grid on');
 
