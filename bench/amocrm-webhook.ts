@@ -27,8 +27,8 @@
  * PostgREST, the function and the gateway (from /proc) and WAL bytes and full-page images per
  * request (pg_stat_wal), both over the warm-up, the load and (webhook) the drain of what it left
  * pending, divided by the warm-up's and the run's requests; and the pg_cron jobs and function
- * runs (traffic_sync_history) that overlapped the run. Medians of an even count (the six empty
- * runs) are the mean of the middle two.
+ * runs (traffic_sync_history) that overlapped the run, and the tables autovacuum ran on. Medians
+ * of an even count (the six empty runs) are the mean of the middle two.
  *
  * Environment: the stack's, `AMOCRM_WEBHOOK_SECRET`, `AMOCRM_ACCOUNT_ID`, `AMOCRM_SUBDOMAIN` (as
  * the stack got them), `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run), `BENCH_ROUNDS` (3
@@ -163,10 +163,37 @@ interface RunStart {
   wal: Wal;
   roots: Record<string, number>;
   cpu: Record<string, number>;
+  autovacuum: Map<string, number>;
 }
 async function startRun(fn: string): Promise<RunStart> {
   const roots = cpuRoots(fn);
-  return { from: await dbNow(), wal: await walNow(), roots, cpu: cpuMs(roots) };
+  return {
+    from: await dbNow(),
+    wal: await walNow(),
+    roots,
+    cpu: cpuMs(roots),
+    autovacuum: await autovacuumNow(),
+  };
+}
+
+/**
+ * Autovacuum and autoanalyze runs so far, per table of the project's schemas: settle() waits for
+ * autovacuum to be idle before a run, but one may start during it (a table the runs write
+ * crossing its threshold), on the small tables of the empty phases sooner than at volume.
+ */
+async function autovacuumNow(): Promise<Map<string, number>> {
+  const rows = await sql`select schemaname || '.' || relname as t,
+      (autovacuum_count + autoanalyze_count)::int as n
+    from pg_stat_all_tables where schemaname in ('public', 'private')`;
+  return new Map(rows.map((r) => [r.t as string, r.n as number]));
+}
+
+/** The tables autovacuum / autoanalyze ran on since `before`, with how many times. */
+async function autovacuumSince(before: Map<string, number>): Promise<string> {
+  const now = await autovacuumNow();
+  const ran = [...now].filter(([t, n]) => n > (before.get(t) ?? 0))
+    .map(([t, n]) => `${t} ${n - (before.get(t) ?? 0)}`);
+  return ran.length ? `autovacuum/autoanalyze ${ran.join(", ")}` : "no autovacuum";
 }
 
 /**
@@ -199,12 +226,15 @@ async function describeRun(run: WrkResult, start: RunStart): Promise<void> {
     processing = `; its ${u.bodies} bodies processed in ${u.units} processings (${u.alone} ` +
       `alone, mean ${(u.bodies / Math.max(1, u.units)).toFixed(1)} bodies)`;
   }
+  const during = await background(start.from, to);
+  const vacuums = await autovacuumSince(start.autovacuum);
   console.log(
     `${run.name}: per request (warm-up, run${
       run.name.includes("webhook") ? " and drain" : ""
     }): CPU ms ${JSON.stringify(cpu)}, WAL ${per("bytes")} bytes, ${
       per("fpi")
-    } full-page images${processing}; during the run: ${await background(start.from, to)}`,
+    } full-page images${processing}; during the run: ${during}; ${vacuums} (to the end of ` +
+      `the drain)`,
   );
 }
 
