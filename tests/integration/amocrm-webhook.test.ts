@@ -19,6 +19,8 @@ import { buildForm, parseWebhook } from "../../supabase/functions/_shared/amocrm
 import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
 import { storable } from "../../supabase/functions/amocrm-webhook/body.ts";
 import { createUser, db, whileHolding } from "../helpers/stack.ts";
+import { pauseCronJobs } from "../helpers/cron.ts";
+import type { TransactionSql } from "../../scripts/lib/deps.ts";
 
 const sql = db();
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -433,44 +435,74 @@ Deno.test({
     await mapPipeline(sql, pipeline, "challenge3d");
     const own = leadBody("add", { id: uniqueId(), status: 1, pipeline, at: 10 });
     const other = leadBody("add", { id: uniqueId(), status: 1, pipeline, at: 20 });
-    for (const body of [own, other]) assert.equal((await send(body)).status, 200);
-    const ownRow = await eventOf(sql, own);
-    const otherRow = await eventOf(sql, other);
-    // Both pending again; the other body is the oldest pending one, the first a drain would take.
-    await sql`update public.traffic_amocrm_events set status = 'pending', attempts = 0
-      where id in (${ownRow.id}, ${otherRow.id})`;
-    await sql`update public.traffic_amocrm_events set received_at = '2000-01-01'
-      where id = ${otherRow.id}`;
-    const parsed = parseWebhook(own);
-    assert.ok(parsed.ok);
-    let answer: { status?: string } = {};
-    let otherSeen: { status: string; attempts: number } | undefined;
-    const rollback = new Error("rollback");
-    await whileHolding(
-      sql,
-      (tx) => tx`select 1 from public.traffic_amocrm_events where id = ${ownRow.id} for update`,
-      async () => {
-        // AmoCRM re-sends the body while the replay holds its row: the request's call, and what
-        // it did to the other body, seen inside its own transaction (then rolled back, so no
-        // drain elsewhere can change the other body between the call and the look).
-        await sql.begin(async (tx) => {
-          [{ answer }] = await tx`select public.amocrm_receive_event(${own},
-              'application/x-www-form-urlencoded', ${await sha256Hex(own)},
-              ${sql.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
-              ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, true) as answer`;
-          [otherSeen] = await tx`select status, attempts from public.traffic_amocrm_events
-            where id = ${otherRow.id}`;
-          throw rollback;
-        }).catch((e) => {
-          if (e !== rollback) throw e;
-        });
-      },
-    );
-    assert.equal(answer.status, "pending", JSON.stringify(answer));
-    assert.deepEqual(otherSeen, { status: "pending", attempts: 0 }, "the other body untouched");
-    await drainPending(sql);
-    for (const body of [own, other]) assert.equal((await eventOf(sql, body)).status, "processed");
+    // No drain may run between the reset to pending below and the call: one that processed
+    // either body there made this test fail now and then ('processed' answered; seen 2026-12-07
+    // 20:29 UTC). So the bodies are stored by the SQL call itself (no function, so no background
+    // drain of its own), the stack's drain and replay jobs are paused, and a drain still running
+    // (a function's, kicked by an earlier test) is waited for.
+    const resume = await pauseCronJobs(sql, ["amocrm-drain", "amocrm-replay"]);
+    try {
+      for (const body of [own, other]) await receive(sql, body);
+      await noDrainRunning();
+      const ownRow = await eventOf(sql, own);
+      const otherRow = await eventOf(sql, other);
+      // Both pending again; the other body is the oldest pending one, the first a drain would take.
+      await sql`update public.traffic_amocrm_events set status = 'pending', attempts = 0
+        where id in (${ownRow.id}, ${otherRow.id})`;
+      await sql`update public.traffic_amocrm_events set received_at = '2000-01-01'
+        where id = ${otherRow.id}`;
+      let answer: { status?: string } = {};
+      let otherSeen: { status: string; attempts: number } | undefined;
+      const rollback = new Error("rollback");
+      await whileHolding(
+        sql,
+        (tx) => tx`select 1 from public.traffic_amocrm_events where id = ${ownRow.id} for update`,
+        async () => {
+          // AmoCRM re-sends the body while the replay holds its row: the request's call, and what
+          // it did to the other body, seen inside its own transaction (then rolled back, so no
+          // drain elsewhere can change the other body between the call and the look).
+          await sql.begin(async (tx) => {
+            answer = await receive(tx, own);
+            [otherSeen] = await tx`select status, attempts from public.traffic_amocrm_events
+              where id = ${otherRow.id}`;
+            throw rollback;
+          }).catch((e) => {
+            if (e !== rollback) throw e;
+          });
+        },
+      );
+      assert.equal(answer.status, "pending", JSON.stringify(answer));
+      assert.deepEqual(otherSeen, { status: "pending", attempts: 0 }, "the other body untouched");
+      await drainPending(sql);
+      for (const body of [own, other]) {
+        assert.equal((await eventOf(sql, body)).status, "processed");
+      }
+    } finally {
+      await resume();
+    }
   },
 });
+
+/** `amocrm_receive_event` called as the function calls it (processing its own body). */
+async function receive(conn: typeof sql | TransactionSql, body: string) {
+  const parsed = parseWebhook(body);
+  assert.ok(parsed.ok);
+  const [{ answer }] = await conn`select public.amocrm_receive_event(${body},
+      'application/x-www-form-urlencoded', ${await sha256Hex(body)},
+      ${sql.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
+      ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, true) as answer`;
+  return answer as { status?: string };
+}
+
+/** Resolves once no other backend runs `amocrm_drain_events` (throws after 10 s). */
+async function noDrainRunning() {
+  for (let i = 0; i < 100; i++) {
+    const [{ n }] = await sql`select count(*)::int as n from pg_stat_activity
+      where pid <> pg_backend_pid() and state <> 'idle' and query ~ 'amocrm_drain_events'`;
+    if (n === 0) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error("a drain kept running for 10 s");
+}
 
 Deno.test({ ...opts, name: "amocrm-webhook: close the connection", fn: () => sql.end() });
