@@ -494,8 +494,15 @@ async function receive(conn: typeof sql | TransactionSql, body: string) {
   return answer as { status?: string };
 }
 
-/** Resolves once no other backend runs `amocrm_drain_events` (throws after 10 s). */
+/**
+ * Resolves once no drain can start any more: a function's background drain kicked by an earlier
+ * test first waits AMOCRM_DRAIN_DELAY_MS (at most 1,000 ms, supabase/functions/amocrm-webhook/
+ * config.ts), which no query shows (review R8 L5); so this waits out the longest delay, then for
+ * every running `amocrm_drain_events` to end (throws after 10 s). Nothing kicks a new one here:
+ * this test stores its bodies without the function.
+ */
 async function noDrainRunning() {
+  await new Promise((ok) => setTimeout(ok, 1_100));
   for (let i = 0; i < 100; i++) {
     const [{ n }] = await sql`select count(*)::int as n from pg_stat_activity
       where pid <> pg_backend_pid() and state <> 'idle' and query ~ 'amocrm_drain_events'`;
