@@ -5,8 +5,11 @@
  *
  * @module
  */
-import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
+import assert from "node:assert/strict";
+import { buildForm, parseWebhook } from "../../supabase/functions/_shared/amocrm/mod.ts";
 import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
+import { storable } from "../../supabase/functions/amocrm-webhook/body.ts";
+import type { TransactionSql } from "../../scripts/lib/deps.ts";
 import { type db, stackEnv } from "./stack.ts";
 
 /** The values scripts/test.sh gives the stack (the same defaults). */
@@ -140,6 +143,20 @@ export async function lead(sql: Sql, leadId: number) {
  */
 export async function drainPending(sql: Sql): Promise<void> {
   await sql`select public.amocrm_drain_events(true)`;
+}
+
+/**
+ * `amocrm_receive_event` called as the function calls it for `body`, on `conn` (a connection or
+ * a transaction): `process` false is the call made while the function's own drain is busy.
+ */
+export async function receiveEvent(conn: Sql | TransactionSql, body: string, process: boolean) {
+  const parsed = parseWebhook(body);
+  assert.ok(parsed.ok);
+  const [{ answer }] = await conn`select public.amocrm_receive_event(${body},
+      'application/x-www-form-urlencoded', ${await sha256Hex(body)},
+      ${conn.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
+      ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, ${process}) as answer`;
+  return answer as { status: string };
 }
 
 /** The stored event row of a body, or undefined. */

@@ -11,16 +11,14 @@ import {
   lead,
   leadBody,
   mapPipeline,
+  receiveEvent,
   sale,
   send,
   uniqueId,
 } from "../helpers/amocrm.ts";
-import { buildForm, parseWebhook } from "../../supabase/functions/_shared/amocrm/mod.ts";
-import { sha256Hex } from "../../supabase/functions/_shared/hash.ts";
-import { storable } from "../../supabase/functions/amocrm-webhook/body.ts";
+import { buildForm } from "../../supabase/functions/_shared/amocrm/mod.ts";
 import { createUser, db, whileHolding } from "../helpers/stack.ts";
 import { pauseCronJobs } from "../helpers/cron.ts";
-import type { TransactionSql } from "../../scripts/lib/deps.ts";
 
 const sql = db();
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -370,15 +368,7 @@ Deno.test({
     const pipeline = uniqueId();
     await mapPipeline(sql, pipeline, "challenge3d");
     /** The call the function makes while its background drain is gathering or running. */
-    const receiveLeftToDrain = async (raw: string) => {
-      const parsed = parseWebhook(raw);
-      assert.ok(parsed.ok);
-      const [{ answer }] = await sql`select public.amocrm_receive_event(${raw},
-          'application/x-www-form-urlencoded', ${await sha256Hex(raw)},
-          ${sql.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
-          ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, false) as answer`;
-      return answer as { status: string };
-    };
+    const receiveLeftToDrain = (raw: string) => receiveEvent(sql, raw, false);
     // A body waiting for the drain, its row held so that no drain takes it meanwhile.
     const a = uniqueId();
     const first = leadBody("add", { id: a, status: 1, pipeline, at: 10 });
@@ -442,7 +432,7 @@ Deno.test({
     // (a function's, kicked by an earlier test) is waited for.
     const resume = await pauseCronJobs(sql, ["amocrm-drain", "amocrm-replay"]);
     try {
-      for (const body of [own, other]) await receive(sql, body);
+      for (const body of [own, other]) await receiveEvent(sql, body, true);
       await noDrainRunning();
       const ownRow = await eventOf(sql, own);
       const otherRow = await eventOf(sql, other);
@@ -462,7 +452,7 @@ Deno.test({
           // it did to the other body, seen inside its own transaction (then rolled back, so no
           // drain elsewhere can change the other body between the call and the look).
           await sql.begin(async (tx) => {
-            answer = await receive(tx, own);
+            answer = await receiveEvent(tx, own, true);
             [otherSeen] = await tx`select status, attempts from public.traffic_amocrm_events
               where id = ${otherRow.id}`;
             throw rollback;
@@ -482,17 +472,6 @@ Deno.test({
     }
   },
 });
-
-/** `amocrm_receive_event` called as the function calls it (processing its own body). */
-async function receive(conn: typeof sql | TransactionSql, body: string) {
-  const parsed = parseWebhook(body);
-  assert.ok(parsed.ok);
-  const [{ answer }] = await conn`select public.amocrm_receive_event(${body},
-      'application/x-www-form-urlencoded', ${await sha256Hex(body)},
-      ${sql.json(JSON.parse(JSON.stringify(storable(parsed.webhook))))}, ${ACCOUNT.id},
-      ${ACCOUNT.subdomain}, ${parsed.webhook.events.length}, true) as answer`;
-  return answer as { status?: string };
-}
 
 /**
  * Resolves once no drain can start any more: a function's background drain kicked by an earlier
