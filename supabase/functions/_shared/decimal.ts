@@ -13,6 +13,8 @@
  */
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+/** A decimal already in canonical form (what Meta sends, nearly always): returned as it is. */
+const CANONICAL = /^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
 
 /**
  * Canonical form of a non-negative decimal string: no leading zeros in the integer part, no
@@ -20,6 +22,7 @@ const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
  * is not a plain decimal (signs, exponents, spaces, commas and empty strings are rejected).
  */
 export function normalizeDecimal(text: string): string | null {
+  if (CANONICAL.test(text)) return text;
   const m = DECIMAL.exec(text);
   if (!m) return null;
   const int = m[1].replace(/^0+(?=\d)/, "");

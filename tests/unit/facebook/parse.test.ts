@@ -3,6 +3,10 @@ import {
   insightRowSchema,
   parseGraphJson,
 } from "../../../supabase/functions/_shared/facebook/mod.ts";
+import {
+  insightsPageSchema,
+  parseInsightsPage,
+} from "../../../supabase/functions/_shared/facebook/parse.ts";
 import { normalizeDecimal } from "../../../supabase/functions/_shared/decimal.ts";
 import { fixture } from "./helpers.ts";
 
@@ -59,4 +63,79 @@ Deno.test("insightRowSchema rejects numeric ids, unsafe counts and malformed dat
       JSON.stringify(patch),
     );
   }
+});
+
+Deno.test("parseInsightsPage() answers as insightsPageSchema does, field by field at every edge", () => {
+  const page = fixture<{ data: Record<string, unknown>[]; paging?: unknown }>(
+    "insights-page-last.json",
+  );
+  const row = {
+    ...page.data[0],
+    actions: [
+      { action_type: "lead", value: "2" },
+      { action_type: "link_click", value: "70", "1d_click": "69" },
+      { action_type: "lead", value: "3.50" },
+    ],
+    cost_per_action_type: [{ action_type: "lead", value: "4.2690" }],
+  };
+  const same = (body: unknown, what: string) => {
+    const plain = parseInsightsPage(body);
+    const schema = insightsPageSchema.safeParse(body);
+    assert.equal(plain.success, schema.success, `${what}: accepted by one only`);
+    if (schema.success) assert.deepStrictEqual(plain.data, schema.data, what);
+    else assert.deepStrictEqual(plain.error?.issues, schema.error.issues, what);
+    return plain.success;
+  };
+  // Each field: absent, null, a number, an empty string, and text on either side of its rule.
+  const values: Record<string, unknown[]> = {
+    account_id: ["901", "0", "", "9".repeat(32), "9".repeat(33), "12a", 901],
+    campaign_id: ["1", " 1", "1 ", -1],
+    adset_id: ["2", "2.0"],
+    ad_id: ["23854695759200549", 23854695759200549, "٣"],
+    account_name: ["A", "", 1, false],
+    campaign_name: ["C", {}],
+    adset_name: ["S", []],
+    ad_name: ["Ad", 0],
+    account_currency: ["USD", "usd", "US", "USDT", ""],
+    date_start: ["2026-05-01", "2026-5-01", "01.05.2026", "2026-05-01T00:00"],
+    date_stop: ["2026-05-01", ""],
+    spend: ["0", "14.350", "007.50", "1.", ".5", "-1", "1e3", 14.35, ""],
+    impressions: ["0", "9007199254740991", "9007199254740993", "1".repeat(17), "-1", "1.0", 7],
+    clicks: ["3", "03", "x"],
+    reach: ["90", "9007199254740993", ""],
+    actions: [
+      [],
+      [{ action_type: "lead" }],
+      [{ action_type: "lead", value: "-1" }],
+      [{
+        action_type: "a".repeat(201),
+        value: "1",
+      }],
+      [{ action_type: "lead ", value: "1" }],
+      [null],
+      {},
+      "lead",
+    ],
+    cost_per_action_type: [[], [{ action_type: "lead", value: "x" }], [{ value: "1" }], 5],
+  };
+  let accepted = 0, refused = 0;
+  for (const [key, vs] of Object.entries(values)) {
+    for (const v of [undefined, null, ...vs]) {
+      const r: Record<string, unknown> = { ...row, [key]: v };
+      if (v === undefined) delete r[key];
+      const what = `${key} = ${v === undefined ? "(absent)" : JSON.stringify(v)}`;
+      if (same({ data: [row, r, row], paging: page.paging }, what)) accepted++;
+      else refused++;
+    }
+  }
+  assert.ok(accepted > 30 && refused > 50, `${accepted} accepted, ${refused} refused`);
+  // The page around the rows: paging present, absent, or malformed; not an object.
+  same({ data: [row] }, "no paging");
+  same({ data: [], paging: { next: "https://graph.facebook.com/x", extra: 1 } }, "paging");
+  same({ data: [row], paging: { cursors: { after: 5 } } }, "a numeric cursor");
+  same({ data: [row], summary: { total: 1 } }, "another key");
+  same({ data: row }, "data not a list");
+  same([row], "a list, not a page");
+  same(null, "null");
+  same({ data: [row, [row]] }, "a row that is a list");
 });

@@ -16,7 +16,7 @@ import {
   ThrottledError,
   TransientError,
 } from "./errors.ts";
-import { describeIssues, type InsightsPage, insightsPageSchema, parseGraphJson } from "./parse.ts";
+import { describeIssues, type InsightsPage, parseGraphJson, parseInsightsPage } from "./parse.ts";
 import { backoffMs, parseUsageHeaders, throttleWait, type UsageInfo } from "./throttle.ts";
 import type { FetchStats } from "./types.ts";
 
@@ -171,7 +171,7 @@ export async function getPage(
       const hasError = !!body && typeof body === "object" && "error" in body;
       if (res.status >= 200 && res.status < 300 && !hasError) {
         if (body === null) throw new TransientError(`Unreadable ${res.status} body from Meta`);
-        const parsed = insightsPageSchema.safeParse(body);
+        const parsed = parseInsightsPage(body);
         if (!parsed.success) {
           throw new InvalidResponseError(
             `Unexpected insights page: ${describeIssues(parsed.error)}`,
