@@ -157,6 +157,78 @@ async function settle(): Promise<string> {
   } ms${busy > 0 ? ` (STILL ${busy} busy: gave up waiting)` : ""}`;
 }
 
+/**
+ * Every table of the project's schemas that the clearing left empty, truncated (again): the
+ * tables its TRUNCATE triggers empty by DELETE (the ad directory, the daily rollups, ...) keep
+ * their pages and index pages otherwise — after the volume phase ~10× the pages of the same rows
+ * loaded fresh (the directory's 5,000 ads on 497 pages instead of 47) —, a state the first empty
+ * phase is not in and a project never reaches by its own writes. Truncating an empty table loses
+ * nothing; a table another non-empty one references is left as it is. Returns how many.
+ */
+async function refileEmptyTables(): Promise<number> {
+  const tables = await sql`select format('%I.%I', n.nspname, c.relname) as t
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname in ('public', 'private') and c.relkind = 'r'
+      and pg_relation_size(c.oid) > 0`;
+  let refiled = 0;
+  for (const { t } of tables) {
+    const done = await sql.begin(async (tx) => {
+      await tx.unsafe(`lock table ${t} in access exclusive mode`);
+      const [{ empty }] = await tx.unsafe(`select not exists (select from ${t}) as empty`);
+      if (!empty) return false;
+      await tx.unsafe(`truncate ${t}`);
+      return true;
+    }).catch(() => false); // referenced by a table that is not empty
+    if (done) refiled++;
+  }
+  return refiled;
+}
+
+/**
+ * PostgREST's connections closed (a schema-cache reload flushes its pool), and the next ones
+ * opened: each phase's first run starts, like the first phase's after the stack's start, on
+ * connections that have planned nothing yet. A connection kept from the previous phase has made
+ * its five custom plans of amocrm_receive_event's statements there, so after the TRUNCATE of the
+ * stored bodies it builds its generic plans at once, on the 0–1 pages of the emptied table — a
+ * sequential scan for the primary-key lookup and the "other body pending" probe — and keeps them
+ * for the whole run while the table grows (traced: 3,373 rows read by sequential scans per
+ * request in the first webhook run after the volume phase, against 95 in the first phase's).
+ */
+async function freshConnections(): Promise<string> {
+  const schemaAnswers = async () => {
+    const r = await fetch(`${base}/rest/v1/traffic_amocrm_pipelines?select=pipeline_id&limit=1`, {
+      headers: {
+        apikey: env.SUPABASE_SERVICE_ROLE_KEY,
+        authorization: `Bearer ${env.SUPABASE_SERVICE_ROLE_KEY}`,
+      },
+    });
+    await r.body?.cancel();
+    return r.ok;
+  };
+  const pool = async () =>
+    (await sql`select pid from pg_stat_activity
+      where application_name like 'PostgREST%' and query not like 'LISTEN%'`).map((r) =>
+      r.pid as number
+    );
+  const before = await pool();
+  await sql`notify pgrst, 'reload schema'`;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 30_000) {
+    const now = await pool();
+    if (!now.some((p) => before.includes(p))) {
+      // and the reloaded schema cache answers
+      while (!await schemaAnswers() && performance.now() - t0 < 30_000) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return `PostgREST's pool flushed (${before.length} connections closed) after ${
+        Math.round(performance.now() - t0)
+      } ms`;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return `PostgREST's pool NOT flushed within 30 s (${before.length} connections)`;
+}
+
 /** Where a run starts: the database's clock, the WAL counters and the CPU of the processes. */
 interface RunStart {
   from: Date;
@@ -164,16 +236,63 @@ interface RunStart {
   roots: Record<string, number>;
   cpu: Record<string, number>;
   autovacuum: Map<string, number>;
+  scans: Map<string, number>;
 }
 async function startRun(fn: string): Promise<RunStart> {
   const roots = cpuRoots(fn);
+  await statementsReset();
   return {
     from: await dbNow(),
     wal: await walNow(),
     roots,
     cpu: cpuMs(roots),
     autovacuum: await autovacuumNow(),
+    scans: await seqReadNow(),
   };
+}
+
+/** Rows read by sequential scans so far, per table of the project's schemas. */
+async function seqReadNow(): Promise<Map<string, number>> {
+  const rows = await sql`select schemaname || '.' || relname as t, seq_tup_read::float8 as n
+    from pg_stat_all_tables where schemaname in ('public', 'private')`;
+  return new Map(rows.map((r) => [r.t as string, r.n as number]));
+}
+
+/**
+ * The tables a run read by sequential scans, rows per request (those over 1): an index lookup
+ * planned on a just-emptied table scans it whole once it has grown.
+ */
+async function seqReadSince(before: Map<string, number>, requests: number): Promise<string> {
+  const read = [...await seqReadNow()]
+    .map(([t, n]) => [t, (n - (before.get(t) ?? 0)) / requests] as const)
+    .filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]);
+  return read.length
+    ? `rows read by sequential scans per request: ${
+      read.map(([t, n]) => `${t} ${n.toFixed(0)}`).join(", ")
+    }`
+    : "no sequential scan read over 1 row per request";
+}
+
+/**
+ * When the stack loads pg_stat_statements (the bench's own stack does not; a dev stack may, to
+ * trace a run): reset at a run's start, the run's costliest statements at its end.
+ */
+async function statementsReset(): Promise<void> {
+  try {
+    await sql`select pg_stat_statements_reset()`;
+  } catch { /* not loaded */ }
+}
+async function statementsTop(): Promise<string> {
+  try {
+    const top = await sql`select calls, round(total_exec_time::numeric, 1) as ms,
+        round((total_exec_time / greatest(calls, 1))::numeric, 3) as per_call,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 90) as query
+      from pg_stat_statements order by total_exec_time desc limit 8`;
+    return top.map((t) => `\n    ${t.calls} calls, ${t.ms} ms (${t.per_call} a call): ${t.query}`)
+      .join("");
+  } catch {
+    return "";
+  }
 }
 
 /**
@@ -228,13 +347,14 @@ async function describeRun(run: WrkResult, start: RunStart): Promise<void> {
   }
   const during = await background(start.from, to);
   const vacuums = await autovacuumSince(start.autovacuum);
+  const scans = await seqReadSince(start.scans, n);
   console.log(
     `${run.name}: per request (warm-up, run${
       run.name.includes("webhook") ? " and drain" : ""
     }): CPU ms ${JSON.stringify(cpu)}, WAL ${per("bytes")} bytes, ${
       per("fpi")
     } full-page images${processing}; during the run: ${during}; ${vacuums} (to the end of ` +
-      `the drain)`,
+      `the drain); ${scans}${await statementsTop()}`,
   );
 }
 
@@ -287,6 +407,8 @@ async function measure(name: string, load: "volume" | "ads only", idBase: number
   await retryDeadlock(() => clearData(sql));
   await sql`truncate public.traffic_amocrm_events, private.amocrm_lead_events`;
   await sql`truncate public.bench_inserts`;
+  const refiled = await refileEmptyTables();
+  console.log(`${name}: emptied tables given new files: ${refiled}`);
   await sql`insert into public.traffic_amocrm_pipelines (pipeline_id, name, product,
       prepayment_status_ids) values (${PIPELINE}, 'bench', 'challenge3d', '{61234502}')
     on conflict do nothing`;
@@ -317,6 +439,7 @@ async function measure(name: string, load: "volume" | "ads only", idBase: number
   // load: its 2M fresh rows), flushed, autovacuum idle.
   await sql.unsafe("vacuum analyze");
   console.log(`${name}: settled (whole database): ${await settle()}`);
+  console.log(`${name}: ${await freshConnections()}`);
   const rows = await sql`select ad_id from private.traffic_ad_directory
     order by md5(ad_id) limit 5000`;
   // The same mix in every phase: 9 bodies in 10 name one of 5,000 ads of the directory (a lead

@@ -5,7 +5,7 @@
  * @module
  */
 import type { SupabaseClient } from "../_shared/deps.ts";
-import type { InsightRow } from "../_shared/facebook/mod.ts";
+import type { InsightAction, InsightRow } from "../_shared/facebook/mod.ts";
 import {
   type HistoryRow,
   historyStore,
@@ -61,8 +61,50 @@ export interface SyncStore extends LeaseStore {
   finishHistory(id: number, row: Partial<HistoryRow>): Promise<void>;
 }
 
-/** `fb_upsert_insights`' arguments, as the page's body names them. */
-export const UPSERT_ARGUMENTS = ["p_user_id", "p_rows", "p_fetched_at"] as const;
+/**
+ * V8's `JSON.rawJSON` (ES2026, "JSON.parse source text access", shipped in V8 11.4: the Deno the
+ * hosted runtime reports, 2.1.4, has V8 13; not in TypeScript's lib yet): a value that `JSON.stringify`
+ * writes as the given text. Here, a JSON number written from Meta's decimal text, digit for
+ * digit (money is never a float). Checked once when the module loads: without it no page could
+ * be written exactly, so the function fails at start instead.
+ */
+const rawJSON: (text: string) => RawNumber = (() => {
+  const f = (JSON as unknown as { rawJSON?: (text: string) => RawNumber }).rawJSON;
+  if (typeof f !== "function") throw new Error("JSON.rawJSON is not available in this runtime");
+  return f;
+})();
+
+/** What `JSON.rawJSON` returns: written by `JSON.stringify` as its text (here a number). */
+interface RawNumber {
+  readonly rawJSON: string;
+}
+
+/**
+ * An ad-day's actions in the form `traffic_facebook_ads_raw.actions` stores them:
+ * `{"<type>": [value, cost]}`, each number written as Meta's decimal text, the cost null when
+ * Meta gave none.
+ */
+export type StoredActions = Record<string, [RawNumber, RawNumber | null]>;
+
+/**
+ * The stored form of an ad-day's actions, for the page's body: `fb_upsert_insights` checks it as
+ * it is instead of rebuilding it from a list (docs/benchmarks.md, fbsync seventh session). Each
+ * type once (the client already keeps a repeated type's last entry; here too, the last wins).
+ * `Object.fromEntries` defines every type as an own key, `__proto__` included.
+ */
+export function storedActions(actions: readonly InsightAction[]): StoredActions {
+  return Object.fromEntries(
+    actions.map((a) => [a.action_type, [
+      rawJSON(a.value),
+      a.cost_per_action === null ? null : rawJSON(a.cost_per_action),
+    ]]),
+  );
+}
+
+/** One element of `fb_upsert_insights`' `p_rows`: the row with its actions in stored form. */
+export function pageRow(r: AdsRow): Omit<AdsRow, "actions"> & { actions: StoredActions } {
+  return { ...r, actions: storedActions(r.actions) };
+}
 
 /**
  * Names an rpc's arguments in PostgREST's `columns` parameter, so PostgREST passes the body to
@@ -89,12 +131,9 @@ export function createStore(db: SupabaseClient): SyncStore {
       return (rows as SyncTarget[] | null) ?? [];
     },
     async upsertInsights(userId, rows, fetchedAt) {
-      const call = db.rpc("fb_upsert_insights", {
-        p_user_id: userId,
-        p_rows: rows,
-        p_fetched_at: fetchedAt,
-      });
-      namedArguments(call, UPSERT_ARGUMENTS);
+      const args = { p_user_id: userId, p_rows: rows.map(pageRow), p_fetched_at: fetchedAt };
+      const call = db.rpc("fb_upsert_insights", args);
+      namedArguments(call, Object.keys(args));
       return Number(unwrap<number>("fb_upsert_insights", await call) ?? 0);
     },
     async setTokenStatus(userId, tokenSha256, status) {

@@ -41,6 +41,42 @@ Deno.test("a page's upsert names its arguments in `columns`, so PostgREST does n
   assert.equal(method, "POST");
   assert.equal(url.pathname, "/rest/v1/rpc/fb_upsert_insights");
   assert.equal(url.searchParams.get("columns"), "p_user_id,p_rows,p_fetched_at");
-  // The body is the arguments as before: the same keys PostgREST now takes from `columns`.
-  assert.deepEqual(JSON.parse(body), { p_user_id: U1, p_rows: [ROW], p_fetched_at: at });
+  // The body is the arguments: the same keys PostgREST takes from `columns`, each row with its
+  // actions in their stored form.
+  assert.deepEqual(JSON.parse(body), {
+    p_user_id: U1,
+    p_rows: [{ ...ROW, actions: { lead: [1, 10.5] } }],
+    p_fetched_at: at,
+  });
+});
+
+Deno.test("a page's actions are sent in their stored form, each number as Meta's decimal text", async () => {
+  let body = "";
+  const db = createClient("http://127.0.0.1:1", "service-key", {
+    auth: serverAuthOptions,
+    global: {
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        body = await new Request(input, init).text();
+        return Response.json(1, { headers: { "content-type": "application/json" } });
+      },
+    },
+  });
+  const actions = [
+    // more digits than a float keeps (0.12345678901234568 as a number)
+    {
+      action_type: "lead",
+      value: "12345678901234567890123",
+      cost_per_action: "0.1234567890123456789",
+    },
+    { action_type: "link_click", value: "0", cost_per_action: null },
+    // a type that is also a JavaScript prototype key stays an own key of the list
+    { action_type: "__proto__", value: "2.5", cost_per_action: "7" },
+  ];
+  await createStore(db).upsertInsights(U1, [{ ...ROW, actions }], "2026-05-03T06:00:00.000Z");
+  assert.match(
+    body,
+    /"actions":\{"lead":\[12345678901234567890123,0\.1234567890123456789\],"link_click":\[0,null\],"__proto__":\[2\.5,7\]\}/,
+  );
+  // Exactly what fb_upsert_insights stores (no action_type / value / cost_per_action keys left).
+  assert.doesNotMatch(body, /action_type|cost_per_action/);
 });
