@@ -382,7 +382,10 @@ Deno.test({
     const second = leadBody("add", { id: b, status: 1, pipeline, at: 20 });
     const resume = await pauseCronJobs(sql, ["amocrm-drain", "amocrm-replay"]);
     try {
-      assert.equal((await receiveEvent(sql, first, true)).status, "processed");
+      // Stored; processed by the call, or left pending when a drain kicked by the test before
+      // held the drain lock (review R9 L1), so its answer is not asserted: the wait below lets
+      // any such drain end, and the reset makes the body pending either way.
+      await receiveEvent(sql, first, true);
       await noDrainRunning();
       const stored = await eventOf(sql, first);
       await sql`update public.traffic_amocrm_events set status = 'pending', attempts = 0
