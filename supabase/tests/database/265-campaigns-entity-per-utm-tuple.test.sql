@@ -46,7 +46,8 @@ select cmp_ok(
   'the 150 conversions of one UTM tuple cost fewer than 30 scans of the raw ad rows (one entity '
   'step for the tuple, the spend read, the names)');
 select ok(
-  pg_get_functiondef('public.traffic_campaign_metrics(date, date, text, text, uuid)'::regprocedure)
+  pg_get_functiondef(
+    'private.traffic_campaign_metrics_top(date, date, text, text, uuid, int)'::regprocedure)
     ~ 'private\.traffic_attribution_entity\(t\.user_id',
   'the entity step is still private.traffic_attribution_entity, called per tuple');
 
