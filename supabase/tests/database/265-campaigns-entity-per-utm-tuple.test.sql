@@ -47,7 +47,7 @@ select cmp_ok(
   'step for the tuple, the spend read, the names)');
 select ok(
   pg_get_functiondef(
-    'private.traffic_campaign_metrics_top(date, date, text, text, uuid, int)'::regprocedure)
+    'private.traffic_campaign_metrics_top(date, date, text, text, uuid, bigint)'::regprocedure)
     ~ 'private\.traffic_attribution_entity\(t\.user_id',
   'the entity step is still private.traffic_attribution_entity, called per tuple');
 

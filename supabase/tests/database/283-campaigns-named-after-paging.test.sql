@@ -5,7 +5,7 @@
 -- the same slices of the full answer as before (ties in spend included), for a targetologist and
 -- for an admin over two teams.
 begin;
-select plan(6);
+select plan(7);
 select tests.create_fixture();
 
 -- 30 campaigns of team a and 10 of team b on one day; spends tie in groups (i % 7).
@@ -74,6 +74,11 @@ select is(
 select is(
   pg_temp.page(5, 28), pg_temp.slice(5, 28),
   'the last page (2 rows of 5 asked) is that slice, and no more follows');
+
+select is(
+  pg_temp.page(500, 2147483647), '{"data": "", "more": false}',
+  'an offset at the top of int answers an empty page, as before (offset + limit + 1 does not '
+  'overflow)');
 
 select tests.authenticate_as(tests.uid('admin'), true);
 select is(
