@@ -20,15 +20,6 @@ select tests.uid('b'), 'pgtap', 'np_b' || lpad(i::text, 2, '0'), 'Named B ' || i
 from generate_series(1, 10) as i;
 analyze public.traffic_facebook_ads_raw;
 
--- Scans of the raw ad rows started in this transaction (index and sequential).
-create function pg_temp.raw_scans()
-returns bigint
-language sql
-as $$
-  select coalesce(t.idx_scan, 0) + coalesce(t.seq_scan, 0)
-  from pg_stat_xact_user_tables t
-  where t.relid = 'public.traffic_facebook_ads_raw'::regclass
-$$;
 create temporary table scans (step text, n bigint) on commit drop;
 grant all on scans to authenticated;
 
@@ -57,9 +48,9 @@ $$;
 grant execute on all functions in schema pg_temp to authenticated;
 
 select tests.authenticate_as(tests.uid('a'));
-insert into scans values ('before', pg_temp.raw_scans());
+insert into scans values ('before', tests.table_scans('public.traffic_facebook_ads_raw'));
 create temporary table first_page on commit drop as select pg_temp.page(2, 0) as body;
-insert into scans values ('after', pg_temp.raw_scans());
+insert into scans values ('after', tests.table_scans('public.traffic_facebook_ads_raw'));
 select cmp_ok(
   (select n from scans where step = 'after') - (select n from scans where step = 'before'),
   '<', 12::bigint,
