@@ -54,7 +54,7 @@ select results_eq(
 select ok(
   (select bool_and('plan_cache_mode=force_custom_plan' = any(proconfig))
    from pg_proc where oid in ('public.traffic_daily_series(date, date, text, uuid)'::regprocedure,
-     'public.traffic_campaign_metrics(date, date, text, text, uuid)'::regprocedure)),
+     'private.traffic_campaign_metrics_top(date, date, text, text, uuid, bigint)'::regprocedure)),
   'daily series and campaign metrics plan each call for its own caller (no cached generic plan)');
 
 reset role;

@@ -150,9 +150,10 @@ select is(
   array['traffic_visible_members'],
   'only traffic_visible_members selects the members a read covers');
 select is(
-  tests.functions_matching('private\.traffic_visible_members\(p_user_id\)', '{public}'),
-  array['traffic_api_metrics_range_page', 'traffic_campaign_metrics', 'traffic_daily_series'],
-  'traffic_daily_series, traffic_campaign_metrics and the /metrics/range page all call it');
+  tests.functions_matching('private\.traffic_visible_members\(p_user_id\)'),
+  array['traffic_api_metrics_range_page', 'traffic_campaign_metrics_top', 'traffic_daily_series'],
+  'traffic_daily_series, traffic_campaign_metrics (its body, private.traffic_campaign_metrics_top, '
+  'since 20261207223300) and the /metrics/range page all call it');
 -- The Meta-leads gap as /daily and /campaigns serve it: one function, called by both.
 select is(
   tests.functions_matching('\*\s*100\.0\s*/\s*nullif'),

@@ -19,16 +19,8 @@ select 990026500 + i, tests.uid('a'), 'express', 'full', 1000.05, '2000-03-01 06
 from generate_series(1, 30) as i;
 analyze public.traffic_facebook_ads_raw;
 
--- Scans of the raw ad rows started in this transaction (index and sequential).
-create function pg_temp.raw_scans()
-returns bigint
-language sql
-as $$
-  select coalesce(t.idx_scan, 0) + coalesce(t.seq_scan, 0)
-  from pg_stat_xact_user_tables t
-  where t.relid = 'public.traffic_facebook_ads_raw'::regclass
-$$;
-create temporary table scans_before on commit drop as select pg_temp.raw_scans() as n;
+create temporary table scans_before on commit drop as
+select tests.table_scans('public.traffic_facebook_ads_raw') as n;
 grant select on scans_before to authenticated;
 
 select tests.authenticate_as(tests.uid('a'));
@@ -42,11 +34,13 @@ select results_eq(
   $$values ('tu_c'::text, 120::bigint, 30::bigint, 30001.50::numeric)$$,
   '120 leads and 30 sales of one ad: counted and summed under its campaign');
 select cmp_ok(
-  pg_temp.raw_scans() - (select n from scans_before), '<', 30::bigint,
+  tests.table_scans('public.traffic_facebook_ads_raw') - (select n from scans_before), '<',
+  30::bigint,
   'the 150 conversions of one UTM tuple cost fewer than 30 scans of the raw ad rows (one entity '
   'step for the tuple, the spend read, the names)');
 select ok(
-  pg_get_functiondef('public.traffic_campaign_metrics(date, date, text, text, uuid)'::regprocedure)
+  pg_get_functiondef(
+    'private.traffic_campaign_metrics_top(date, date, text, text, uuid, bigint)'::regprocedure)
     ~ 'private\.traffic_attribution_entity\(t\.user_id',
   'the entity step is still private.traffic_attribution_entity, called per tuple');
 

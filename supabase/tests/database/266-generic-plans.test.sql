@@ -106,7 +106,7 @@ select results_eq(
       p.proconfig @> array['plan_cache_mode=force_custom_plan']
     from pg_proc p
     where p.oid in ('public.traffic_daily_series(date, date, text, uuid)'::regprocedure,
-      'public.traffic_campaign_metrics(date, date, text, text, uuid)'::regprocedure)
+      'private.traffic_campaign_metrics_top(date, date, text, text, uuid, bigint)'::regprocedure)
     order by 1$$,
   $$values (false, false, true, true), (true, true, false, true)$$,
   'generic plans: the series unless an admin reads another time zone, campaigns for one team');
