@@ -34,6 +34,7 @@
  * the stack got them), `BENCH_CONNECTIONS` (16), `BENCH_SECONDS` (8 per run), `BENCH_ROUNDS` (3
  * per phase). Writes `bench-results/amocrm-webhook.json`. Exits 1 when a body answered 2xx was not stored.
  */
+import { sleep, waitForRest } from "../tests/helpers/faults.ts";
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 import { clearData, generateYear, WEBHOOK_ADS_ONLY, YEAR_VOLUME } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
@@ -150,7 +151,7 @@ async function settle(): Promise<string> {
     [{ busy }] = await sql`select count(*)::int as busy from pg_stat_activity
       where state <> 'idle' and pid <> pg_backend_pid()
         and (backend_type = 'autovacuum worker' or application_name = 'pg_cron')`;
-    if (busy > 0) await new Promise((r) => setTimeout(r, 200));
+    if (busy > 0) await sleep(200);
   }
   return `vacuum analyze + checkpoint, autovacuum and pg_cron jobs idle after ${
     Math.round(performance.now() - t0)
@@ -195,16 +196,6 @@ async function refileEmptyTables(): Promise<number> {
  * request in the first webhook run after the volume phase, against 95 in the first phase's).
  */
 async function freshConnections(): Promise<string> {
-  const schemaAnswers = async () => {
-    const r = await fetch(`${base}/rest/v1/traffic_amocrm_pipelines?select=pipeline_id&limit=1`, {
-      headers: {
-        apikey: env.SUPABASE_SERVICE_ROLE_KEY,
-        authorization: `Bearer ${env.SUPABASE_SERVICE_ROLE_KEY}`,
-      },
-    });
-    await r.body?.cancel();
-    return r.ok;
-  };
   const pool = async () =>
     (await sql`select pid from pg_stat_activity
       where application_name like 'PostgREST%' and query not like 'LISTEN%'`).map((r) =>
@@ -217,14 +208,12 @@ async function freshConnections(): Promise<string> {
     const now = await pool();
     if (!now.some((p) => before.includes(p))) {
       // and the reloaded schema cache answers
-      while (!await schemaAnswers() && performance.now() - t0 < 30_000) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitForRest(Math.max(1, 30_000 - (performance.now() - t0)));
       return `PostgREST's pool flushed (${before.length} connections closed) after ${
         Math.round(performance.now() - t0)
       } ms`;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return `PostgREST's pool NOT flushed within 30 s (${before.length} connections)`;
 }
@@ -235,8 +224,7 @@ interface RunStart {
   wal: Wal;
   roots: Record<string, number>;
   cpu: Record<string, number>;
-  autovacuum: Map<string, number>;
-  scans: Map<string, number>;
+  tables: TableCounters;
 }
 async function startRun(fn: string): Promise<RunStart> {
   const roots = cpuRoots(fn);
@@ -246,24 +234,40 @@ async function startRun(fn: string): Promise<RunStart> {
     wal: await walNow(),
     roots,
     cpu: cpuMs(roots),
-    autovacuum: await autovacuumNow(),
-    scans: await seqReadNow(),
+    tables: await tableCountersNow(),
   };
 }
 
-/** Rows read by sequential scans so far, per table of the project's schemas. */
-async function seqReadNow(): Promise<Map<string, number>> {
-  const rows = await sql`select schemaname || '.' || relname as t, seq_tup_read::float8 as n
+/**
+ * Per table of the project's schemas, so far: rows read by sequential scans, and autovacuum plus
+ * autoanalyze runs (settle() waits for autovacuum to be idle before a run, but one may start
+ * during it: a table the runs write crossing its threshold, on the small tables of the empty
+ * phases sooner than at volume).
+ */
+interface TableCounters {
+  seqRead: Map<string, number>;
+  autovacuum: Map<string, number>;
+}
+async function tableCountersNow(): Promise<TableCounters> {
+  const rows = await sql`select schemaname || '.' || relname as t, seq_tup_read::float8 as n,
+      (autovacuum_count + autoanalyze_count)::int as v
     from pg_stat_all_tables where schemaname in ('public', 'private')`;
-  return new Map(rows.map((r) => [r.t as string, r.n as number]));
+  return {
+    seqRead: new Map(rows.map((r) => [r.t as string, r.n as number])),
+    autovacuum: new Map(rows.map((r) => [r.t as string, r.v as number])),
+  };
 }
 
 /**
  * The tables a run read by sequential scans, rows per request (those over 1): an index lookup
  * planned on a just-emptied table scans it whole once it has grown.
  */
-async function seqReadSince(before: Map<string, number>, requests: number): Promise<string> {
-  const read = [...await seqReadNow()]
+function seqReadSince(
+  before: Map<string, number>,
+  now: Map<string, number>,
+  requests: number,
+): string {
+  const read = [...now]
     .map(([t, n]) => [t, (n - (before.get(t) ?? 0)) / requests] as const)
     .filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]);
   return read.length
@@ -295,21 +299,8 @@ async function statementsTop(): Promise<string> {
   }
 }
 
-/**
- * Autovacuum and autoanalyze runs so far, per table of the project's schemas: settle() waits for
- * autovacuum to be idle before a run, but one may start during it (a table the runs write
- * crossing its threshold), on the small tables of the empty phases sooner than at volume.
- */
-async function autovacuumNow(): Promise<Map<string, number>> {
-  const rows = await sql`select schemaname || '.' || relname as t,
-      (autovacuum_count + autoanalyze_count)::int as n
-    from pg_stat_all_tables where schemaname in ('public', 'private')`;
-  return new Map(rows.map((r) => [r.t as string, r.n as number]));
-}
-
 /** The tables autovacuum / autoanalyze ran on since `before`, with how many times. */
-async function autovacuumSince(before: Map<string, number>): Promise<string> {
-  const now = await autovacuumNow();
+function autovacuumSince(before: Map<string, number>, now: Map<string, number>): string {
   const ran = [...now].filter(([t, n]) => n > (before.get(t) ?? 0))
     .map(([t, n]) => `${t} ${n - (before.get(t) ?? 0)}`);
   return ran.length ? `autovacuum/autoanalyze ${ran.join(", ")}` : "no autovacuum";
@@ -346,8 +337,9 @@ async function describeRun(run: WrkResult, start: RunStart): Promise<void> {
       `alone, mean ${(u.bodies / Math.max(1, u.units)).toFixed(1)} bodies)`;
   }
   const during = await background(start.from, to);
-  const vacuums = await autovacuumSince(start.autovacuum);
-  const scans = await seqReadSince(start.scans, n);
+  const tables = await tableCountersNow();
+  const vacuums = autovacuumSince(start.tables.autovacuum, tables.autovacuum);
+  const scans = seqReadSince(start.tables.seqRead, tables.seqRead, n);
   console.log(
     `${run.name}: per request (warm-up, run${
       run.name.includes("webhook") ? " and drain" : ""
@@ -391,7 +383,7 @@ async function runWebhook(name: string, adIds: string[], idBase: number): Promis
   const stopped = performance.now();
   const pendingAtEnd = await pendingCount();
   while (await pendingCount() > 0 && performance.now() - stopped < 90_000) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const drainedAfterMs = Math.round(performance.now() - stopped);
   await describeRun(run, start);

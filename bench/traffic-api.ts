@@ -50,6 +50,11 @@ const connections = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 16);
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? 4);
 const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
 const warmupSeconds = 1;
+/**
+ * What every wrk run of this bench shares — the baseline's, the revalidating repeats' and the
+ * misses' alike: the load, and wrk's "status" mode (the header comment says why).
+ */
+const load = { connections, seconds, warmupSeconds, statusOnly: true } as const;
 /** The median (of an even count, the mean of the middle two: not the better one), to 2 places. */
 const median = (xs: number[]) => Math.round(middleMedian(xs) * 100) / 100;
 const sql = db();
@@ -166,10 +171,7 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
             name: `${phase} ${caller.name} bare-read (for ${route.split("?")[0]}) #${r + 1}`,
             url: baseUrl,
             headers,
-            connections,
-            seconds,
-            warmupSeconds,
-            statusOnly: true,
+            ...load,
           });
         // Each asks traffic_api_changed_since (what a request costs once the 1 s fresh window
         // is over, and what a browser's reload costs; the goal is judged on these).
@@ -178,10 +180,7 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
             name: `${label} (revalidate) #${r + 1}`,
             url: fnUrl(route),
             headers: { ...headers, "cache-control": "no-cache" },
-            connections,
-            seconds,
-            warmupSeconds,
-            statusOnly: true,
+            ...load,
           });
         let base: WrkResult, revalidated: WrkResult;
         if (first === "baseline") {
@@ -205,10 +204,7 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
         name: `${label} (miss)`,
         url: uncachedUrl(route),
         headers,
-        connections,
-        seconds,
-        warmupSeconds,
-        statusOnly: true,
+        ...load,
       });
       const baseRps = median(runs.map((x) => x.base.rps));
       const baseP99 = median(runs.map((x) => x.base.p99));
