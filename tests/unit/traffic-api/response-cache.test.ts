@@ -323,3 +323,33 @@ Deno.test("traffic-api cache: the key's local date is formatted once per second,
     Object.defineProperty(Intl.DateTimeFormat.prototype, "format", format);
   }
 });
+
+Deno.test("traffic-api cache: a kept body is answered from its string (not copied bytes), the same UTF-8 bytes", async () => {
+  const { handler } = testHandler(
+    (s) =>
+      isCheck(s) ? Response.json({ changed: false, snapshot: "1:1:" }) : Response.json({
+        snapshot: "1:1:",
+        data: JSON.stringify({ date: "2026-01-11", team_name: "Команда «Алматы» 🚀" }),
+      }),
+    ON,
+  );
+  const first = new Uint8Array(await (await handler(request(DAILY, userJwt))).arrayBuffer());
+  const bodies: string[] = [];
+  const Original = globalThis.Response;
+  globalThis.Response = class extends Original {
+    constructor(body?: BodyInit | null, init?: ResponseInit) {
+      super(body, init);
+      bodies.push(body === null || body === undefined ? "none" : typeof body);
+    }
+  };
+  let again: Response;
+  try {
+    again = await handler(request(DAILY, userJwt));
+  } finally {
+    globalThis.Response = Original;
+  }
+  assert.equal(again.status, 200);
+  assert.deepEqual(bodies, ["string"], "the kept answer is built from the kept string");
+  assert.deepEqual(new Uint8Array(await again.arrayBuffer()), first, "the same bytes");
+  assert.match(new TextDecoder().decode(first), /Команда «Алматы» 🚀/);
+});
