@@ -263,8 +263,8 @@ function plainObject(
 ): Record<string, unknown> | typeof NOT_PLAIN {
   if (!isNode(raw)) return NOT_PLAIN;
   const out: Record<string, unknown> = {};
-  for (const key in fields) {
-    const value = plainField(fields[key], raw[key]);
+  for (const [key, kind] of Object.entries(fields)) {
+    const value = plainField(kind, raw[key]);
     if (value === NOT_PLAIN) return NOT_PLAIN;
     out[key] = value;
   }
