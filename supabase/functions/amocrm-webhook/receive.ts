@@ -14,7 +14,7 @@ import { parseWebhook, type Webhook } from "../_shared/amocrm/mod.ts";
 import { sha256Hex } from "../_shared/hash.ts";
 import { timingSafeEqual } from "../_shared/auth.ts";
 import { describeError, HttpError, json } from "../_shared/http.ts";
-import { readBody, storable, toBase64 } from "./body.ts";
+import { readBody, storedPayload, toBase64 } from "./body.ts";
 import type { Deps } from "./context.ts";
 import type { IngestInput } from "./store.ts";
 
@@ -83,12 +83,12 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     throw new HttpError(403, "foreign_account", "The webhook comes from another AmoCRM account.");
   }
 
-  const sha256 = await sha256Hex(rawBody);
+  // No hash here: Postgres computes the body's SHA-256 (the dedupe key) from the text it stores
+  // (amocrm_ingest_event).
   const input: IngestInput = {
     rawBody,
     contentType: req.headers.get("content-type"),
-    sha256,
-    payload: storable(webhook),
+    payload: storedPayload(rawBody, webhook),
     accountId: webhook.account.id,
     subdomain: webhook.account.subdomain,
     eventCount: webhook.events.length,
@@ -101,7 +101,7 @@ export async function receive(req: Request, url: URL, deps: Deps): Promise<Respo
     (signal) => deps.store.receive(input, process, signal),
     deps,
     "webhook NOT stored: answering 503 so AmoCRM retries",
-    { sha256 },
+    async () => ({ sha256: await sha256Hex(rawBody) }),
   );
   const { status } = stored;
   if (status === "pending") {
@@ -169,14 +169,16 @@ async function keep<T>(
   write: (signal: AbortSignal) => Promise<T>,
   { config, logger }: Deps,
   message = "rejected webhook body NOT kept: answering 503 so the sender retries",
-  fields: Record<string, unknown> = {},
+  fields: () => Promise<Record<string, unknown>> = () => Promise.resolve({}),
 ): Promise<T> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), config.AMOCRM_STORE_TIMEOUT_MS);
   try {
     return await write(abort.signal);
   } catch (err) {
-    logger.error(message, { error: describeError(err), ...fields });
+    // The failure's fields (the body's hash, to find it in AmoCRM's retries) are computed only
+    // now: a stored body never pays for them.
+    logger.error(message, { error: describeError(err), ...(await fields()) });
     throw new HttpError(503, "storage_unavailable", "The webhook could not be stored; retry.", {
       "retry-after": "5",
     });

@@ -12,7 +12,7 @@ import { callRpc, StoreError } from "../_shared/store.ts";
 export interface IngestInput {
   rawBody: string;
   contentType: string | null;
-  sha256: string;
+  /** The parsed body; its SHA-256 (the dedupe key) is computed by Postgres from `rawBody`. */
   payload: Webhook;
   accountId?: string;
   subdomain?: string;
@@ -93,7 +93,7 @@ function bodyArgs(input: IngestInput): Record<string, unknown> {
   return {
     p_raw_body: input.rawBody,
     p_content_type: input.contentType,
-    p_sha256: input.sha256,
+    p_sha256: null, // computed by amocrm_ingest_event from p_raw_body
     p_payload: input.payload,
     p_account_id: input.accountId ?? null,
     p_subdomain: input.subdomain ?? null,

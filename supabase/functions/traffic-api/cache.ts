@@ -24,23 +24,30 @@
  *
  * @module
  */
-import { bearerToken } from "../_shared/auth.ts";
-import { sameCaller } from "./caller.ts";
-import { type Answer, callerOf, unwrap, withData } from "./db.ts";
+import { sameCaller, verifiedToken } from "./caller.ts";
+import { type Answer, restGet, withData } from "./db.ts";
 import type { Deps, RouteHandler } from "./context.ts";
 import { localDate } from "./dates.ts";
 import { conditionalText, ifNoneMatchHits } from "./etag.ts";
 
 /** A body is recomputed after this long even when no change was recorded (a safety cap). */
 export const MAX_AGE_MS = 60_000;
-/** Bytes of bodies kept per handler (an admin's /metrics over 1,000 teams is ~2.7 MB). */
+/**
+ * Characters of bodies kept per handler (an admin's /metrics over 1,000 teams is ~2.7 MB; the
+ * bodies are JSON, almost all ASCII: a character is a byte in memory and on the wire).
+ */
 export const MAX_BYTES = 64 * 1024 * 1024;
 
 interface Entry {
   /** `pg_current_snapshot()` taken before the body was computed. */
   snapshot: string;
-  /** UTF-8, encoded once (an admin's /metrics is megabytes: not re-encoded per answer). */
-  body: Uint8Array<ArrayBuffer>;
+  /**
+   * The body as a string: Deno writes a string body from the string itself, where a byte body is
+   * first copied (the Fetch spec copies a BufferSource given to `new Response`): for the admin's
+   * 146 kB /metrics 33-39 us of the function's CPU per answer against 78-85 (camp's
+   * eighth-session section of docs/benchmarks.md), and no 146 kB allocation to collect.
+   */
+  body: string;
   headers: [string, string][];
   /** When the body was computed (dropped {@link MAX_AGE_MS} later). */
   at: number;
@@ -67,14 +74,14 @@ function drop(s: Store, key: string): void {
   const e = s.entries.get(key);
   if (!e) return;
   s.entries.delete(key);
-  s.bytes -= e.body.byteLength;
+  s.bytes -= e.body.length;
 }
 
 function put(s: Store, key: string, e: Entry): void {
   drop(s, key);
-  if (e.body.byteLength > MAX_BYTES / 4) return;
+  if (e.body.length > MAX_BYTES / 4) return;
   s.entries.set(key, e);
-  s.bytes += e.body.byteLength;
+  s.bytes += e.body.length;
   while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
 }
 
@@ -122,6 +129,38 @@ function wantsRevalidation(req: Request): boolean {
     /no-cache/i.test(req.headers.get("pragma") ?? "");
 }
 
+/**
+ * `traffic_api_changed_since(snapshot)` as the caller (a GET: the function is stable, PostgREST
+ * reads the argument from the query string; no argument: only the current snapshot is wanted).
+ * Sent with db.ts `restGet`, not supabase-js: it is the one call of every revalidating request.
+ */
+async function changedSince(
+  deps: Deps,
+  token: string,
+  snapshot: string | null,
+): Promise<{ changed: boolean; snapshot: string }> {
+  const query = snapshot === null ? "" : `?p_snapshot=${encodeURIComponent(snapshot)}`;
+  return await restGet(deps, token, `rpc/traffic_api_changed_since${query}`);
+}
+
+/** The last local date computed, per time zone, and the second of time it holds for. */
+const days = new Map<string, { second: number; day: string }>();
+
+/**
+ * `localDate(now, TRAFFIC_TIMEZONE)`, formatted at most once per second of time (Intl's format
+ * costs more than the rest of the cache key): every zone's offset is a whole number of seconds,
+ * so a local day starts and ends on a whole second and the date is the same for all of one.
+ */
+function today(now: number, deps: Deps): string {
+  const tz = deps.config.TRAFFIC_TIMEZONE;
+  const second = Math.floor(now / 1000);
+  const known = days.get(tz);
+  if (known && known.second === second) return known.day;
+  const day = localDate(new Date(now), tz);
+  days.set(tz, { second, day });
+  return day;
+}
+
 /** Wraps a data route with the cache (a no-op when TRAFFIC_API_RESPONSE_CACHE is off). */
 export function cached(
   route: string,
@@ -132,16 +171,13 @@ export function cached(
   return async (ctx) => {
     const { req, url, deps } = ctx;
     if (deps.config.TRAFFIC_API_RESPONSE_CACHE === "off") return await handler(ctx);
-    const caller = callerOf(req, deps);
+    const token = verifiedToken(req);
     const clock = () => (deps.now?.() ?? new Date()).getTime();
     const now = clock();
-    const params = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const key = [
-      bearerToken(req),
-      route,
-      new URLSearchParams(params).toString(),
-      localDate(new Date(now), deps.config.TRAFFIC_TIMEZONE),
-    ].join("\u0000");
+    // The query string as sent (`url.search`): the same text parses to the same parameters, so
+    // it names one answer; the same parameters in another order or encoding are another entry
+    // (a miss, never another answer). A dashboard sends its queries in one form.
+    const key = `${token}\u0000${route}\u0000${url.search}\u0000${today(now, deps)}`;
     const s = storeOf(deps);
     let entry = s.entries.get(key);
     if (entry && now - entry.at >= MAX_AGE_MS) {
@@ -168,13 +204,7 @@ export function cached(
       // The check is a GET (the function is stable): PostgREST reads the argument from the query
       // string, with no request body to send, forward and parse. With nothing kept there is
       // nothing to check: the route computes at once.
-      const check = entry
-        ? unwrap(
-          await caller.db.rpc("traffic_api_changed_since", { p_snapshot: entry.snapshot }, {
-            get: true,
-          }),
-        ) as { changed: boolean; snapshot: string }
-        : null;
+      const check = entry ? await changedSince(deps, token, entry.snapshot) : null;
       if (entry && check && !check.changed) {
         // Only if it is still the kept one: a revalidating request may have stored a newer body
         // meanwhile, which must not be replaced by this older one.
@@ -192,9 +222,7 @@ export function cached(
       // route whose one SQL call reports it, answeredIn: then a miss is one call), never after
       // them: a later check finds every write the body may have missed.
       const before = check?.snapshot ??
-        (answersSnapshot ? null : (unwrap(
-          await caller.db.rpc("traffic_api_changed_since", {}, { get: true }),
-        ) as { snapshot: string }).snapshot);
+        (answersSnapshot ? null : (await changedSince(deps, token, null)).snapshot);
       res = await handler({ ...ctx, req: unconditional(req) });
       const snapshot = answeredSnapshots.get(res) ?? before;
       if (res.status !== 200 || snapshot === null) {
@@ -203,7 +231,7 @@ export function cached(
       }
       const computed: Entry = {
         snapshot,
-        body: new Uint8Array(await res.arrayBuffer()),
+        body: await res.text(),
         headers: [...res.headers],
         at: sentAt,
         checkedAt: sentAt,

@@ -350,15 +350,28 @@ export function sameCaller(req: Request, headers: Headers): Request {
   return derived;
 }
 
+function verifiedOf(req: Request): { claims: Claims; token: string } {
+  const v = verified.get(req);
+  if (!v) {
+    throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
+  }
+  return v;
+}
+
+/**
+ * The access token {@link authenticate} verified for `req` (what PostgREST and RLS decide
+ * visibility from); a request that was not authenticated is a 401, as in {@link callerOf}.
+ */
+export function verifiedToken(req: Request): string {
+  return verifiedOf(req).token;
+}
+
 /**
  * The caller of a data route, from the claims {@link authenticate} verified. A request that was
  * not authenticated is a 401.
  */
 export function callerOf(req: Request, deps: Deps): Caller {
-  const v = verified.get(req);
-  if (!v) {
-    throw new HttpError(401, "unauthorized", "Sign in: this route needs a user's access token.");
-  }
+  const v = verifiedOf(req);
   const appMetadata = v.claims.app_metadata as Record<string, unknown> | undefined;
   const db = userDb(deps, v.token);
   return { userId: v.claims.sub as string, isAdmin: appMetadata?.traffic_role === "admin", db };

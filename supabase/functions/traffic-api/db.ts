@@ -47,6 +47,54 @@ export function userDb(deps: Deps, token: string): SupabaseClient {
   return db;
 }
 
+/** Per deps: the PostgREST URL and each token's request headers (built once, not per call). */
+const restGets = new WeakMap<
+  Deps,
+  { base: string; headers: Map<string, Record<string, string>> }
+>();
+
+/**
+ * `GET <SUPABASE_URL>/rest/v1/<path>` as the holder of `token` — the request supabase-js sends
+ * for a GET (the caller's JWT as bearer, the client key as `apikey`, the `public` profile; not its
+ * informational `x-client-info`), built without it: for the response cache's check, the one call
+ * a revalidating request makes, where supabase-js's query builder, its per-call auth-session
+ * lookup and its copy of the headers cost the function more CPU than the rest of its own work
+ * (camp's eighth-session section of docs/benchmarks.md). Its answer's JSON, or the failure mapped
+ * as {@link unwrap} maps it ({@link dbFailure}).
+ */
+export async function restGet<T>(deps: Deps, token: string, path: string): Promise<T> {
+  let r = restGets.get(deps);
+  if (!r) {
+    restGets.set(
+      deps,
+      r = { base: `${deps.config.SUPABASE_URL.replace(/\/+$/, "")}/rest/v1/`, headers: new Map() },
+    );
+  }
+  let headers = r.headers.get(token);
+  if (!headers) {
+    if (r.headers.size >= MAX_CLIENTS) r.headers.delete(r.headers.keys().next().value!);
+    headers = {
+      "accept-profile": "public",
+      "apikey": clientKeyOf(deps.config),
+      "authorization": `Bearer ${token}`,
+    };
+    r.headers.set(token, headers);
+  }
+  const res = await deps.fetch(r.base + path, { headers });
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text === "" ? null : JSON.parse(text);
+  } catch {
+    if (res.ok) throw new Error(`PostgREST ${res.status}: an answer that is not JSON`);
+  }
+  if (!res.ok) {
+    const e = (body && typeof body === "object" ? body : {}) as DbError;
+    throw dbFailure({ code: e.code, message: e.message ?? (text || res.statusText) }, res.status);
+  }
+  return body as T;
+}
+
 /**
  * A non-admin may filter only by their own id: another user's id is a 403 (RLS would answer
  * with nothing, which would read as "no data" rather than "not allowed").

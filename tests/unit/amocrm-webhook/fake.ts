@@ -50,15 +50,16 @@ export class FakeStore implements WebhookStore {
   /** The status `receive` reports for a stored body. */
   statusImpl: (id: number) => Promise<ReceiveResult["status"]> = () => Promise.resolve("processed");
   drainImpl: () => Promise<DrainResult> = () => Promise.resolve({ more: false });
-  private bySha = new Map<string, number>();
+  /** Event ids by body: Postgres keys a body by the SHA-256 of its text, so by its text. */
+  private byBody = new Map<string, number>();
 
   async receive(input: IngestInput, process: boolean): Promise<ReceiveResult> {
     if (this.ingestError) throw this.ingestError;
     this.processFlags.push(process);
     this.ingested.push(input);
-    const existing = this.bySha.get(input.sha256);
-    const eventId = existing ?? this.bySha.size + 1;
-    this.bySha.set(input.sha256, eventId);
+    const existing = this.byBody.get(input.rawBody);
+    const eventId = existing ?? this.byBody.size + 1;
+    this.byBody.set(input.rawBody, eventId);
     const status = await this.statusImpl(eventId);
     this.processed.push(eventId);
     return { eventId, duplicate: existing !== undefined, status };

@@ -254,3 +254,102 @@ Deno.test("traffic-api cache: a miss of /daily is ONE database call; of /metrics
   ]);
   assert.equal(sent[0].url.searchParams.has("p_snapshot"), false, "no snapshot: its default");
 });
+
+Deno.test("traffic-api cache: the check is the GET supabase-js would send, with only the headers PostgREST reads; its failures answer as before", async () => {
+  const db = database();
+  let fail: Response | null = null;
+  const { handler, sent } = testHandler((s) => fail && isCheck(s) ? fail : db.respond(s), ON);
+  await (await handler(request(DAILY, userJwt))).text();
+  db.state.changed = true;
+  db.state.snapshot = 7;
+  await (await handler(request(DAILY, userJwt))).text(); // computed again, kept against 7:7:
+  db.state.changed = false;
+  await (await handler(request(DAILY, userJwt))).text();
+  const checks = sent.filter(isCheck);
+  assert.equal(checks.length, 2);
+  assert.equal(
+    checks[1].url.href,
+    "http://db.local/rest/v1/rpc/traffic_api_changed_since?p_snapshot=7%3A7%3A",
+  );
+  assert.equal(checks[1].method, "GET");
+  assert.equal(checks[1].body, null);
+  assert.deepEqual([...checks[1].headers], [
+    ["accept-profile", "public"],
+    ["apikey", "anon-key-for-tests"],
+    ["authorization", `Bearer ${userJwt}`],
+  ], "the caller's token, the client key, the public profile; no x-client-info");
+  // PostgREST refusing the token: 401, as supabase-js's answer was mapped (db.ts dbFailure).
+  fail = Response.json({ code: "PGRST301", message: "JWT expired" }, { status: 401 });
+  const refused = await handler(request(DAILY, userJwt));
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.code, "unauthorized");
+  // Anything else unexpected: the generic 500, never the database's text.
+  fail = new Response("<html>bad gateway</html>", { status: 502 });
+  const broken = await handler(request(DAILY, userJwt));
+  assert.equal(broken.status, 500);
+  assert.doesNotMatch(await broken.text(), /bad gateway/);
+  fail = new Response("not json", { status: 200 });
+  assert.equal((await handler(request(DAILY, userJwt))).status, 500);
+});
+
+Deno.test("traffic-api cache: the key's local date is formatted once per second, and turns at local midnight", async () => {
+  const format = Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format")!;
+  let formats = 0;
+  Object.defineProperty(Intl.DateTimeFormat.prototype, "format", {
+    configurable: true,
+    get() {
+      const f = format.get!.call(this) as (d?: Date | number) => string;
+      return (d?: Date | number) => (formats++, f(d));
+    },
+  });
+  try {
+    const db = database();
+    // Asia/Almaty (the default zone) is UTC+5: its day turns at 19:00:00 UTC.
+    let clock = Date.parse("2026-01-10T18:59:59.000Z");
+    const { handler } = testHandler(db.respond, ON, () => new Date(clock));
+    const before = await (await handler(request(DAILY, userJwt))).json();
+    formats = 0;
+    for (let i = 0; i < 50; i++) {
+      clock = Date.parse("2026-01-10T18:59:59.000Z") + i * 19; // within the same second
+      assert.equal((await handler(request(DAILY, userJwt))).status, 200);
+    }
+    assert.ok(formats <= 1, `the day formatted ${formats} times for 50 requests in one second`);
+    assert.equal(db.state.reads, 1, "every repeat answered from the kept body");
+    clock = Date.parse("2026-01-10T19:00:00.000Z");
+    const after = await (await handler(request(DAILY, userJwt))).json();
+    assert.equal(db.state.reads, 2, "a new local day: another key, computed again");
+    assert.notEqual(after.data[0].spend_usd, before.data[0].spend_usd);
+  } finally {
+    Object.defineProperty(Intl.DateTimeFormat.prototype, "format", format);
+  }
+});
+
+Deno.test("traffic-api cache: a kept body is answered from its string (not copied bytes), the same UTF-8 bytes", async () => {
+  const { handler } = testHandler(
+    (s) =>
+      isCheck(s) ? Response.json({ changed: false, snapshot: "1:1:" }) : Response.json({
+        snapshot: "1:1:",
+        data: JSON.stringify({ date: "2026-01-11", team_name: "Команда «Алматы» 🚀" }),
+      }),
+    ON,
+  );
+  const first = new Uint8Array(await (await handler(request(DAILY, userJwt))).arrayBuffer());
+  const bodies: string[] = [];
+  const Original = globalThis.Response;
+  globalThis.Response = class extends Original {
+    constructor(body?: BodyInit | null, init?: ResponseInit) {
+      super(body, init);
+      bodies.push(body === null || body === undefined ? "none" : typeof body);
+    }
+  };
+  let again: Response;
+  try {
+    again = await handler(request(DAILY, userJwt));
+  } finally {
+    globalThis.Response = Original;
+  }
+  assert.equal(again.status, 200);
+  assert.deepEqual(bodies, ["string"], "the kept answer is built from the kept string");
+  assert.deepEqual(new Uint8Array(await again.arrayBuffer()), first, "the same bytes");
+  assert.match(new TextDecoder().decode(first), /Команда «Алматы» 🚀/);
+});

@@ -31,6 +31,7 @@ export {
   type LeadAction,
   type LeadEvent,
   type LeadFields,
+  plainLead,
   RawAccountSchema,
   RawLeadSchema,
   type Utm,

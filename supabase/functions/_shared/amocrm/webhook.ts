@@ -16,6 +16,7 @@ import {
   LEAD_ACTIONS,
   type LeadAction,
   type LeadEvent,
+  plainLead,
   RawAccountSchema,
   RawLeadSchema,
   type Utm,
@@ -89,9 +90,14 @@ function normalize(body: string, options?: ParseOptions): WebhookResult {
       }
       const list = typeof items === "string" ? [items] : Object.values(items);
       for (let i = 0; i < list.length; i++) {
-        const parsed = RawLeadSchema.safeParse(list[i]);
-        if (!parsed.success) return invalid(["leads", action, String(i)], parsed.error);
-        events.push({ action, ...parsed.data, utm: extractUtm(parsed.data.customFields) });
+        // The plain checks first (the same rules, no zod object parse); the schema for the rest.
+        let lead = plainLead(list[i]);
+        if (lead === undefined) {
+          const parsed = RawLeadSchema.safeParse(list[i]);
+          if (!parsed.success) return invalid(["leads", action, String(i)], parsed.error);
+          lead = parsed.data;
+        }
+        events.push({ action, ...lead, utm: extractUtm(lead.customFields) });
       }
     }
   }
