@@ -33,10 +33,18 @@ import { conditionalText, ifNoneMatchHits } from "./etag.ts";
 /** A body is recomputed after this long even when no change was recorded (a safety cap). */
 export const MAX_AGE_MS = 60_000;
 /**
- * Characters of bodies kept per handler (an admin's /metrics over 1,000 teams is ~2.7 MB; the
- * bodies are JSON, almost all ASCII: a character is a byte in memory and on the wire).
+ * Bytes of bodies kept per handler, as they lie in memory (an admin's /metrics over 1,000 teams
+ * is ~2.7 MB): see {@link heapBytes}.
  */
 export const MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What a kept body costs in memory: V8 keeps a string whose characters are all Latin-1 at one
+ * byte each, any other (a Cyrillic team name) at two bytes each. Counted once per computed body.
+ */
+export function heapBytes(body: string): number {
+  return body.length * (/[\u0100-\uffff]/.test(body) ? 2 : 1);
+}
 
 interface Entry {
   /** `pg_current_snapshot()` taken before the body was computed. */
@@ -48,6 +56,8 @@ interface Entry {
    * eighth-session section of docs/benchmarks.md), and no 146 kB allocation to collect.
    */
   body: string;
+  /** {@link heapBytes} of the body. */
+  bytes: number;
   headers: [string, string][];
   /** When the body was computed (dropped {@link MAX_AGE_MS} later). */
   at: number;
@@ -74,14 +84,14 @@ function drop(s: Store, key: string): void {
   const e = s.entries.get(key);
   if (!e) return;
   s.entries.delete(key);
-  s.bytes -= e.body.length;
+  s.bytes -= e.bytes;
 }
 
 function put(s: Store, key: string, e: Entry): void {
   drop(s, key);
-  if (e.body.length > MAX_BYTES / 4) return;
+  if (e.bytes > MAX_BYTES / 4) return;
   s.entries.set(key, e);
-  s.bytes += e.body.length;
+  s.bytes += e.bytes;
   while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
 }
 
@@ -229,9 +239,11 @@ export function cached(
         drop(s, key);
         return null;
       }
+      const body = await res.text();
       const computed: Entry = {
         snapshot,
-        body: await res.text(),
+        body,
+        bytes: heapBytes(body),
         headers: [...res.headers],
         at: sentAt,
         checkedAt: sentAt,

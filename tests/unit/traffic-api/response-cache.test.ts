@@ -6,7 +6,7 @@
  * (/metrics) asks for a snapshot first.
  */
 import assert from "node:assert/strict";
-import { MAX_AGE_MS } from "../../../supabase/functions/traffic-api/cache.ts";
+import { heapBytes, MAX_AGE_MS, MAX_BYTES } from "../../../supabase/functions/traffic-api/cache.ts";
 import { adminJwt, request, type Sent, testHandler, USER_ID, userJwt } from "./helpers.ts";
 
 /** The cache on, every request checked (the fresh window has tests of its own below). */
@@ -352,4 +352,23 @@ Deno.test("traffic-api cache: a kept body is answered from its string (not copie
   assert.deepEqual(bodies, ["string"], "the kept answer is built from the kept string");
   assert.deepEqual(new Uint8Array(await again.arrayBuffer()), first, "the same bytes");
   assert.match(new TextDecoder().decode(first), /Команда «Алматы» 🚀/);
+});
+
+Deno.test("traffic-api cache: the byte cap counts a body as it lies in memory (two bytes a character past Latin-1)", async () => {
+  assert.equal(heapBytes('{"a":"abc"}'), 11);
+  assert.equal(heapBytes('{"a":"é"}'), 9, "Latin-1: one byte a character");
+  assert.equal(heapBytes('{"a":"Ж"}'), 18, "Cyrillic: two");
+  assert.equal(heapBytes('{"a":"🚀"}'), 20, "a surrogate pair: two characters of two");
+  // One body over a quarter of the cap is never kept: a Cyrillic name of MAX_BYTES / 8 characters
+  // is that in memory (and in UTF-8), though its length is under it.
+  let reads = 0;
+  const name = "Ж".repeat(MAX_BYTES / 8);
+  const { handler } = testHandler((s) => {
+    if (isCheck(s)) return Response.json({ changed: false, snapshot: "1:1:" });
+    reads++;
+    return Response.json({ snapshot: "1:1:", data: JSON.stringify({ team_name: name }) });
+  }, ON);
+  assert.equal((await handler(request(DAILY, userJwt))).status, 200);
+  assert.equal((await handler(request(DAILY, userJwt))).status, 200);
+  assert.equal(reads, 2, "too large to keep: computed again");
 });
