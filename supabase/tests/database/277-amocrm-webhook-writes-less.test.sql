@@ -1,4 +1,4 @@
--- What a webhook writes, made cheaper (20261208002700): a stored body and its payload are
+-- What a webhook writes, made cheaper (20261208011400): a stored body and its payload are
 -- compressed with lz4, not pglz (same text back); traffic_leads without the two indexes nothing
 -- read (every new lead paid an insert into each: utm_medium is never a filter; utm_source as
 -- written is never compared, attribution and re-attribution compare lower(utm_source), which

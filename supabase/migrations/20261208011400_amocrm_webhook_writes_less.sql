@@ -1,5 +1,8 @@
 -- What each webhook writes, made cheaper for Postgres (issue 11 item 1: its CPU per request).
--- Same rows, same answers.
+-- Same rows, same answers. Landed first as 20261208002700 (01:14 UTC), older than main's newest
+-- (20261208004800): renamed to keep versions in landing order (review R10 L3, lead 01:12). Every
+-- statement is idempotent, so a database that applied it under the old version applies it again
+-- harmlessly.
 --
 -- 1. A stored body is compressed with lz4 instead of pglz. traffic_amocrm_events holds the raw
 --    body (~2.4 kB for a new deal) and the parsed payload (~1.2 kB of jsonb): over the toast
