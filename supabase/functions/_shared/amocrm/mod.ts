@@ -28,6 +28,7 @@ export {
   type CustomField,
   type CustomFieldValue,
   LEAD_ACTIONS,
+  LEAD_FIELDS,
   type LeadAction,
   type LeadEvent,
   type LeadFields,

@@ -147,39 +147,78 @@ const customFieldValue = z.union([
   }).transform((v): CustomFieldValue => strip({ value: v.value, enum: v.enum })),
 ]);
 
-/** The one mapping of a checked custom field (schema and plain path alike). */
-function customFieldOf(
-  id: string,
-  name: string | undefined,
-  code: string | undefined,
-  values: CustomFieldValue[],
-): CustomField {
-  return { ...strip({ id, name, code }), values };
+/**
+ * How each field of a lead item or a custom field is checked: the one table both the zod schemas
+ * and the plain path ({@link plainLead}) are built from, so a field added here is read by both
+ * (review R10 M1: a field the plain path did not know would have been dropped from every valid
+ * webhook).
+ */
+type FieldKind = "requiredId" | "id" | "time" | "decimal" | "text" | "values" | "customFields";
+
+/** A custom field's keys (`leads[...][custom_fields][i][...]`). Unknown keys are dropped. */
+const CUSTOM_FIELD_FIELDS = {
+  id: "requiredId",
+  name: "text",
+  code: "text",
+  values: "values",
+} as const satisfies Record<string, FieldKind>;
+
+/** A lead item's keys (`leads[<action>][<i>][...]`). Unknown keys are dropped. */
+export const LEAD_FIELDS = {
+  id: "requiredId",
+  status_id: "id",
+  old_status_id: "id",
+  pipeline_id: "id",
+  old_pipeline_id: "id",
+  price: "decimal",
+  name: "text",
+  responsible_user_id: "id",
+  created_at: "time",
+  date_create: "time",
+  updated_at: "time",
+  last_modified: "time",
+  custom_fields: "customFields",
+} as const satisfies Record<string, FieldKind>;
+
+/** The zod schema of each kind of field but a custom-field list (which is made of them). */
+const leafSchemas = {
+  requiredId,
+  id: optionalId,
+  time: unixTime,
+  decimal,
+  text,
+  values: list(customFieldValue),
+};
+
+/** A z.object shape from a field table and the schema of each kind. */
+function shapeOf<T extends Record<string, keyof M>, M>(fields: T, schemas: M) {
+  return Object.fromEntries(Object.entries(fields).map(([key, kind]) => [key, schemas[kind]])) as {
+    [K in keyof T]: M[T[K]];
+  };
 }
 
-const customField = z.object({
-  id: requiredId,
-  name: text,
-  code: text,
-  values: list(customFieldValue),
-}).transform((f): CustomField => customFieldOf(f.id, f.name, f.code, f.values));
+const customFieldObject = z.object(shapeOf(CUSTOM_FIELD_FIELDS, leafSchemas));
+
+/** A custom field's keys once checked (before the mapping to {@link CustomField}). */
+type CheckedCustomField = z.output<typeof customFieldObject>;
+
+/** The one mapping of a checked custom field (schema and plain path alike). */
+function customFieldOf(f: CheckedCustomField): CustomField {
+  return { ...strip({ id: f.id, name: f.name, code: f.code }), values: f.values };
+}
+
+const customField = customFieldObject.transform(customFieldOf);
+
+/** The zod schema of each kind of field. */
+const fieldSchemas = {
+  ...leafSchemas,
+  customFields: list(customField),
+} satisfies Record<FieldKind, z.ZodType>;
+
+const rawLeadObject = z.object(shapeOf(LEAD_FIELDS, fieldSchemas));
 
 /** A raw lead item's fields once checked (before the mapping to {@link LeadFields}). */
-interface CheckedLead {
-  id: string;
-  status_id?: string;
-  old_status_id?: string;
-  pipeline_id?: string;
-  old_pipeline_id?: string;
-  price?: string;
-  name?: string;
-  responsible_user_id?: string;
-  created_at?: string;
-  date_create?: string;
-  updated_at?: string;
-  last_modified?: string;
-  custom_fields: CustomField[];
-}
+type CheckedLead = z.output<typeof rawLeadObject>;
 
 /** The one mapping of a checked lead item (schema and plain path alike). */
 function leadFieldsOf(r: CheckedLead): LeadFields {
@@ -201,106 +240,101 @@ function leadFieldsOf(r: CheckedLead): LeadFields {
 }
 
 /** One lead item (`leads[<action>][<i>]`) → {@link LeadFields}. Unknown keys are dropped. */
-export const RawLeadSchema = z.object({
-  id: requiredId,
-  status_id: optionalId,
-  old_status_id: optionalId,
-  pipeline_id: optionalId,
-  old_pipeline_id: optionalId,
-  price: decimal,
-  name: text,
-  responsible_user_id: optionalId,
-  created_at: unixTime,
-  date_create: unixTime,
-  updated_at: unixTime,
-  last_modified: unixTime,
-  custom_fields: list(customField),
-}).transform(leadFieldsOf);
+export const RawLeadSchema = rawLeadObject.transform(leadFieldsOf);
 
 /**
  * {@link RawLeadSchema}'s answer for an item every field of which passes its check plainly (the
- * same checks and mapping, without zod's object parse: ~2× cheaper a webhook), or undefined: then
- * the caller parses it with the schema, for its issues and paths. Never a different answer
- * (`tests/unit/amocrm/plain-lead.test.ts` compares the two).
+ * same table, checks and mapping, without zod's object parse: ~2× cheaper a webhook), or
+ * undefined: then the caller parses it with the schema, for its issues and paths. Never a
+ * different answer (`tests/unit/amocrm/plain-lead.test.ts` compares the two).
  */
 export function plainLead(raw: unknown): LeadFields | undefined {
-  if (!isNode(raw)) return undefined;
-  const id = plainChecked(raw.id, checkId);
-  if (id === INVALID || id === undefined) return undefined;
-  const r: CheckedLead = { id, custom_fields: [] };
-  for (const key of ID_KEYS) {
-    const v = plainChecked(raw[key], checkId);
-    if (v === INVALID) return undefined;
-    r[key] = v;
-  }
-  for (const key of TIME_KEYS) {
-    const v = plainChecked(raw[key], checkUnixTime);
-    if (v === INVALID) return undefined;
-    r[key] = v;
-  }
-  const price = plainChecked(raw.price, checkDecimal);
-  if (price === INVALID) return undefined;
-  r.price = price;
-  const name = plainText(raw.name);
-  if (name === INVALID) return undefined;
-  r.name = name;
-  const fields = listItems(raw.custom_fields);
-  if (!Array.isArray(fields)) return undefined;
-  for (const field of fields) {
-    const checked = plainCustomField(field);
-    if (checked === undefined) return undefined;
-    r.custom_fields.push(checked);
-  }
-  return leadFieldsOf(r);
+  const checked = plainObject(raw, LEAD_FIELDS);
+  return checked === NOT_PLAIN ? undefined : leadFieldsOf(checked as CheckedLead);
 }
 
-const ID_KEYS = [
-  "status_id",
-  "old_status_id",
-  "pipeline_id",
-  "old_pipeline_id",
-  "responsible_user_id",
-] as const;
-const TIME_KEYS = ["created_at", "date_create", "updated_at", "last_modified"] as const;
+/** What the plain path answers for a value it leaves to the schema (refused, or not plain). */
+const NOT_PLAIN = Symbol("not plain");
 
-/** A trimmed optional string field through `check`; anything but a string or undefined refused. */
-function plainChecked(
-  v: unknown,
-  check: (s: string | undefined) => Checked<string>,
-): Checked<string> {
-  if (v === undefined) return check(undefined);
-  return typeof v === "string" ? check(v.trim()) : INVALID;
+/** Every field of `fields` checked plainly on `raw`, or NOT_PLAIN. */
+function plainObject(
+  raw: unknown,
+  fields: Record<string, FieldKind>,
+): Record<string, unknown> | typeof NOT_PLAIN {
+  if (!isNode(raw)) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(fields)) {
+    const value = plainField(kind, raw[key]);
+    if (value === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** One field of a kind, plainly: its checked value, or NOT_PLAIN. */
+function plainField(kind: FieldKind, v: unknown): unknown {
+  switch (kind) {
+    case "requiredId": {
+      const id = plainChecked(v, checkId);
+      return id === undefined ? NOT_PLAIN : id;
+    }
+    case "id":
+      return plainChecked(v, checkId);
+    case "time":
+      return plainChecked(v, checkUnixTime);
+    case "decimal":
+      return plainChecked(v, checkDecimal);
+    case "text":
+      return plainText(v);
+    case "values":
+      return plainList(v, plainCustomFieldValue);
+    case "customFields":
+      return plainList(v, (field) => {
+        const checked = plainObject(field, CUSTOM_FIELD_FIELDS);
+        return checked === NOT_PLAIN ? NOT_PLAIN : customFieldOf(checked as CheckedCustomField);
+      });
+    default:
+      return kind satisfies never;
+  }
+}
+
+/** A trimmed optional string through `check`; anything but a string or undefined: NOT_PLAIN. */
+function plainChecked(v: unknown, check: (s: string | undefined) => Checked<string>): unknown {
+  const checked = v === undefined
+    ? check(undefined)
+    : typeof v === "string"
+    ? check(v.trim())
+    : INVALID;
+  return checked === INVALID ? NOT_PLAIN : checked;
 }
 
 /** `text`: an optional string of at most MAX_TEXT characters, as it is. */
-function plainText(v: unknown): Checked<string> {
-  return v === undefined || (typeof v === "string" && v.length <= MAX_TEXT) ? v : INVALID;
+function plainText(v: unknown): unknown {
+  return v === undefined || (typeof v === "string" && v.length <= MAX_TEXT) ? v : NOT_PLAIN;
 }
 
-/** `customField` plainly: undefined when it does not pass (the schema then says why). */
-function plainCustomField(raw: unknown): CustomField | undefined {
-  if (!isNode(raw)) return undefined;
-  const id = plainChecked(raw.id, checkId);
-  const name = plainText(raw.name);
-  const code = plainText(raw.code);
-  if (id === INVALID || id === undefined || name === INVALID || code === INVALID) return undefined;
-  const items = listItems(raw.values);
-  if (!Array.isArray(items)) return undefined;
-  const values: CustomFieldValue[] = [];
-  for (const item of items) {
-    if (typeof item === "string") {
-      if (item.length > MAX_TEXT) return undefined;
-      values.push({ value: item });
-      continue;
-    }
-    // The object form with a plain string (or no) value; a nested value takes the schema.
-    if (!isNode(item)) return undefined;
-    const value = plainText(item.value);
-    const enumValue = plainText(item.enum);
-    if (value === INVALID || enumValue === INVALID) return undefined;
-    values.push(strip({ value, enum: enumValue }));
+/** A form list (`listItems`) of items each checked by `item`, or NOT_PLAIN. */
+function plainList(v: unknown, item: (x: unknown) => unknown): unknown {
+  const items = listItems(v);
+  if (!Array.isArray(items)) return NOT_PLAIN;
+  const out: unknown[] = [];
+  for (const x of items) {
+    const checked = item(x);
+    if (checked === NOT_PLAIN) return NOT_PLAIN;
+    out.push(checked);
   }
-  return customFieldOf(id, name, code, values);
+  return out;
+}
+
+/** `customFieldValue` plainly: a string, or the object form with a string (or no) value. */
+function plainCustomFieldValue(item: unknown): CustomFieldValue | typeof NOT_PLAIN {
+  if (typeof item === "string") return item.length <= MAX_TEXT ? { value: item } : NOT_PLAIN;
+  // A nested value (JSON text in the schema) is left to the schema.
+  if (!isNode(item)) return NOT_PLAIN;
+  const value = plainText(item.value);
+  const enumValue = plainText(item.enum);
+  if (value === NOT_PLAIN || enumValue === NOT_PLAIN) return NOT_PLAIN;
+  return strip({ value: value as string | undefined, enum: enumValue as string | undefined });
 }
 
 /** The `account` block → {@link Account}; `_links` and unknown keys are dropped. */
