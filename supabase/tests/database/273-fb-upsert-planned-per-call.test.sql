@@ -5,14 +5,17 @@
 -- costs about the same; a connection that cached its generic plan then could keep probing later
 -- pages' ad-days by traffic_facebook_ads_raw_stat_date_idx with user_id and ad_id as a filter,
 -- reading every row of each day (auto_explain, docs/benchmarks.md fbsync eighth session). Which
--- index wins that tie, and whether PL/pgSQL's cache takes its generic plan at all, depends on the
--- relations' physical sizes and the custom plans' costs: not made certain in a test transaction
--- here (forcing the early plan by settings did not reach the function's cached plan). So the
--- first test pins the mechanism: the page statement is run by EXECUTE ... USING (a plan per
--- call, on the tables as they are). It fails on the previous definition (20261207215000), whose
--- statement was static. The others check a re-sync after ten small pages and the table's growth:
--- it writes nothing and probes each ad-day by an index holding user_id, ad_id and stat_date, with
--- no sequential scan of the raw rows.
+-- index wins that tie depends on the relations' physical sizes, so this test makes the early
+-- plan's shape certain by settings instead, which a cached plan does not follow either: the first
+-- ten calls run with a generic plan (plan_cache_mode, kept for the re-sync: PL/pgSQL's cache
+-- takes its generic plan after five calls when it costs about what the custom ones did, as the
+-- bench's connections did: auto_explain showed the probe's parameters as $n) and with index scans
+-- disabled; then index scans are allowed again and the table grows to 20,000 rows of another
+-- user. A re-sync of 500 of them must write nothing, probe each ad-day by an index that holds
+-- user_id, ad_id and stat_date, and read the raw rows by no sequential scan. On the previous
+-- definition (20261207215000) the re-sync runs the plan cached in the first calls (a sequential
+-- scan per ad-day): "each of the 500 ad-days was probed by an index scan" and "no sequential
+-- scan" fail then, and so does the first test, which pins the mechanism (EXECUTE ... USING).
 begin;
 select plan(6);
 
@@ -56,12 +59,17 @@ create temporary table scans_before (idx text, n bigint);
 create temporary table seq_before (n bigint);
 create temporary table probed (idx text, scans bigint);
 
--- Ten small pages first (a connection's cache takes its generic plan after five calls).
+-- The first calls: a generic plan, made without index scans.
+set local plan_cache_mode = force_generic_plan;
+set local enable_indexscan = off;
+set local enable_bitmapscan = off;
 select is(
   (select sum(public.fb_upsert_insights('00000000-0000-4000-8000-000000002731',
      pg_temp.page('2731' || k, 50, date '2026-11-01' + k, 1), now()))::int
    from generate_series(1, 10) k),
   500, 'ten small pages, each written');
+reset enable_indexscan;
+reset enable_bitmapscan;
 delete from public.traffic_facebook_ads_raw
   where user_id = '00000000-0000-4000-8000-000000002731';
 
