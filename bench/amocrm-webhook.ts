@@ -567,7 +567,8 @@ const ratios = {
 // CPU ms per request summed over the four processes, median of the runs: a figure the load of a
 // shared machine moves far less than req/s. Empty ÷ volume of the webhook's CPU is the throughput
 // ratio a CPU-bound machine would give if nothing else changed between the phases.
-const cpuMedian = (runs: WrkResult[]) => median(runs.map((r) => cpuOfRun.get(r)!.total));
+const cpuMedian = (runs: WrkResult[]) =>
+  +median(runs.map((r) => cpuOfRun.get(r)!.total)).toFixed(2);
 const cpu = {
   empty: {
     webhook: cpuMedian([...before.webhooks, ...after.webhooks].map((w) => w.run)),
