@@ -28,6 +28,7 @@ import {
 } from "../helpers/amocrm-sync.ts";
 import { FakeCrm } from "../fakes/amocrm-api.ts";
 import { db } from "../helpers/stack.ts";
+import { prng as rng } from "../helpers/prng.ts";
 
 const WON = 142;
 const LOST = 143;
@@ -35,17 +36,6 @@ const NEW = 7001;
 const TALKS = 7002;
 const PREPAID = 7003;
 const OFFSET = 50_000;
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Step =
   | { kind: "status"; status: number }

@@ -6,18 +6,7 @@ import assert from "node:assert/strict";
 import { buildForm, parseWebhook } from "../../../supabase/functions/_shared/amocrm/mod.ts";
 import { storable, storedPayload } from "../../../supabase/functions/amocrm-webhook/body.ts";
 import { fixture, FIXTURES } from "../amocrm/fixtures.ts";
-
-/** mulberry32, seeded: the same bodies every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../helpers/prng.ts";
 
 const NOISE = ["%00", "%2500", "%0", "a%00b", "\u0000", "%C3%A9", "+", "%2B", "%5B", "", "ё", "00"];
 

@@ -10,20 +10,9 @@ import {
   parseWebhook,
 } from "../../../supabase/functions/_shared/amocrm/mod.ts";
 import { fixture, FIXTURES } from "./fixtures.ts";
+import { prng } from "../../helpers/prng.ts";
 
 const SEED = Number(Deno.env.get("AMO_FUZZ_SEED") ?? 20240611);
-
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = ReturnType<typeof prng>;
 const int = (r: Rand, n: number) => Math.floor(r() * n);
