@@ -32,8 +32,16 @@ export function daysInclusive(since: string, until: string): number {
     1;
 }
 
-/** The calendar day of instant `now` in time zone `tz` (throws `RangeError` on an unknown zone). */
+/**
+ * The calendar day of instant `now` in time zone `tz` (throws `RangeError` on an unknown zone).
+ * Formatted at most once per second of time and zone (Intl's format is the costly part, and a
+ * request path asks for today's date on every request): every zone's offset is a whole number of
+ * seconds, so a local day starts and ends on a whole second and the date is the same for all of one.
+ */
 export function localDate(now: Date | number, tz: string): string {
+  const second = Math.floor(+now / 1000);
+  const last = lastDays.get(tz);
+  if (last && last.second === second) return last.day;
   let format = dayFormats.get(tz);
   if (!format) {
     format = new Intl.DateTimeFormat("en-CA", {
@@ -44,8 +52,13 @@ export function localDate(now: Date | number, tz: string): string {
     });
     dayFormats.set(tz, format);
   }
-  return format.format(now);
+  const day = format.format(now);
+  lastDays.set(tz, { second, day });
+  return day;
 }
+
+/** Per time zone, the last second of time {@link localDate} formatted and its day. */
+const lastDays = new Map<string, { second: number; day: string }>();
 
 /** One formatter per time zone: building one costs more than formatting many dates with it. */
 const dayFormats = new Map<string, Intl.DateTimeFormat>();

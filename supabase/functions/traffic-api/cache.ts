@@ -153,24 +153,6 @@ async function changedSince(
   return await restGet(deps, token, `rpc/traffic_api_changed_since${query}`);
 }
 
-/** The last local date computed, per time zone, and the second of time it holds for. */
-const days = new Map<string, { second: number; day: string }>();
-
-/**
- * `localDate(now, TRAFFIC_TIMEZONE)`, formatted at most once per second of time (Intl's format
- * costs more than the rest of the cache key): every zone's offset is a whole number of seconds,
- * so a local day starts and ends on a whole second and the date is the same for all of one.
- */
-function today(now: number, deps: Deps): string {
-  const tz = deps.config.TRAFFIC_TIMEZONE;
-  const second = Math.floor(now / 1000);
-  const known = days.get(tz);
-  if (known && known.second === second) return known.day;
-  const day = localDate(new Date(now), tz);
-  days.set(tz, { second, day });
-  return day;
-}
-
 /** Wraps a data route with the cache (a no-op when TRAFFIC_API_RESPONSE_CACHE is off). */
 export function cached(
   route: string,
@@ -187,7 +169,9 @@ export function cached(
     // The query string as sent (`url.search`): the same text parses to the same parameters, so
     // it names one answer; the same parameters in another order or encoding are another entry
     // (a miss, never another answer). A dashboard sends its queries in one form.
-    const key = `${token}\u0000${route}\u0000${url.search}\u0000${today(now, deps)}`;
+    const key = `${token}\u0000${route}\u0000${url.search}\u0000${
+      localDate(now, deps.config.TRAFFIC_TIMEZONE)
+    }`;
     const s = storeOf(deps);
     let entry = s.entries.get(key);
     if (entry && now - entry.at >= MAX_AGE_MS) {
