@@ -16,17 +16,27 @@
 -- definition (20261207215000) the re-sync runs the plan cached in the first calls (a sequential
 -- scan per ad-day): "each of the 500 ad-days was probed by an index scan" and "no sequential
 -- scan" fail then, and so does the first test, which pins the mechanism (EXECUTE ... USING).
+--
+-- Since 20261208030800 the statement is planned per call only while the raw table is under 2 MB
+-- (plan_cache_mode force_custom_plan for the statement; 276 pins the large side), so this test
+-- starts from a small table: a TRUNCATE in this transaction gives the table a new, empty file
+-- whatever rows earlier tests left. The first test pins that mechanism now.
 begin;
 select plan(6);
 
--- The mechanism: the page statement (its CTEs from `incoming` to the final select) is the text
--- of an EXECUTE with the four values passed by USING.
+-- The mechanism: while the raw table is under 2 MB the page statement (its CTEs from `incoming`
+-- to the final select) runs with plan_cache_mode = force_custom_plan, planned at each call.
 select matches(
   p.prosrc,
-  'execute \$stmt\$\s+with incoming as materialized.*\$stmt\$\s+into v_count, v_bad\s+'
-    || 'using p_user_id, p_rows, p_fetched_at, v_team;',
-  'fb_upsert_insights plans its page statement per call (EXECUTE ... USING)')
+  'if pg_relation_size\(''public\.traffic_facebook_ads_raw''::regclass\) < 2097152 then\s+'
+    || 'v_mode := current_setting\(''plan_cache_mode''\);\s+'
+    || 'perform set_config\(''plan_cache_mode'', ''force_custom_plan'', true\);\s+end if;\s+'
+    || 'with incoming as materialized.*\s+into v_count, v_bad;',
+  'fb_upsert_insights plans its page statement per call while the raw table is under 2 MB')
 from pg_proc p where p.oid = 'public.fb_upsert_insights(uuid, jsonb, timestamptz)'::regprocedure;
+
+-- A new project's table: small (a new, empty file for this transaction).
+truncate public.traffic_facebook_ads_raw;
 
 insert into auth.users (id, email, raw_app_meta_data) values
   ('00000000-0000-4000-8000-000000002731', 'fb-273-a@example.test', '{}'),
