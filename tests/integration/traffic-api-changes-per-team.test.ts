@@ -1,5 +1,6 @@
 /**
- * traffic-api's cache check is per team (migration 20261207114917): `traffic_api_changed_since`,
+ * traffic-api's cache check is per team (migration 20261207114917): `traffic_api_check`
+ * (20261208030500; `traffic_api_changed_since` before),
  * called through PostgREST as each caller, answers "changed" to a targetologist only for a write
  * of their own team's rows or a global one (rates), and to an admin for any write. Before, any
  * writing transaction was a change for every caller: a webhook of team A made every cached body
@@ -23,9 +24,11 @@ const test = (name: string, fn: () => Promise<void>) =>
 let a: TestUser, b: TestUser, admin: TestUser;
 
 async function check(u: TestUser, snapshot: string | null) {
-  const { data, error } = await u.client.rpc("traffic_api_changed_since", {
+  // traffic-api's check, as it calls it: one row (a function returning rows, so that PostgreSQL
+  // inlines it: 20261208030500).
+  const { data, error } = await u.client.rpc("traffic_api_check", {
     p_snapshot: snapshot,
-  });
+  }).single();
   assert.equal(error, null, JSON.stringify(error));
   return data as { changed: boolean; snapshot: string };
 }

@@ -2,8 +2,8 @@
  * The data routes' response cache: a body computed for one access token is served again to the
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
- * Per request that is ONE small database call as the caller, `traffic_api_changed_since(snapshot)`
- * (migrations `20261207114917`, `20261207141508`): every transaction that writes a table the data
+ * Per request that is ONE small database call as the caller, `traffic_api_check(snapshot)`
+ * (migrations `20261207114917`, `20261208030500`): every transaction that writes a table the data
  * routes read leaves its id in `private.traffic_api_changes` (with the teams whose rows it wrote,
  * or as a global write), and a body remembers the snapshot taken just before it was computed; the
  * body is current while no change the caller's answers read lies outside that snapshot (a
@@ -112,7 +112,7 @@ const answeredSnapshots = new WeakMap<Response, string>();
 /**
  * Marks `res` as read in `snapshot` (`pg_current_snapshot()` of the statement that read its
  * rows): the cache keeps it checked against that snapshot, so a route that reports it needs no
- * separate `traffic_api_changed_since` call for its first answer (a miss is one call).
+ * separate `traffic_api_check` call for its first answer (a miss is one call).
  */
 function answeredIn(snapshot: string, res: Response): Response {
   answeredSnapshots.set(res, snapshot);
@@ -140,9 +140,12 @@ function wantsRevalidation(req: Request): boolean {
 }
 
 /**
- * `traffic_api_changed_since(snapshot)` as the caller (a GET: the function is stable, PostgREST
- * reads the argument from the query string; no argument: only the current snapshot is wanted).
- * Sent with db.ts `restGet`, not supabase-js: it is the one call of every revalidating request.
+ * `traffic_api_check(snapshot)` as the caller (a GET: the function is stable, PostgREST reads the
+ * argument from the query string; no argument: only the current snapshot is wanted). Sent with
+ * db.ts `restGet`, not supabase-js: it is the one call of every revalidating request. The function
+ * returns one row (plain SQL returning rows, so that PostgreSQL inlines it into PostgREST's
+ * statement: migration 20261208030500), which PostgREST answers as a one-element array; anything
+ * else is a failure, never "unchanged".
  */
 async function changedSince(
   deps: Deps,
@@ -150,7 +153,15 @@ async function changedSince(
   snapshot: string | null,
 ): Promise<{ changed: boolean; snapshot: string }> {
   const query = snapshot === null ? "" : `?p_snapshot=${encodeURIComponent(snapshot)}`;
-  return await restGet(deps, token, `rpc/traffic_api_changed_since${query}`);
+  const rows = await restGet<unknown>(deps, token, `rpc/traffic_api_check${query}`);
+  const row = Array.isArray(rows) && rows.length === 1 ? rows[0] : null;
+  if (
+    !row || typeof row !== "object" || typeof row.changed !== "boolean" ||
+    typeof row.snapshot !== "string"
+  ) {
+    throw new Error("traffic_api_check: an answer that is not one {changed, snapshot} row");
+  }
+  return row;
 }
 
 /** Wraps a data route with the cache (a no-op when TRAFFIC_API_RESPONSE_CACHE is off). */

@@ -54,7 +54,7 @@ const schema = z.object({
   ),
   /**
    * `on` (default): the data routes answer a repeated request from a per-token response cache
-   * while `traffic_api_changed_since` says nothing they read has changed (cache.ts); `off`: every
+   * while `traffic_api_check` says nothing they read has changed (cache.ts); `off`: every
    * request is computed.
    */
   TRAFFIC_API_RESPONSE_CACHE: envVar(z.enum(["on", "off"]).default("on")),

@@ -1,6 +1,6 @@
 /**
  * The data routes' response cache (cache.ts): a repeated request of the same token is answered
- * from the kept body after one `traffic_api_changed_since` call while it reports no change;
+ * from the kept body after one `traffic_api_check` call while it reports no change;
  * a change, another token, another query or an old entry computes the route again. /daily's first
  * answer is one call (its SQL reports the snapshot its rows were read in); a route without that
  * (/metrics) asks for a snapshot first.
@@ -12,19 +12,20 @@ import { adminJwt, request, type Sent, testHandler, USER_ID, userJwt } from "./h
 /** The cache on, every request checked (the fresh window has tests of its own below). */
 const ON = { TRAFFIC_API_RESPONSE_CACHE: "on", TRAFFIC_API_CACHE_FRESH_MS: "0" };
 const WINDOW = { TRAFFIC_API_RESPONSE_CACHE: "on", TRAFFIC_API_CACHE_FRESH_MS: "1000" };
-const isCheck = (s: Sent) => s.url.pathname.endsWith("/rpc/traffic_api_changed_since");
+const isCheck = (s: Sent) => s.url.pathname.endsWith("/rpc/traffic_api_check");
 
 /** A database whose daily rows say whose token asked; `changed` drives the cache check. */
 function database() {
   const state = { changed: false, snapshot: 1, reads: 0 };
   const respond = (s: Sent) => {
-    if (s.url.pathname.endsWith("/rpc/traffic_api_changed_since")) {
+    if (s.url.pathname.endsWith("/rpc/traffic_api_check")) {
       // Asked with a GET: the snapshot in the query string, none on a first request.
       const since = s.url.searchParams.get("p_snapshot");
-      return Response.json({
+      // One row (a function returning rows: PostgREST answers an array).
+      return Response.json([{
         changed: since === null || state.changed,
         snapshot: `${state.snapshot}:${state.snapshot}:`,
-      });
+      }]);
     }
     state.reads++;
     const who = s.headers.get("authorization") === `Bearer ${userJwt}` ? "user" : "admin";
@@ -53,7 +54,7 @@ Deno.test("traffic-api cache: the same token's repeat is served from the cache w
   assert.equal(again.headers.get("etag"), etag);
   assert.equal(again.headers.get("cache-control"), first.headers.get("cache-control"));
   assert.equal(db.state.reads, 1, "no route query on a hit");
-  const checks = sent.filter((s) => s.url.pathname.endsWith("/rpc/traffic_api_changed_since"));
+  const checks = sent.filter((s) => s.url.pathname.endsWith("/rpc/traffic_api_check"));
   assert.equal(checks.length, 1, "no check for the first (nothing kept), one for the repeat");
   assert.equal(
     checks[0].url.searchParams.get("p_snapshot"),
@@ -123,8 +124,8 @@ Deno.test("traffic-api cache: a revalidating caller after a change refills the c
 Deno.test("traffic-api cache: errors are not kept", async () => {
   let fail = true;
   const { handler } = testHandler((s) => {
-    if (s.url.pathname.endsWith("/rpc/traffic_api_changed_since")) {
-      return Response.json({ changed: false, snapshot: "1:1:" });
+    if (s.url.pathname.endsWith("/rpc/traffic_api_check")) {
+      return Response.json([{ changed: false, snapshot: "1:1:" }]);
     }
     if (fail) return Response.json({ code: "XX000", message: "boom" }, { status: 500 });
     return Response.json({ snapshot: "1:1:", data: "" });
@@ -212,9 +213,9 @@ Deno.test("traffic-api cache: a slow 'unchanged' check never puts an older body 
         if (checks === 1) {
           // R1's check: its snapshot predates a write; it answers "unchanged", late.
           await gate;
-          return Response.json({ changed: false, snapshot: "1:1:" });
+          return Response.json([{ changed: false, snapshot: "1:1:" }]);
         }
-        if (checks === 2) return Response.json({ changed: true, snapshot: "2:2:" }); // R2's
+        if (checks === 2) return Response.json([{ changed: true, snapshot: "2:2:" }]); // R2's
       }
       return db.respond(s);
     },
@@ -249,7 +250,7 @@ Deno.test("traffic-api cache: a miss of /daily is ONE database call; of /metrics
   sent.length = 0;
   assert.equal((await handler(request("/metrics?period=7d", userJwt))).status, 200);
   assert.deepEqual(sent.map((s) => s.url.pathname.split("/").pop()), [
-    "traffic_api_changed_since",
+    "traffic_api_check",
     "traffic_api_metrics_page",
   ]);
   assert.equal(sent[0].url.searchParams.has("p_snapshot"), false, "no snapshot: its default");
@@ -269,7 +270,7 @@ Deno.test("traffic-api cache: the check is the GET supabase-js would send, with 
   assert.equal(checks.length, 2);
   assert.equal(
     checks[1].url.href,
-    "http://db.local/rest/v1/rpc/traffic_api_changed_since?p_snapshot=7%3A7%3A",
+    "http://db.local/rest/v1/rpc/traffic_api_check?p_snapshot=7%3A7%3A",
   );
   assert.equal(checks[1].method, "GET");
   assert.equal(checks[1].body, null);
@@ -327,7 +328,7 @@ Deno.test("traffic-api cache: the key's local date is formatted once per second,
 Deno.test("traffic-api cache: a kept body is answered from its string (not copied bytes), the same UTF-8 bytes", async () => {
   const { handler } = testHandler(
     (s) =>
-      isCheck(s) ? Response.json({ changed: false, snapshot: "1:1:" }) : Response.json({
+      isCheck(s) ? Response.json([{ changed: false, snapshot: "1:1:" }]) : Response.json({
         snapshot: "1:1:",
         data: JSON.stringify({ date: "2026-01-11", team_name: "Команда «Алматы» 🚀" }),
       }),
@@ -364,7 +365,7 @@ Deno.test("traffic-api cache: the byte cap counts a body as it lies in memory (t
   let reads = 0;
   const name = "Ж".repeat(MAX_BYTES / 8);
   const { handler } = testHandler((s) => {
-    if (isCheck(s)) return Response.json({ changed: false, snapshot: "1:1:" });
+    if (isCheck(s)) return Response.json([{ changed: false, snapshot: "1:1:" }]);
     reads++;
     return Response.json({ snapshot: "1:1:", data: JSON.stringify({ team_name: name }) });
   }, ON);
