@@ -1,5 +1,9 @@
--- The attribution owners' merge of the ids a page adds no longer reads every owner row (issue 11
--- item 4: fb-ads-sync's first sync at a year's volume).
+-- Two of the triggers a fb-ads-sync page fires do less (issue 11 item 4): (1) the attribution
+-- owners' merge of the ids a page adds probes each stored owner by its key instead of reading the
+-- whole owner table; (2) the raw table's Meta-lead trigger returns at once when its statement
+-- changed no row, before it reads the lead types in use.
+--
+-- (1) Why, at a year's volume:
 --
 -- private.traffic_attribution_add_ids (the directory's attribution_ids_insert trigger, fired by
 -- every fb-ads-sync page that brings an ad, adset or campaign new to its user) queued the ids
@@ -99,3 +103,89 @@ comment on function private.traffic_attribution_add_ids(text[]) is
   'many it queued.';
 revoke all on function private.traffic_attribution_add_ids(text[])
   from public, anon, authenticated, service_role;
+
+-- (2) The raw table's Meta-lead trigger (fb-ads-sync's first sync and re-run).
+--
+-- fb_upsert_insights writes a page with one INSERT ... ON CONFLICT DO UPDATE, which fires the
+-- raw table's insert AND update statement triggers whatever it changed: on a first sync the
+-- update ones see no row, and on a re-run (nothing changed) both do. The directory and spend
+-- triggers return at once then (20261207024403); private.traffic_meta_leads_raw_sync did not: it
+-- computed private.traffic_meta_lead_types_in_use() in its DECLARE (a SECURITY DEFINER function
+-- with SET search_path, so a function call and a read of every lead list each time), then ran the
+-- update branch's two aggregates over the empty transition tables, or on a re-run the insert of
+-- no row into traffic_meta_leads_by_ad, which fired that table's daily trigger in turn. That was
+-- 600 calls of the types function a re-run and 300 a first sync: 67-85 ms of its own time a first
+-- sync in a one-writer replay of the bench's 300 pages (pg_stat_user_functions, dev stack,
+-- 2026-12-08 02:59-03:07 UTC, load 2-4), besides the statements it ran for nothing.
+--
+-- Now: no row in the statement's transition table, no work; the types are read only by a
+-- statement that has rows. Everything else as in 20261207193400 (the rule, the insert from the
+-- inserted rows, the refresh of updated and deleted ad-days).
+create or replace function private.traffic_meta_leads_raw_sync()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_types text[];
+  v_users uuid[];
+  v_ads text[];
+  v_days date[];
+begin
+  if tg_op = 'DELETE' then
+    perform from old_rows limit 1;
+  else
+    perform from new_rows limit 1;
+  end if;
+  if not found then
+    return null; -- the statement changed no row (an update's old rows come with its new ones)
+  end if;
+  v_types := private.traffic_meta_lead_types_in_use();
+  if tg_op = 'INSERT' then
+    -- New ad-days: the rule applied to the inserted rows as they are (no probe of the raw rows,
+    -- nothing to delete, nothing to conflict with: see 20261207193400).
+    insert into public.traffic_meta_leads_by_ad
+      (user_id, ad_id, stat_date, account_id, action_type, meta_leads)
+    select n.user_id, n.ad_id, n.stat_date, n.account_id, p.action_type, p.meta_leads
+    from new_rows n
+    cross join lateral private.traffic_meta_lead_of(n.account_id, n.actions) as p
+    where n.actions ?| v_types
+    order by 1, 2, 3;
+    return null;
+  elsif tg_op = 'UPDATE' then
+    select array_agg(n.user_id), array_agg(n.ad_id), array_agg(n.stat_date)
+      into v_users, v_ads, v_days
+      from new_rows n
+      join old_rows o on o.id = n.id
+      where (n.actions ?| v_types or o.actions ?| v_types)
+        and (n.actions, n.account_id, n.user_id, n.ad_id, n.stat_date)
+          is distinct from (o.actions, o.account_id, o.user_id, o.ad_id, o.stat_date);
+    -- a key changed by a direct update: the old ad-day goes too
+    select v_users || array_agg(o.user_id), v_ads || array_agg(o.ad_id),
+        v_days || array_agg(o.stat_date)
+      into v_users, v_ads, v_days
+      from old_rows o
+      join new_rows n on n.id = o.id
+      where o.actions ?| v_types
+        and (n.user_id, n.ad_id, n.stat_date) is distinct from (o.user_id, o.ad_id, o.stat_date);
+  else
+    -- Deleted ad-days: their Meta leads go (the refresh finds no raw row for them).
+    select array_agg(o.user_id), array_agg(o.ad_id), array_agg(o.stat_date)
+      into v_users, v_ads, v_days
+      from old_rows o
+      where o.actions ?| v_types;
+  end if;
+  if v_users is not null then
+    perform private.traffic_meta_leads_refresh(v_users, v_ads, v_days);
+  end if;
+  return null;
+end
+$$;
+comment on function private.traffic_meta_leads_raw_sync() is
+  'Statement trigger of traffic_facebook_ads_raw: returns at once when the statement changed no '
+  'row; inserted ad-days get their Meta leads from the inserted rows by '
+  'private.traffic_meta_lead_of; for ad-days whose actions (or account) an update changed, when '
+  'the old or new list holds a type of a lead list in use '
+  '(private.traffic_meta_lead_types_in_use()), the refresh re-derives them; deleted ad-days lose '
+  'theirs.';
