@@ -17,7 +17,7 @@
 -- scan per ad-day): "each of the 500 ad-days was probed by an index scan" and "no sequential
 -- scan" fail then, and so does the first test, which pins the mechanism (EXECUTE ... USING).
 --
--- Since 20261208030800 the statement is planned per call only while the raw table is under 2 MB
+-- Since 20261208033700 the statement is planned per call only while the raw table is under 2 MB
 -- (plan_cache_mode force_custom_plan for the statement, the caller's value restored after it)
 -- and keeps PL/pgSQL's cached plan once the table is larger. So this test starts from a new
 -- project's table: a TRUNCATE in this transaction gives it a new, empty file whatever rows

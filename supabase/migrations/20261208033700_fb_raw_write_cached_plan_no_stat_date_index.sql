@@ -1,6 +1,11 @@
--- fb_upsert_insights runs its page statement as static SQL again, with the plan PL/pgSQL caches
--- per connection, and plans it at every call only while traffic_facebook_ads_raw is small
--- (under 2 MB on disk): issue 11 item 4, the per-call planning of 20261208004800 on re-runs.
+-- The raw write, issue 11 item 4, in two parts (landed first on a branch as 20261208030800, a
+-- version trig landed first; renamed before landing):
+-- 1. fb_upsert_insights runs its page statement as static SQL again, with the plan PL/pgSQL
+--    caches per connection, and plans it at every call only while traffic_facebook_ads_raw is
+--    small (under 2 MB on disk): the per-call planning of 20261208004800 on re-runs.
+-- 2. traffic_facebook_ads_raw_stat_date_idx is dropped (at the end of this file).
+--
+-- Part 1.
 -- The statement is unchanged (20261207215000's text, which 20261208004800 ran by EXECUTE with
 -- $1..$4 for p_user_id, p_rows, p_fetched_at and v_team).
 --
@@ -58,7 +63,7 @@ begin
   end if;
 
   -- While the raw table is small, this call plans its statement for the table as it is (its
-  -- cached generic plan would be made for a tiny table and kept: migration 20261208030800); the
+  -- cached generic plan would be made for a tiny table and kept: migration 20261208033700); the
   -- caller's plan_cache_mode is restored right after (an error undoes it with the transaction).
   if pg_relation_size('public.traffic_facebook_ads_raw'::regclass) < 2097152 then
     v_mode := current_setting('plan_cache_mode');
@@ -223,3 +228,35 @@ comment on function public.fb_upsert_insights(uuid, jsonb, timestamptz) is
   'or differs (and is not older than the stored values), reading only the page''s own ad-days; '
   'returns how many ad-days it inserted or changed. Commits synchronously (a page reported '
   'written survives a crash).';
+
+-- Part 2. traffic_facebook_ads_raw without traffic_facebook_ads_raw_stat_date_idx (stat_date
+-- alone). Every ad-day a sync inserts paid an insert into each of the
+-- raw heap's seven indexes; one secondary index cost ~1.2-1.5 ms of Postgres CPU a 500-row page
+-- (docs/benchmarks.md, fbsync seventh and ninth sessions). Same rows, same answers.
+--
+-- Who read it (every SQL function over the table, PostgREST, traffic-api, aggregate-metrics and
+-- the dashboard checked; 2026-12-08, dev stack with the bench's year: 2.15 M rows, 1,000 users):
+--   private.traffic_campaign_metrics_top, an admin's read of many teams (`stat_date between ...
+--     and user_id = any(v_users)`, planned for its own call): a bitmap scan of this index before;
+--     now a bitmap scan of traffic_facebook_ads_raw_user_date_ad_idx (user_id = any(...) and the
+--     date range in its Index Cond), the same 385,000 rows for 7 days of 1,000 users (1.9 s
+--     against 2.3 s, load 9); a 30-day range was a sequential scan either way; one team's read
+--     (a targetologist, and an admin's user_id) always used (user_id, stat_date, ad_id).
+--   The page statement's probe on a tiny, never-analyzed table (0-100 rows) took this index with
+--     user_id and ad_id as a filter (part 1); without it the probe is exact
+--     there too (the (user_id, adset_id, stat_date) index remains the trap at 300-600 rows, which
+--     part 1 plans per call).
+--   A PostgREST filter on stat_date alone by an admin (scripts/demo/explore.ts shows one; the
+--     dashboard reads only traffic-api, traffic-api reads the table only through SQL functions):
+--     a sequential scan now (one day of 2.15 M rows 203 ms, against 7-40 ms by the index); a
+--     targetologist's (RLS: user_id = auth.uid()) is a (user_id, stat_date, ad_id) range.
+--   No other reader: traffic_fb_freshness (max(stat_date) per user), traffic_attribution_entity,
+--     the entity names of traffic_campaign_metrics_top, traffic_api_campaigns_top, the Meta-lead
+--     refresh and the ad directory's delete read by user_id first (their indexes stay); the
+--     rebuilds read the whole table; aggregate-metrics reads traffic_spend_daily.
+-- Kept: traffic_facebook_ads_raw_account_actions_idx (account_id, rows with actions). Its one
+-- reader, a change of traffic_meta_lead_settings, reads an account's ad-days while it holds a
+-- SHARE lock on this table, which stops every sync's writes: by the index 21 ms for one
+-- account, by a sequential scan 319 ms at 2.15 M rows (more at a real year), for every sync
+-- waiting on it.
+drop index if exists public.traffic_facebook_ads_raw_stat_date_idx;
