@@ -6,16 +6,10 @@
 begin;
 select plan(2);
 
-select is(
-  (select array_agg(indexname::text order by indexname) from pg_indexes
-    where schemaname = 'public' and tablename = 'traffic_facebook_ads_raw'),
-  array[
-    'traffic_facebook_ads_raw_account_actions_idx',
-    'traffic_facebook_ads_raw_pkey',
-    'traffic_facebook_ads_raw_user_ad_date_key',
-    'traffic_facebook_ads_raw_user_adset_date_idx',
-    'traffic_facebook_ads_raw_user_campaign_date_idx',
-    'traffic_facebook_ads_raw_user_date_ad_idx'],
+select indexes_are('public', 'traffic_facebook_ads_raw',
+  array['traffic_facebook_ads_raw_account_actions_idx', 'traffic_facebook_ads_raw_pkey',
+    'traffic_facebook_ads_raw_user_ad_date_key', 'traffic_facebook_ads_raw_user_adset_date_idx',
+    'traffic_facebook_ads_raw_user_campaign_date_idx', 'traffic_facebook_ads_raw_user_date_ad_idx'],
   'traffic_facebook_ads_raw keeps six indexes, none on stat_date alone');
 
 -- An admin's date range over several users (traffic_campaign_metrics_top's `ads`, planned for
