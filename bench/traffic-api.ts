@@ -9,7 +9,7 @@
  * `/metrics/range?limit=50` and `/daily` over the last 30 days, `/campaigns?period=7d` (campaign
  * level, first 100 rows). For each route and caller, BENCH_ROUNDS (3) rounds of two runs with the
  * same JWT: the baseline and the route's revalidating repeats (`Cache-Control: no-cache`: one
- * `traffic_api_changed_since` call each, the goal is judged on these), alternating which of the
+ * `traffic_api_check` call each, the goal is judged on these), alternating which of the
  * two goes first (the machine is shared: load drifts; a single pair was ±15% between runs). Each
  * round gives its own ratio (route ÷ the baseline run next to it); the figure is the median of
  * the rounds' ratios, printed with every round's and the baseline's absolute rps and p99. Then
@@ -93,7 +93,7 @@ interface Round {
   /** Which ran first in this round. */
   first: "baseline" | "route";
   base: WrkResult;
-  /** Repeats that revalidate (`Cache-Control: no-cache`: one changed_since call each). */
+  /** Repeats that revalidate (`Cache-Control: no-cache`: one traffic_api_check call each). */
   revalidated: WrkResult;
   rps_ratio: number;
   p99_ratio: number;
@@ -185,7 +185,7 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
             headers,
             ...load,
           });
-        // Each asks traffic_api_changed_since (what a request costs once the 1 s fresh window
+        // Each asks traffic_api_check (what a request costs once the 1 s fresh window
         // is over, and what a browser's reload costs; the goal is judged on these).
         const runRoute = () =>
           runWrk({
@@ -276,7 +276,7 @@ printTable(
 );
 console.log(
   "\nThe goal (≥ 0.8× rps, p99 ≤ 1.25×) is judged on the revalidating repeats (one " +
-    "changed_since call each): the median of the rounds' ratios, each round's ratio against the " +
+    "traffic_api_check call each): the median of the rounds' ratios, each round's ratio against the " +
     "baseline run next to it. miss = every request computed (cache off), against the median " +
     "baseline. pg_cron jobs were paused during every measured run.",
 );
