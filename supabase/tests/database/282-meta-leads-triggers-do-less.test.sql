@@ -15,8 +15,15 @@
 -- Meta leads that type gave (the case the index was read for), re-derives the rest, and leaves
 -- other accounts alone; then the default list again. On the previous schema the first of these
 -- tests fails (the index exists); the others pass on both.
+--
+-- The Meta-lead refresh (the update and delete triggers, a lead-list change) looks each ad-day up
+-- once (migration 20261208033800): its `gone` step was an anti join against the `picked` CTE,
+-- which the planner estimated at one row and rescanned per candidate, so its cost grew with the
+-- square of the ad-days (6,000 ad-days 8.5 s on a dev stack). Pinned: the per-key LATERAL probe
+-- (fails on the previous definition, 20261207193400) and, through a direct update of the page's
+-- actions, that the refreshed ad-days come out as the rule says (passes on both).
 begin;
-select plan(10);
+select plan(12);
 set local track_functions = 'all';
 
 insert into auth.users (id, email, raw_app_meta_data) values
@@ -68,6 +75,27 @@ select results_eq(
     where user_id = '00000000-0000-4000-8000-000000002821'$$,
   $$select 28, (select 2 * sum(a % 5 + 1)::int from generate_series(1, 20) a where a % 3 <> 0), 28$$,
   'the 28 ad-days with a lead type have their Meta leads, the others none');
+
+-- The refresh: each key probed once, then its Meta leads from the rule or none.
+select ok((select prosrc from pg_proc
+           where oid = 'private.traffic_meta_leads_refresh(uuid[], text[], date[])'::regprocedure)
+    ~ 'derived as materialized \(\s+select .*\s+from keys k\s+left join lateral \(.*offset 0\s+\) p on true'
+    and (select prosrc from pg_proc
+         where oid = 'private.traffic_meta_leads_refresh(uuid[], text[], date[])'::regprocedure)
+    !~* 'from picked',
+  'the Meta-lead refresh looks each ad-day up once (a LATERAL probe per key, no anti join against a CTE)');
+-- Half of the page's ad-days lose their lead type, the other half change their value (the update
+-- trigger hands all 40 to the refresh).
+update public.traffic_facebook_ads_raw
+set actions = case when ad_id::text ~ '[02468]$'
+    then jsonb_build_object('link_click', jsonb_build_array(1, 0.5))
+    else jsonb_build_object('lead', jsonb_build_array(100, 0.5)) end
+where user_id = '00000000-0000-4000-8000-000000002821' and ad_id like 'ad2821_%';
+select results_eq(
+  $$select count(*)::int, sum(meta_leads)::int from public.traffic_meta_leads_by_ad
+    where user_id = '00000000-0000-4000-8000-000000002821' and ad_id like 'ad2821_%'$$,
+  $$values (20, 2000)$$,
+  'after an update of their actions: the 20 ad-days with a lead type have its new value, the others none');
 
 -- A lead list that drops a type no other list names.
 select is(
