@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { type BrowserContext, chromium, type Page } from "./deps.ts";
 import { CHROMIUM_ARGS } from "./chromium.ts";
 import { withEvaluatorHeld } from "../helpers/alerts.ts";
+import { pauseScheduledRuns } from "../helpers/cron.ts";
 import { createUser, db, stackEnv } from "../helpers/stack.ts";
 import { signedInLink } from "../../scripts/demo/dashboard-link.ts";
 import { userJwt } from "../../scripts/lib/jwt.ts";
@@ -20,6 +21,7 @@ let seed: DashboardSeed;
 let ctx: BrowserContext;
 let page: Page;
 let profile: string;
+let resumeFbSync: (() => Promise<void>) | undefined;
 const pageErrors: string[] = [];
 
 const test = (name: string, fn: () => Promise<void>) =>
@@ -73,6 +75,9 @@ async function metricsTable() {
 }
 
 test("setup: seed the stack and start Chromium", async () => {
+  // The hourly fb-ads-sync (:05) would open runs of its own for the seeded teams, newer than the
+  // seeded failed and successful ones the freshness test reads: it waits until the teardown.
+  resumeFbSync = await pauseScheduledRuns(sql, "fb-ads-sync", "facebook_ads");
   seed = await seedDashboard(sql);
   profile = await Deno.makeTempDir({ prefix: "dashboard-chromium-" });
   ctx = await chromium.launchPersistentContext(profile, {
@@ -561,5 +566,6 @@ test("teardown", async () => {
   await ctx?.close();
   if (profile) await Deno.remove(profile, { recursive: true }).catch(() => {});
   await seed?.cleanup();
+  await resumeFbSync?.();
   await sql.end();
 });

@@ -7,7 +7,7 @@
  */
 import { FakeCrm, serveFakeAmoApi } from "../fakes/amocrm-api.ts";
 import { ACCOUNT, drainPending, WEBHOOK_SECRET } from "./amocrm.ts";
-import { pauseCronJobs } from "./cron.ts";
+import { pauseScheduledRuns } from "./cron.ts";
 import { db, stackEnv } from "./stack.ts";
 
 type Sql = ReturnType<typeof db>;
@@ -26,27 +26,11 @@ export function startFakeCrm(): { crm: FakeCrm; close: () => Promise<void> } {
 
 /**
  * Pauses the stack's own pg_cron `amocrm-sync` job (every 10 minutes, at :03, :13, …) and waits
- * until no run it started is still reading, so a test that counts the fake account's requests, or
- * its runs' answers, sees only its own runs (a scheduled run read the same fake account and
- * doubled a count once: review R7 L9). Returns the function that puts the job back as it was.
+ * until no run it started is still reading (`pauseScheduledRuns`). Returns the function that puts
+ * the job back as it was.
  */
-export async function pauseScheduledSync(sql: Sql): Promise<() => Promise<void>> {
-  const resume = await pauseCronJobs(sql, ["amocrm-sync"]);
-  const [job] = await sql`select jobid from cron.job where jobname = 'amocrm-sync'`;
-  if (!job) return resume;
-  // A run pg_cron started moments ago reaches the function through pg_net within a second or so,
-  // then writes its history row (success null while it runs).
-  const [recent] = await sql`select count(*)::int as n from cron.job_run_details
-    where jobid = ${job.jobid} and start_time > now() - interval '5 seconds'`;
-  if (recent.n > 0) await new Promise((ok) => setTimeout(ok, 2_000));
-  for (let i = 0; i < 240; i++) {
-    const [running] = await sql`select count(*)::int as n from public.traffic_sync_history
-      where sync_type = 'amocrm' and success is null and triggered_by = 'cron'
-        and started_at > now() - interval '10 minutes'`;
-    if (running.n === 0) break;
-    await new Promise((ok) => setTimeout(ok, 250));
-  }
-  return resume;
+export function pauseScheduledSync(sql: Sql): Promise<() => Promise<void>> {
+  return pauseScheduledRuns(sql, "amocrm-sync", "amocrm");
 }
 
 /** Forgets the account's watermarks, so the next run reads the default window again. */

@@ -15,7 +15,7 @@ type Sql = ReturnType<typeof db>;
  * connection meanwhile, e.g. after restarting Postgres). A name with no job is skipped. A command
  * of theirs that pg_cron is still running is waited for (up to 10 s), so nothing of theirs runs
  * once this returns; work a command only queued (a function called through pg_net) is not
- * (pauseScheduledSync adds that wait for `amocrm-sync`).
+ * (pauseScheduledRuns adds that wait for a sync's job).
  */
 export async function pauseCronJobs(
   sql: Sql,
@@ -36,4 +36,34 @@ export async function pauseCronJobs(
       await conn`select cron.alter_job(${j.jobid}::bigint, active => ${j.active})`;
     }
   };
+}
+
+/**
+ * Pauses a scheduled sync's pg_cron job (`job`) and waits until no run it started is still going
+ * (a `traffic_sync_history` row of `syncType`, triggered by cron, success null), so a test that
+ * counts a fake's requests, or reads the latest runs it seeded, sees only its own (a scheduled
+ * `amocrm-sync` doubled a count once: review R7 L9; the hourly `fb-ads-sync` at :05 replaced the
+ * dashboard test's seeded failed run with its own). Returns the function that puts the job back.
+ */
+export async function pauseScheduledRuns(
+  sql: Sql,
+  job: string,
+  syncType: string,
+): Promise<() => Promise<void>> {
+  const resume = await pauseCronJobs(sql, [job]);
+  const [row] = await sql`select jobid from cron.job where jobname = ${job}`;
+  if (!row) return resume;
+  // A run pg_cron started moments ago reaches the function through pg_net within a second or so,
+  // then writes its history row (success null while it runs).
+  const [recent] = await sql`select count(*)::int as n from cron.job_run_details
+    where jobid = ${row.jobid} and start_time > now() - interval '5 seconds'`;
+  if (recent.n > 0) await new Promise((ok) => setTimeout(ok, 2_000));
+  for (let i = 0; i < 240; i++) {
+    const [running] = await sql`select count(*)::int as n from public.traffic_sync_history
+      where sync_type = ${syncType} and success is null and triggered_by = 'cron'
+        and started_at > now() - interval '10 minutes'`;
+    if (running.n === 0) break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  return resume;
 }
