@@ -16,17 +16,36 @@
 -- definition (20261207215000) the re-sync runs the plan cached in the first calls (a sequential
 -- scan per ad-day): "each of the 500 ad-days was probed by an index scan" and "no sequential
 -- scan" fail then, and so does the first test, which pins the mechanism (EXECUTE ... USING).
+--
+-- Since 20261208033700 the statement is planned per call only while the raw table is under 2 MB
+-- (plan_cache_mode force_custom_plan for the statement, the caller's value restored after it)
+-- and keeps PL/pgSQL's cached plan once the table is larger. So this test starts from a new
+-- project's table: a TRUNCATE in this transaction gives it a new, empty file whatever rows
+-- earlier tests left, and its statistics are removed (a never-analyzed table; TRUNCATE keeps
+-- the old ones, which describe rows no longer there). The first test pins that mechanism. The
+-- last two pin the large side: a plan is not remade when enable_indexscan changes, so the plan
+-- cached at the first re-sync on the large table (index scans allowed) keeps probing by an index
+-- after index scans are disabled, where a plan made per call reads the raw rows by a sequential
+-- scan; on 20261208004800 (EXECUTE at every call) those two fail, and so does the first.
+-- "The caller's plan_cache_mode is the same after the calls" passes on the older definitions
+-- too (they never changed it).
 begin;
-select plan(6);
+select plan(9);
 
--- The mechanism: the page statement (its CTEs from `incoming` to the final select) is the text
--- of an EXECUTE with the four values passed by USING.
+-- The mechanism: while the raw table is under 2 MB the page statement (its CTEs from `incoming`
+-- to the final select) runs with plan_cache_mode = force_custom_plan, planned at each call.
 select matches(
   p.prosrc,
-  'execute \$stmt\$\s+with incoming as materialized.*\$stmt\$\s+into v_count, v_bad\s+'
-    || 'using p_user_id, p_rows, p_fetched_at, v_team;',
-  'fb_upsert_insights plans its page statement per call (EXECUTE ... USING)')
+  'if pg_relation_size\(''public\.traffic_facebook_ads_raw''::regclass\) < 2097152 then\s+'
+    || 'v_mode := current_setting\(''plan_cache_mode''\);\s+'
+    || 'perform set_config\(''plan_cache_mode'', ''force_custom_plan'', true\);\s+end if;\s+'
+    || 'with incoming as materialized.*\s+into v_count, v_bad;',
+  'fb_upsert_insights plans its page statement per call while the raw table is under 2 MB')
 from pg_proc p where p.oid = 'public.fb_upsert_insights(uuid, jsonb, timestamptz)'::regprocedure;
+
+-- A new project's table: small (a new, empty file for this transaction), never analyzed.
+truncate public.traffic_facebook_ads_raw;
+delete from pg_statistic where starelid = 'public.traffic_facebook_ads_raw'::regclass;
 
 insert into auth.users (id, email, raw_app_meta_data) values
   ('00000000-0000-4000-8000-000000002731', 'fb-273-a@example.test', '{}'),
@@ -68,6 +87,8 @@ select is(
      pg_temp.page('2731' || k, 50, date '2026-11-01' + k, 1), now()))::int
    from generate_series(1, 10) k),
   500, 'ten small pages, each written');
+select is(current_setting('plan_cache_mode'), 'force_generic_plan',
+  'the caller''s plan_cache_mode is the same after the calls');
 reset enable_indexscan;
 reset enable_bitmapscan;
 delete from public.traffic_facebook_ads_raw
@@ -108,6 +129,24 @@ select cmp_ok(
 select is(
   pg_stat_get_xact_numscans('public.traffic_facebook_ads_raw'::regclass) - (select n from seq_before),
   0::bigint, 'the re-sync read the raw rows by no sequential scan');
+
+-- The large side: the plan cached at that re-sync is kept, also once index scans are disabled.
+set local enable_indexscan = off;
+set local enable_bitmapscan = off;
+delete from scans_before;
+delete from seq_before;
+insert into scans_before select * from pg_temp.scans();
+insert into seq_before
+  select pg_stat_get_xact_numscans('public.traffic_facebook_ads_raw'::regclass);
+select public.fb_upsert_insights('00000000-0000-4000-8000-000000002732',
+  pg_temp.page('2732', 50, date '2026-10-11', 10), now());
+select cmp_ok(
+  (select coalesce(sum(a.n - b.n), 0) from pg_temp.scans() a join scans_before b using (idx))::int,
+  '>=', 500,
+  'past 2 MB the cached plan is kept: the next re-sync still probes each ad-day by an index');
+select is(
+  pg_stat_get_xact_numscans('public.traffic_facebook_ads_raw'::regclass) - (select n from seq_before),
+  0::bigint, 'past 2 MB the cached plan is kept: no sequential scan of the raw rows');
 
 select * from finish();
 rollback;
