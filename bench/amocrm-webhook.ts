@@ -38,6 +38,7 @@ import { sleep, waitForRest } from "../tests/helpers/faults.ts";
 import { db, stackEnv } from "../tests/helpers/stack.ts";
 import { clearData, generateYear, WEBHOOK_ADS_ONLY, YEAR_VOLUME } from "./lib/aggregate-data.ts";
 import { prepareBaselines, retryDeadlock } from "./lib/baselines.ts";
+import { refileEmptyTables } from "./lib/refile.ts";
 import { cpuMs, parentPid, stackPid } from "./lib/cpu.ts";
 import { middleMedian as median, printTable } from "./lib/load.ts";
 import { webhookBodyTemplate } from "./lib/webhook-body.ts";
@@ -156,33 +157,6 @@ async function settle(): Promise<string> {
   return `vacuum analyze + checkpoint, autovacuum and pg_cron jobs idle after ${
     Math.round(performance.now() - t0)
   } ms${busy > 0 ? ` (STILL ${busy} busy: gave up waiting)` : ""}`;
-}
-
-/**
- * Every table of the project's schemas that the clearing left empty, truncated (again): the
- * tables its TRUNCATE triggers empty by DELETE (the ad directory, the daily rollups, ...) keep
- * their pages and index pages otherwise — after the volume phase ~10× the pages of the same rows
- * loaded fresh (the directory's 5,000 ads on 497 pages instead of 47) —, a state the first empty
- * phase is not in and a project never reaches by its own writes. Truncating an empty table loses
- * nothing; a table another non-empty one references is left as it is. Returns how many.
- */
-async function refileEmptyTables(): Promise<number> {
-  const tables = await sql`select format('%I.%I', n.nspname, c.relname) as t
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname in ('public', 'private') and c.relkind = 'r'
-      and pg_relation_size(c.oid) > 0`;
-  let refiled = 0;
-  for (const { t } of tables) {
-    const done = await sql.begin(async (tx) => {
-      await tx.unsafe(`lock table ${t} in access exclusive mode`);
-      const [{ empty }] = await tx.unsafe(`select not exists (select from ${t}) as empty`);
-      if (!empty) return false;
-      await tx.unsafe(`truncate ${t}`);
-      return true;
-    }).catch(() => false); // referenced by a table that is not empty
-    if (done) refiled++;
-  }
-  return refiled;
 }
 
 /**
@@ -399,7 +373,7 @@ async function measure(name: string, load: "volume" | "ads only", idBase: number
   await retryDeadlock(() => clearData(sql));
   await sql`truncate public.traffic_amocrm_events, private.amocrm_lead_events`;
   await sql`truncate public.bench_inserts`;
-  const refiled = await refileEmptyTables();
+  const refiled = await refileEmptyTables(sql);
   console.log(`${name}: emptied tables given new files: ${refiled}`);
   await sql`insert into public.traffic_amocrm_pipelines (pipeline_id, name, product,
       prepayment_status_ids) values (${PIPELINE}, 'bench', 'challenge3d', '{61234502}')
