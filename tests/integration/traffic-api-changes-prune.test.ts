@@ -37,8 +37,9 @@ test("a transaction older than any age limit, committed after a body's snapshot,
   const long = await sql.reserve();
   try {
     await long`begin`;
-    // A write to a table the data routes read (no row needs to change: the statement counts).
-    await long`update public.traffic_aggregated_metrics set spend_usd = spend_usd where false`;
+    // A write to a global table the data routes read (no row needs to change: the statement
+    // counts there; a per-team table's statement logs only when it changed a row, 20261208034300).
+    await long`update public.exchange_rates set rate_kzt = rate_kzt where false`;
     // It began 11 minutes ago (what the old prune keyed on: the transaction's start time).
     const marked = await long`update private.traffic_api_changes
       set changed_at = now() - interval '11 minutes' where xid = pg_current_xact_id()`;
@@ -76,7 +77,7 @@ test("a running transaction's row survives any number of prunes", async () => {
   const long = await sql.reserve();
   try {
     await long`begin`;
-    await long`update public.traffic_aggregated_metrics set spend_usd = spend_usd where false`;
+    await long`update public.exchange_rates set rate_kzt = rate_kzt where false`;
     const [{ xid }] = await long`select pg_current_xact_id()::text as xid`;
     await runPruneJob();
     await runPruneJob();

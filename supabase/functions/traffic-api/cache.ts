@@ -3,7 +3,7 @@
  * same token while nothing it was computed from has changed, for at most {@link MAX_AGE_MS}.
  *
  * Per request that is ONE small database call as the caller, `traffic_api_check(snapshot)`
- * (migrations `20261207114917`, `20261208030500`): every transaction that writes a table the data
+ * (migrations `20261207114917`, `20261208030500`, `20261208042200`): every transaction that writes a table the data
  * routes read leaves its id in `private.traffic_api_changes` (with the teams whose rows it wrote,
  * or as a global write), and a body remembers the snapshot taken just before it was computed; the
  * body is current while no change the caller's answers read lies outside that snapshot (a
@@ -140,20 +140,26 @@ function wantsRevalidation(req: Request): boolean {
 }
 
 /**
- * `traffic_api_check(snapshot)` as the caller (a GET: the function is stable, PostgREST reads the
- * argument from the query string; no argument: only the current snapshot is wanted). Sent with
- * db.ts `restGet`, not supabase-js: it is the one call of every revalidating request. The function
- * returns one row (plain SQL returning rows, so that PostgreSQL inlines it into PostgREST's
- * statement: migration 20261208030500), which PostgREST answers as a one-element array; anything
- * else is a failure, never "unchanged".
+ * `traffic_api_check` as the caller: a GET without arguments (the function is stable), the
+ * snapshot in the request header `x-traffic-snapshot`, which the function reads as its default
+ * argument (migration 20261208042200: PostgREST then calls it without the JSON payload it makes of
+ * a query-string argument); none: only the current snapshot is wanted. Sent with db.ts `restGet`,
+ * not supabase-js: it is the one call of every revalidating request. The function returns one row
+ * (plain SQL returning rows, so that PostgreSQL inlines it into PostgREST's statement: migration
+ * 20261208030500), which PostgREST answers as a one-element array; anything else is a failure,
+ * never "unchanged".
  */
 async function changedSince(
   deps: Deps,
   token: string,
   snapshot: string | null,
 ): Promise<{ changed: boolean; snapshot: string }> {
-  const query = snapshot === null ? "" : `?p_snapshot=${encodeURIComponent(snapshot)}`;
-  const rows = await restGet<unknown>(deps, token, `rpc/traffic_api_check${query}`);
+  const rows = await restGet<unknown>(
+    deps,
+    token,
+    "rpc/traffic_api_check",
+    snapshot === null ? undefined : { "x-traffic-snapshot": snapshot },
+  );
   const row = Array.isArray(rows) && rows.length === 1 ? rows[0] : null;
   if (
     !row || typeof row !== "object" || typeof row.changed !== "boolean" ||

@@ -59,10 +59,15 @@ const restGets = new WeakMap<
  * informational `x-client-info`), built without it: for the response cache's check, the one call
  * a revalidating request makes, where supabase-js's query builder, its per-call auth-session
  * lookup and its copy of the headers cost the function more CPU than the rest of its own work
- * (camp's eighth-session section of docs/benchmarks.md). Its answer's JSON, or the failure mapped
- * as {@link unwrap} maps it ({@link dbFailure}).
+ * (camp's eighth-session section of docs/benchmarks.md). `extraHeaders` are sent beside them. Its
+ * answer's JSON, or the failure mapped as {@link unwrap} maps it ({@link dbFailure}).
  */
-export async function restGet<T>(deps: Deps, token: string, path: string): Promise<T> {
+export async function restGet<T>(
+  deps: Deps,
+  token: string,
+  path: string,
+  extraHeaders?: Record<string, string>,
+): Promise<T> {
   let r = restGets.get(deps);
   if (!r) {
     restGets.set(
@@ -80,7 +85,9 @@ export async function restGet<T>(deps: Deps, token: string, path: string): Promi
     };
     r.headers.set(token, headers);
   }
-  const res = await deps.fetch(r.base + path, { headers });
+  const res = await deps.fetch(r.base + path, {
+    headers: extraHeaders ? { ...headers, ...extraHeaders } : headers,
+  });
   const text = await res.text();
   let body: unknown = null;
   try {

@@ -6,7 +6,7 @@
 -- was one), what each caller may read of the change log (and may not write), and the answers
 -- (pgTAP 250 pins the per-team answers and that the claims are read once per check).
 begin;
-select plan(11);
+select plan(13);
 select tests.create_fixture();
 -- This transaction's own change row (the fixture's writes) lies outside every snapshot taken in it.
 delete from private.traffic_api_changes where xid = pg_current_xact_id();
@@ -21,6 +21,10 @@ select ok(
 -- The plan of the call as PostgREST makes it (in the FROM list), as a targetologist.
 create temporary table plan_text (t text) on commit drop;
 grant all on plan_text to authenticated;
+create table pg_temp.plan_text_no_arg (t text);
+grant all on pg_temp.plan_text_no_arg to authenticated;
+-- Both calls: with an argument, and without (the snapshot from the x-traffic-snapshot header,
+-- 20261208042200), as traffic-api calls it.
 create function pg_temp.plan_of_call() returns void language plpgsql as $$
 declare
   v_line text;
@@ -30,12 +34,23 @@ begin
   loop
     insert into plan_text values (v_line);
   end loop;
+  for v_line in execute 'explain (verbose, costs off) select * from public.traffic_api_check()'
+  loop
+    insert into pg_temp.plan_text_no_arg values (v_line);
+  end loop;
 end
 $$;
 grant execute on function pg_temp.plan_of_call() to authenticated;
 select tests.authenticate_as(tests.uid('a'));
 select pg_temp.plan_of_call();
 reset role;
+select is(
+  (select count(*) from pg_temp.plan_text_no_arg
+   where t ~ 'Function Scan on public\.traffic_api_check'),
+  0::bigint, 'called without an argument too');
+select is(
+  (select count(*) from pg_temp.plan_text_no_arg where t ~ 'current_setting' and t ~ 'Filter'),
+  0::bigint, 'the header is read once per call, not in the change log''s per-row filter');
 select is(
   (select count(*) from plan_text where t ~ 'Function Scan on public\.traffic_api_check'),
   0::bigint, 'PostgreSQL inlines it: the plan has no function scan of it');

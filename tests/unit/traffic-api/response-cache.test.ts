@@ -19,8 +19,8 @@ function database() {
   const state = { changed: false, snapshot: 1, reads: 0 };
   const respond = (s: Sent) => {
     if (s.url.pathname.endsWith("/rpc/traffic_api_check")) {
-      // Asked with a GET: the snapshot in the query string, none on a first request.
-      const since = s.url.searchParams.get("p_snapshot");
+      // Asked with a GET: the snapshot in the x-traffic-snapshot header, none on a first request.
+      const since = s.headers.get("x-traffic-snapshot");
       // One row (a function returning rows: PostgREST answers an array).
       return Response.json([{
         changed: since === null || state.changed,
@@ -57,7 +57,7 @@ Deno.test("traffic-api cache: the same token's repeat is served from the cache w
   const checks = sent.filter((s) => s.url.pathname.endsWith("/rpc/traffic_api_check"));
   assert.equal(checks.length, 1, "no check for the first (nothing kept), one for the repeat");
   assert.equal(
-    checks[0].url.searchParams.get("p_snapshot"),
+    checks[0].headers.get("x-traffic-snapshot"),
     "1:1:",
     "asks about the kept snapshot",
   );
@@ -253,7 +253,8 @@ Deno.test("traffic-api cache: a miss of /daily is ONE database call; of /metrics
     "traffic_api_check",
     "traffic_api_metrics_page",
   ]);
-  assert.equal(sent[0].url.searchParams.has("p_snapshot"), false, "no snapshot: its default");
+  assert.equal(sent[0].url.search, "", "no argument");
+  assert.equal(sent[0].headers.has("x-traffic-snapshot"), false, "no snapshot: none");
 });
 
 Deno.test("traffic-api cache: the check is the GET supabase-js would send, with only the headers PostgREST reads; its failures answer as before", async () => {
@@ -268,17 +269,17 @@ Deno.test("traffic-api cache: the check is the GET supabase-js would send, with 
   await (await handler(request(DAILY, userJwt))).text();
   const checks = sent.filter(isCheck);
   assert.equal(checks.length, 2);
-  assert.equal(
-    checks[1].url.href,
-    "http://db.local/rest/v1/rpc/traffic_api_check?p_snapshot=7%3A7%3A",
-  );
+  // No query-string argument (PostgREST would make a JSON payload of it): the snapshot in a
+  // header, which traffic_api_check reads as its default (20261208042200).
+  assert.equal(checks[1].url.href, "http://db.local/rest/v1/rpc/traffic_api_check");
   assert.equal(checks[1].method, "GET");
   assert.equal(checks[1].body, null);
   assert.deepEqual([...checks[1].headers], [
     ["accept-profile", "public"],
     ["apikey", "anon-key-for-tests"],
     ["authorization", `Bearer ${userJwt}`],
-  ], "the caller's token, the client key, the public profile; no x-client-info");
+    ["x-traffic-snapshot", "7:7:"],
+  ], "the caller's token, the client key, the public profile, the snapshot; no x-client-info");
   // PostgREST refusing the token: 401, as supabase-js's answer was mapped (db.ts dbFailure).
   fail = Response.json({ code: "PGRST301", message: "JWT expired" }, { status: 401 });
   const refused = await handler(request(DAILY, userJwt));
