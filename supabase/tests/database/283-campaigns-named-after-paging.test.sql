@@ -23,27 +23,13 @@ analyze public.traffic_facebook_ads_raw;
 create temporary table scans (step text, n bigint) on commit drop;
 grant all on scans to authenticated;
 
--- The page as traffic_api_campaigns_answer serves it, and the same slice of the full answer.
-create function pg_temp.page(p_limit int, p_offset int)
-returns text
-language sql
-as $$
-  select (public.traffic_api_campaigns_answer('2000-05-01', '2000-05-01', 'Asia/Almaty',
-    'campaign', null, p_limit, p_offset)::jsonb - 'snapshot')::text
+-- The page as traffic_api_campaigns_answer serves it, and the same slice of the full answer
+-- (tests/helpers/007-campaign-pages.sql).
+create function pg_temp.page(p_limit int, p_offset int) returns text language sql as $$
+  select tests.campaigns_page('2000-05-01', '2000-05-01', 'campaign', p_limit, p_offset)
 $$;
-create function pg_temp.slice(p_limit int, p_offset int)
-returns text
-language sql
-as $$
-  select jsonb_build_object(
-    'data', coalesce(string_agg(x.j, ',' order by x.n) filter (
-      where x.n > p_offset and x.n <= p_offset + p_limit), ''),
-    'more', count(*) > p_offset + p_limit)::text
-  from (
-    select row_to_json(c)::text as j, row_number() over () as n
-    from public.traffic_api_campaigns('2000-05-01', '2000-05-01', 'Asia/Almaty', 'campaign',
-      null) as c
-  ) x
+create function pg_temp.slice(p_limit int, p_offset int) returns text language sql as $$
+  select tests.campaigns_slice('2000-05-01', '2000-05-01', 'campaign', p_limit, p_offset)
 $$;
 grant execute on all functions in schema pg_temp to authenticated;
 

@@ -1,28 +1,38 @@
--- GET /campaigns reads and attributes the leads and sales of the page's owners only (issue 11
--- item 2, the admin's miss; folds review R9 L3).
+-- GET /campaigns reads the leads, sales and Meta leads of its page's rows' owners and campaigns
+-- only (issue 11 item 2, the admin's miss; folds review R9 L3).
 --
--- private.traffic_campaign_metrics_top read every visible member's leads and sales of the range
--- and ran the attribution's entity step (private.traffic_attribution_entity, a few raw-row probes)
--- for each distinct UTM tuple, then kept the first p_rows rows of the answer. An admin's page of
--- 100 over 1,000 teams (7 days, the bench's volume): 5,830 leads and sales, 995 entity steps, for
--- ~100 rows. The answer's order is by spend first, and a row's spend is its ad-days' alone (a
--- conversion adds 0 to it), so when p_rows rows are asked and the p_rows-th highest spend of a
--- row is above 0, the first p_rows rows are rows with at least that spend: only their owners'
--- conversions can change them (their counts, their order among equal spends); every other row
--- (less spend, or 0, or null) comes after p_rows rows whatever its conversions are. So `cut`
--- finds that spend from the ad-days (which are read anyway), `owners` the users of the rows at or
--- above it, and the conversions are read for those users only; otherwise (no such spend: fewer
--- rows with spend above 0, or every row asked) for every visible member, as before. The rules
--- (visible members, rates, the entity step, the Meta-leads gap) are called as before.
--- The answer's order is written once (review R9 L3): `top` numbers the rows by it (`place`) and
--- the answer is listed by that number.
--- Backend CPU per call (psql as the caller, a year's volume, 7 days, campaign level, 10 calls,
--- old and new alternated inside rolled-back transactions; load 4.7): admin's
--- traffic_api_campaigns_answer page of 100: 45 / 45 ms -> 27 / 29 ms (the page's 101 rows have
--- 101 owners: 606 conversions, 101 entity steps); a targetologist's: 1 / 1 -> 2 / 1 ms (the 10 ms
--- tick's resolution). Same answers: md5 of 176 answers old vs new at volume (docs/benchmarks.md,
--- miss's tenth-session section). Body: 20261207223300's, with `spend`, `cut`, `owners`, the
--- conversions' owner filter and `top`'s place added.
+-- 1. private.traffic_campaign_metrics_top read every visible member's leads and sales of the
+-- range and ran the attribution's entity step (private.traffic_attribution_entity, a few raw-row
+-- probes) for each distinct UTM tuple, then kept the first p_rows rows of the answer. An admin's
+-- page of 100 over 1,000 teams (7 days, the bench's volume): 5,830 leads and sales, 995 entity
+-- steps, for ~100 rows. The answer's order is by spend first, and a row's spend is its ad-days'
+-- alone (a conversion adds 0 to it), so when p_rows rows are asked and the p_rows-th highest
+-- spend of a row is above 0, the first p_rows rows are rows with at least that spend: only their
+-- owners' conversions can change them (their counts, their order among equal spends); every
+-- other row (less spend, or 0, or null) comes after p_rows rows whatever its conversions are. So
+-- `cut` finds that spend from the ad-days (which are read anyway), `owners` the users of the rows
+-- at or above it, and the conversions are read for those users only; otherwise (no such spend:
+-- fewer rows with spend above 0, or every row asked) for every visible member, as before. The
+-- answer's order is written once (review R9 L3): `top` numbers the rows by it (`place`) and the
+-- answer is listed by that number.
+-- 2. private.traffic_api_campaigns_top summed Meta's leads of every Meta-lead ad-day of the range
+-- the caller could see, then joined the page's rows to them. For a targetologist the table's row
+-- level security policy ("own or admin") leaves no user_id for an index, so that was a scan of
+-- every team's Meta-lead ad-days of every day (it grew with the history); for an admin, every
+-- team's of the range. Now the rows are computed first (a materialized CTE) and only their own
+-- (user, campaign)s' ad-days of the range are read (by the raw table's (user_id, campaign_id,
+-- stat_date) index), each ad-day's Meta leads by its key: a row joins the sums of its own
+-- (user, campaign) only, so the sums it joins are the same.
+-- The rules (visible members, rates, the entity step, the Meta-leads gap) are called as before.
+-- Backend CPU per call (psql as the caller, a year's volume, 10 or 5 calls, old and new alternated
+-- inside rolled-back transactions; busy machine, load 4.7-6.1; docs/benchmarks.md, miss's
+-- tenth-session section): without Meta leads (the bench's data), an admin's
+-- traffic_api_campaigns_answer page of 100, 7 days: 45 / 45 ms -> 27 / 29 ms (1.); with Meta
+-- leads on every ad-day of the last 60 days (254,627 rows): admin 7 days 116 / 122 -> 48 / 56 ms,
+-- admin 30 days ad level 1,122 / 1,126 -> 714 / 684 ms, targetologist 30 days 22 / 24 -> 4 / 4 ms
+-- (2.). Same answers: md5 of 176 answers old vs new at volume, with and without Meta leads.
+-- Bodies: 20261207223300's, with `spend`, `cut`, `owners`, the conversions' owner filter and
+-- `top`'s place added (1.), and the rows as a CTE with `meta` driven from their campaigns (2.).
 
 create or replace function private.traffic_campaign_metrics_top(
   p_from date,
@@ -235,4 +245,101 @@ comment on function private.traffic_campaign_metrics_top(date, date, text, text,
 revoke all on function private.traffic_campaign_metrics_top(date, date, text, text, uuid, bigint)
   from public, anon;
 grant execute on function private.traffic_campaign_metrics_top(date, date, text, text, uuid, bigint)
+  to authenticated, service_role;
+
+create or replace function private.traffic_api_campaigns_top(
+  p_from date,
+  p_to date,
+  p_tz text,
+  p_level text,
+  p_user_id uuid,
+  p_rows bigint
+)
+returns table (
+  user_id uuid,
+  team_name text,
+  campaign_id text,
+  campaign_name text,
+  adset_id text,
+  adset_name text,
+  ad_id text,
+  ad_name text,
+  spend_usd text,
+  spend_kzt text,
+  impressions bigint,
+  clicks bigint,
+  leads bigint,
+  sales bigint,
+  revenue text,
+  roas text,
+  cpa_usd text,
+  meta_leads bigint,
+  meta_leads_gap bigint,
+  meta_leads_gap_pct text
+)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  -- The page's rows (computed once).
+  with c as materialized (
+    select *
+    from private.traffic_campaign_metrics_top(p_from, p_to, p_tz, p_level, p_user_id, p_rows)
+      with ordinality as c
+  ),
+  -- Meta's leads of the range per entity of the level: the ad-days with Meta leads, keyed by
+  -- their raw row's ids exactly as traffic_campaign_metrics keys spend. Only the rows' own
+  -- campaigns are read (their ad-days of the range, each ad-day's Meta leads by its key): a row
+  -- joins the sums of its own (user, campaign) only, so the other campaigns' ad-days of the range
+  -- (every team's, for an admin's page of 100 rows) are not read.
+  meta as (
+    select r.user_id, r.campaign_id,
+      case when p_level <> 'campaign' then r.adset_id end as adset_id,
+      case when p_level = 'ad' then r.ad_id end as ad_id,
+      round(sum(b.meta_leads))::bigint as meta_leads
+    from (select distinct c.user_id, c.campaign_id from c) as p
+    join public.traffic_facebook_ads_raw r
+      on r.user_id = p.user_id and r.campaign_id = p.campaign_id
+     and r.stat_date between p_from and p_to
+    join public.traffic_meta_leads_by_ad b
+      on b.user_id = r.user_id and b.ad_id = r.ad_id and b.stat_date = r.stat_date
+    where (p_user_id is null or b.user_id = p_user_id)
+    group by 1, 2, 3, 4
+  )
+  select
+    c.user_id,
+    c.team_name,
+    c.campaign_id,
+    c.campaign_name,
+    c.adset_id,
+    c.adset_name,
+    c.ad_id,
+    c.ad_name,
+    round(c.spend_usd, 2)::text as spend_usd,
+    round(c.spend_kzt, 2)::text as spend_kzt,
+    c.impressions,
+    c.clicks,
+    c.leads,
+    c.sales,
+    round(c.revenue, 2)::text as revenue,
+    round(c.roas, 4)::text as roas,
+    round(c.cpa_usd, 2)::text as cpa_usd,
+    g.meta_leads,
+    g.meta_leads_gap,
+    g.meta_leads_gap_pct
+  from c
+  left join meta m
+    on m.user_id = c.user_id and m.campaign_id = c.campaign_id
+   and m.adset_id is not distinct from c.adset_id and m.ad_id is not distinct from c.ad_id
+  cross join lateral private.traffic_meta_leads_gap(m.meta_leads, c.leads) as g
+  order by c.ordinality
+$$;
+
+comment on function private.traffic_api_campaigns_top(date, date, text, text, uuid, bigint) is
+  'The first p_rows rows (null: all) of traffic_api_campaigns'' answer, in its order, with the '
+  'Meta leads of their own campaigns'' ad-days of the range. Security invoker.';
+revoke all on function private.traffic_api_campaigns_top(date, date, text, text, uuid, bigint)
+  from public, anon;
+grant execute on function private.traffic_api_campaigns_top(date, date, text, text, uuid, bigint)
   to authenticated, service_role;
