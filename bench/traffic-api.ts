@@ -21,6 +21,14 @@
  * and the revalidating repeats' medians against it, printed beside, not judged: supabase-js
  * costs `bare-read` ~70–125 µs of function CPU per request that the route's check no longer pays.
  *
+ * Every run asks as the dashboard's browser does: `Accept-Encoding: gzip, deflate, br, zstd`
+ * (Chromium's, recorded by tests/browser/dashboard.test.ts), the baselines too (their 24-byte
+ * answer is never encoded). traffic-api answers a kept body of 1 kB or more deflate-encoded to
+ * such a request (cache.ts; the admin's 146 kB /metrics is ~3 kB on the wire), which the gateway
+ * passes on as it is. Until 2026-12-08 the runs named no encoding: one more run per route and
+ * caller asks that way (the previous request: every body as it is) and is printed beside, not
+ * judged, against the median of the rounds' baseline runs.
+ *
  * wrk runs in load.lua's "status" mode (bench/lib/wrk.ts `statusOnly`): its Lua script is handed
  * no answers, so wrk does not copy each body into Lua (that copy cost wrk ~165 µs of CPU per
  * 146 kB admin answer against ~40 µs per bare read, on the two cores the measured stack shares:
@@ -72,6 +80,8 @@ const ROUTES = [
   `/daily?${last30}`,
   "/campaigns?period=7d",
 ];
+/** Chromium's `Accept-Encoding` for the page's fetch (tests/browser/dashboard.test.ts). */
+const BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd";
 const fnUrl = (p: string) => `${env.SUPABASE_URL}/functions/v1/traffic-api${p}`;
 const uncachedUrl = (p: string) => `${env.SUPABASE_URL}/functions/v1/traffic-api-uncached${p}`;
 const baseUrl = `${env.SUPABASE_URL}/functions/v1/bare-read`;
@@ -119,11 +129,20 @@ interface Row {
   fetch_base: WrkResult;
   reval_vs_fetch_rps: number;
   reval_vs_fetch_p99: number;
+  /**
+   * One run of the revalidating repeats asked without `Accept-Encoding` (the bench's request
+   * until 2026-12-08: every body as it is), against the median baseline: printed, not judged.
+   */
+  identity: WrkResult;
+  identity_rps_ratio: number;
+  identity_p99_ratio: number;
   /** Every request computed (the cache off): what the first request after a write costs. */
   missed: WrkResult;
   miss_rps_ratio: number;
   miss_p99_ratio: number;
   bytes: number;
+  /** Bytes of the answer on the wire as the browser asks (deflate-encoded, or as it is). */
+  wire_bytes: number;
 }
 const rows: Row[] = [];
 const baselines: WrkResult[] = [];
@@ -162,11 +181,27 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
       `leads, ${c.sales} sales in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   for (const caller of [target, admin]) {
-    const headers = { authorization: `Bearer ${caller.jwt}`, apikey: env.SUPABASE_ANON_KEY };
+    const plainHeaders = { authorization: `Bearer ${caller.jwt}`, apikey: env.SUPABASE_ANON_KEY };
+    const headers = { ...plainHeaders, "accept-encoding": BROWSER_ACCEPT_ENCODING };
     for (const route of ROUTES) {
-      const res = await fetch(fnUrl(route), { headers });
+      // Deno's fetch sends `gzip, br` when not told (it decodes those itself, never deflate).
+      const res = await fetch(fnUrl(route), { headers: plainHeaders });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`${route} as ${caller.name}: ${res.status} ${text}`);
+      // As the browser asks: the same body, once inflated when it came deflate-encoded.
+      const asked = await fetch(fnUrl(route), { headers });
+      const wire = new Uint8Array(await asked.arrayBuffer());
+      const encoding = asked.headers.get("content-encoding");
+      const inflated = encoding === "deflate"
+        ? await new Response(
+          new Blob([wire]).stream().pipeThrough(new DecompressionStream("deflate")),
+        ).text()
+        : new TextDecoder().decode(wire);
+      if (
+        asked.status !== 200 || (encoding !== null && encoding !== "deflate") || inflated !== text
+      ) {
+        throw new Error(`${route} as ${caller.name} with Accept-Encoding: not the same body`);
+      }
       // The cache-off function answers the same body (but for the range rows' computed_at).
       const uncached = await fetch(uncachedUrl(route), { headers });
       const stamps = (t: string) => t.replace(/"(computed_at|updated_at)":"[^"]*"/g, "");
@@ -211,6 +246,13 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
           p99_ratio: ratio(revalidated.p99, base.p99),
         });
       }
+      // The previous request (no Accept-Encoding), printed beside.
+      const identity = await runWrk({
+        name: `${label} (revalidate, no Accept-Encoding)`,
+        url: fnUrl(route),
+        headers: { ...plainHeaders, "cache-control": "no-cache" },
+        ...load,
+      });
       const fetchBase = await runWrk({
         name: `${phase} ${caller.name} bare-fetch (for ${route.split("?")[0]})`,
         url: fetchBaseUrl,
@@ -243,10 +285,14 @@ async function measure(phase: string, scale: YearScale): Promise<void> {
         fetch_base: fetchBase,
         reval_vs_fetch_rps: ratio(revalRps, fetchBase.rps),
         reval_vs_fetch_p99: ratio(revalP99, fetchBase.p99),
+        identity,
+        identity_rps_ratio: ratio(identity.rps, baseRps),
+        identity_p99_ratio: ratio(identity.p99, baseP99),
         missed,
         miss_rps_ratio: ratio(missed.rps, baseRps),
         miss_p99_ratio: ratio(missed.p99, baseP99),
-        bytes: text.length,
+        bytes: new TextEncoder().encode(text).length,
+        wire_bytes: wire.length,
       });
     }
   }
@@ -272,7 +318,12 @@ console.log(
 printTable(
   rows.flatMap((
     r,
-  ) => [...r.rounds.flatMap((x) => [x.base, x.revalidated]), r.fetch_base, r.missed]),
+  ) => [
+    ...r.rounds.flatMap((x) => [x.base, x.revalidated]),
+    r.identity,
+    r.fetch_base,
+    r.missed,
+  ]),
 );
 console.log(
   "\nThe goal (≥ 0.8× rps, p99 ≤ 1.25×) is judged on the revalidating repeats (one " +
@@ -284,7 +335,9 @@ const ok = (rps: number, p99: number) => (rps >= 0.8 && p99 <= 1.25 ? "ok" : "MI
 console.log(
   "\nphase | route (caller) | revalidate: median rps× / p99× | rounds rps× (p99×) | " +
     "route req/s, p99 ms (medians) | baseline req/s, p99 ms (medians) | miss: rps× / p99×, " +
-    "req/s | revalidate × bare-fetch: rps× / p99× (its req/s) | body bytes",
+    "req/s | revalidate × bare-fetch: rps× / p99× (its req/s) | revalidate without " +
+    "Accept-Encoding (before 2026-12-08): rps× / p99× against the median baseline, req/s | " +
+    "body bytes (on the wire as asked)",
 );
 for (const r of rows) {
   console.log(
@@ -294,7 +347,8 @@ for (const r of rows) {
       `${r.reval_rps}, ${r.reval_p99} | ${r.base_rps}, ${r.base_p99} | ` +
       `${r.miss_rps_ratio} / ${r.miss_p99_ratio} ${ok(r.miss_rps_ratio, r.miss_p99_ratio)}, ` +
       `${r.missed.rps} | ${r.reval_vs_fetch_rps} / ${r.reval_vs_fetch_p99} ` +
-      `(${r.fetch_base.rps}) | ${r.bytes}`,
+      `(${r.fetch_base.rps}) | ${r.identity_rps_ratio} / ${r.identity_p99_ratio}, ` +
+      `${r.identity.rps} | ${r.bytes} (${r.wire_bytes})`,
   );
 }
 const met = rows.filter((r) => ok(r.reval_rps_ratio, r.reval_p99_ratio) === "ok").length;
@@ -316,10 +370,17 @@ await Deno.writeTextFile(
       seconds,
       rounds,
       rows: rows.map((
-        { rounds: rs, missed: { okIds: _, ...m }, fetch_base: { okIds: ____, ...f }, ...x },
+        {
+          rounds: rs,
+          missed: { okIds: _, ...m },
+          fetch_base: { okIds: ____, ...f },
+          identity: { okIds: _____, ...i },
+          ...x
+        },
       ) => ({
         ...x,
         fetch_base: f,
+        identity: i,
         rounds: rs.map((
           { base: { okIds: __, ...b }, revalidated: { okIds: ___, ...v }, ...y },
         ) => ({
@@ -335,7 +396,10 @@ await Deno.writeTextFile(
   ) + "\n",
 );
 if (
-  [...rows.flatMap((r) => [...r.rounds.map((x) => x.revalidated), r.missed]), ...baselines].some((
+  [
+    ...rows.flatMap((r) => [...r.rounds.map((x) => x.revalidated), r.identity, r.missed]),
+    ...baselines,
+  ].some((
     r,
   ) => r.errors > 0)
 ) {

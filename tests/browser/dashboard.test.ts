@@ -149,6 +149,41 @@ test("admin sees every team and the team total, with the API's numbers", async (
   assert.equal(await page.isVisible("#target"), true);
 });
 
+test("the page asks traffic-api as a browser does: Accept-Encoding names deflate; a kept answer of 1 kB or more comes deflate-encoded, the same numbers", async () => {
+  // The browser's own cache would answer a repeat (max-age=60) without asking: emptied first.
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Network.clearBrowserCache");
+  await cdp.detach();
+  await page.goto("about:blank");
+  const metrics = (r: { url(): string; status(): number }) =>
+    /\/functions\/v1\/traffic-api\/metrics\?/.test(r.url()) && r.status() === 200;
+  const [res] = await Promise.all([
+    page.waitForResponse(metrics),
+    page.goto(await link(seed.admin, true)),
+  ]);
+  await settled();
+  const sent = await res.request().allHeaders();
+  // What Chromium sends (recorded for bench/traffic-api.ts, which asks the same way).
+  console.log(`Chromium's Accept-Encoding to traffic-api: "${sent["accept-encoding"]}"`);
+  assert.match(sent["accept-encoding"] ?? "", /(^|,)\s*deflate\s*(,|;|$)/);
+  const got = await res.allHeaders();
+  const text = (await res.body()).toString("utf8"); // as the page read it: inflated
+  assert.ok(text.length >= 1024, `the admin's /metrics is ${text.length} characters`);
+  assert.equal(got["content-encoding"], "deflate");
+  assert.match(got["vary"] ?? "", /Accept-Encoding/);
+  // The same answer as a client that asks for no encoding, byte for byte once inflated.
+  const u = new URL(res.url());
+  const plain = await fetch(res.url(), {
+    headers: {
+      apikey: stackEnv().SUPABASE_ANON_KEY,
+      authorization: sent["authorization"],
+      "accept-encoding": "identity",
+    },
+  });
+  assert.equal(plain.headers.get("content-encoding"), null);
+  assert.equal(await plain.text(), text, u.search);
+});
+
 test("admin over many teams: the table pages 50 teams at a time, the team total on each page", async () => {
   // 55 more targetologists with stored 7d rows: more teams than one page holds.
   const extra = Array.from({ length: 55 }, () => crypto.randomUUID());

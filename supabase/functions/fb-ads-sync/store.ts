@@ -131,9 +131,13 @@ export function createStore(db: SupabaseClient): SyncStore {
       return (rows as SyncTarget[] | null) ?? [];
     },
     async upsertInsights(userId, rows, fetchedAt) {
+      // fb_upsert_insights_page(jsonb): PostgREST hands this body to it as its one argument, so
+      // Postgres parses the page once (fb_upsert_insights' named arguments cost a json check and
+      // a json_to_recordset walk of the whole body besides; migration 20261208052700).
       const args = { p_user_id: userId, p_rows: rows.map(pageRow), p_fetched_at: fetchedAt };
-      const call = db.rpc("fb_upsert_insights", args);
+      const call = db.rpc("fb_upsert_insights_page", args);
       namedArguments(call, Object.keys(args));
+      // (its errors named as before: "fb_upsert_insights failed: …" in the run's history)
       return Number(unwrap<number>("fb_upsert_insights", await call) ?? 0);
     },
     async setTokenStatus(userId, tokenSha256, status) {

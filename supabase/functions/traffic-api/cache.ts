@@ -24,11 +24,12 @@
  *
  * @module
  */
+import { deflateSync } from "node:zlib";
 import { sameCaller, verifiedToken } from "./caller.ts";
 import { type Answer, restGet, withData } from "./db.ts";
 import type { Deps, RouteHandler } from "./context.ts";
 import { localDate } from "./dates.ts";
-import { conditionalText, ifNoneMatchHits } from "./etag.ts";
+import { conditionalText, etagOf, ifNoneMatchHits } from "./etag.ts";
 
 /** A body is recomputed after this long even when no change was recorded (a safety cap). */
 export const MAX_AGE_MS = 60_000;
@@ -63,6 +64,16 @@ interface Entry {
   at: number;
   /** When the last check that found it current was sent (served unchecked until then + TRAFFIC_API_CACHE_FRESH_MS). */
   checkedAt: number;
+  /** Its key in the store (the deflate copy's bytes are counted to the store while it is kept). */
+  key: string;
+  /** The deflate representation, made by the first request that accepts it ({@link deflated}). */
+  deflated?: Promise<Representation>;
+}
+
+/** One encoding of a kept body: what is sent, and the headers of its 200. */
+interface Representation {
+  body: string | Uint8Array<ArrayBuffer>;
+  headers: [string, string][];
 }
 
 interface Store {
@@ -95,15 +106,88 @@ function put(s: Store, key: string, e: Entry): void {
   while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
 }
 
-/** The answer to `req` from a kept entry: 304 when `If-None-Match` names its tag. */
-function serve(req: Request, e: Entry): Response {
-  const headers = new Headers(e.headers);
+/**
+ * A kept body of at least this many characters is sent deflate-encoded to a request that accepts
+ * `deflate` (RFC 9110 12.5.3; zlib format, RFC 1950): an admin's /metrics page of 50 teams,
+ * 146 kB, is ~3 kB (zlib's default level, ~0.2 ms once per computed body, at the first request
+ * that accepts it). Smaller bodies are sent as they are. Why `deflate` and not `gzip`: every
+ * browser asks for both (Chromium: `gzip, deflate, br, zstd`; tests/browser), the same
+ * compression in a lighter frame (Adler-32, not CRC-32), and Deno's `fetch` decodes a gzip or br
+ * answer by itself but passes deflate on as it is, so a Deno hop between the client and the
+ * function (the local stack's gateway, scripts/stack/gateway-forward.ts) forwards the encoded
+ * bytes instead of inflating every answer.
+ */
+export const DEFLATE_MIN_CHARS = 1024;
+
+/**
+ * True when `Accept-Encoding` accepts `deflate`: named with a q-value above 0, or not named and
+ * `*` accepted. No header: the body as it is (what a client that names no coding expects).
+ */
+export function acceptsDeflate(header: string | null): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.split(",")) {
+    const [coding, ...params] = part.split(";");
+    const name = coding.trim().toLowerCase();
+    if (name !== "deflate" && name !== "*") continue;
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (name === "deflate") return q > 0;
+    star = q > 0;
+  }
+  return star;
+}
+
+/** `vary` of a kept body's headers with `Accept-Encoding` added (its answer depends on it). */
+function varyingByEncoding(headers: [string, string][]): [string, string][] {
+  const out = headers.filter(([k]) => k !== "vary");
+  const vary = headers.find(([k]) => k === "vary")?.[1];
+  out.push(["vary", vary ? `${vary}, Accept-Encoding` : "Accept-Encoding"]);
+  return out;
+}
+
+/**
+ * The deflate representation of `e`, made once: the body's UTF-8 bytes compressed (zlib format,
+ * RFC 1950, as `Content-Encoding: deflate` means), with its own strong ETag (the SHA-256 of the
+ * bytes sent, as every tag here), `Content-Encoding: deflate` and the body's other headers. Its
+ * bytes count to the store's cap while the entry is kept.
+ */
+function deflated(s: Store, e: Entry): Promise<Representation> {
+  e.deflated ??= (async () => {
+    const bytes = new Uint8Array(deflateSync(new TextEncoder().encode(e.body)));
+    const etag = await etagOf(bytes);
+    const headers = e.headers.map(([k, v]): [string, string] => [k, k === "etag" ? etag : v]);
+    headers.push(["content-encoding", "deflate"]);
+    e.bytes += bytes.length;
+    if (s.entries.get(e.key) === e) {
+      s.bytes += bytes.length;
+      while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
+    }
+    return { body: bytes, headers };
+  })();
+  return e.deflated;
+}
+
+/**
+ * The answer to `req` from a kept entry, deflate-encoded when the request accepts it and the body
+ * is at least {@link DEFLATE_MIN_CHARS}: 304 when `If-None-Match` names the tag of the
+ * representation chosen.
+ */
+async function serve(req: Request, s: Store, e: Entry): Promise<Response> {
+  const r = e.body.length >= DEFLATE_MIN_CHARS && acceptsDeflate(req.headers.get("accept-encoding"))
+    ? await deflated(s, e)
+    : e;
+  const headers = new Headers(r.headers);
   const etag = headers.get("etag");
   if (etag && ifNoneMatchHits(req.headers.get("if-none-match"), etag)) {
     headers.delete("content-type");
+    headers.delete("content-encoding");
     return new Response(null, { status: 304, headers });
   }
-  return new Response(e.body, { status: 200, headers });
+  return new Response(r.body, { status: 200, headers });
 }
 
 /** The snapshot an answer was read in, when its route's one SQL call returned it. */
@@ -199,7 +283,7 @@ export function cached(
     const fresh = deps.config.TRAFFIC_API_CACHE_FRESH_MS;
     if (entry && !revalidate && now - entry.checkedAt < fresh) {
       put(s, key, entry); // most recently used
-      return serve(req, entry);
+      return await serve(req, s, entry);
     }
     // One check (and computation) per key at a time: a request that finds one in flight that
     // was sent within the fresh window waits for it and is answered from its result (one that
@@ -207,7 +291,7 @@ export function cached(
     const flight = revalidate ? undefined : s.flights.get(key);
     if (flight && now - flight.sentAt < fresh) {
       const shared = await flight.result.catch(() => null);
-      if (shared) return serve(req, shared);
+      if (shared) return await serve(req, s, shared);
     }
     let res: Response | null = null;
     const sentAt = clock();
@@ -241,13 +325,15 @@ export function cached(
         return null;
       }
       const body = await res.text();
+      const headers: [string, string][] = [...res.headers];
       const computed: Entry = {
         snapshot,
         body,
         bytes: heapBytes(body),
-        headers: [...res.headers],
+        headers: body.length >= DEFLATE_MIN_CHARS ? varyingByEncoding(headers) : headers,
         at: sentAt,
         checkedAt: sentAt,
+        key,
       };
       put(s, key, computed);
       return computed;
@@ -256,7 +342,7 @@ export function cached(
     if (!revalidate) s.flights.set(key, flightOfMine);
     try {
       const result = await mine;
-      if (result) return serve(req, result);
+      if (result) return await serve(req, s, result);
       return res!;
     } finally {
       if (s.flights.get(key) === flightOfMine) s.flights.delete(key);

@@ -12,8 +12,8 @@ import { sha256 } from "../_shared/hash.ts";
  * the body belongs to one user and must not sit in a shared cache. */
 export const DATA_CACHE_CONTROL = "private, max-age=60, stale-while-revalidate=540";
 
-/** The strong entity tag of `body`: base64url of its SHA-256, quoted. */
-export async function etagOf(body: string): Promise<string> {
+/** The strong entity tag of `body` (its UTF-8 text, or the bytes sent): base64url of its SHA-256, quoted. */
+export async function etagOf(body: string | Uint8Array): Promise<string> {
   const digest = await sha256(body);
   let bin = "";
   for (const b of digest) bin += String.fromCharCode(b);

@@ -22,7 +22,7 @@ const ROW: AdsRow = {
   actions: [{ action_type: "lead", value: "1", cost_per_action: "10.5" }],
 };
 
-Deno.test("a page's upsert names its arguments in `columns`, so PostgREST does not parse the ~300 KB body", async () => {
+Deno.test("a page's upsert is one body to fb_upsert_insights_page, its keys in `columns`, so neither PostgREST nor Postgres unpacks the ~300 KB body into arguments", async () => {
   const seen: { url: URL; method: string; body: string }[] = [];
   const db = createClient("http://127.0.0.1:1", "service-key", {
     auth: serverAuthOptions,
@@ -39,10 +39,13 @@ Deno.test("a page's upsert names its arguments in `columns`, so PostgREST does n
   assert.equal(seen.length, 1);
   const [{ url, method, body }] = seen;
   assert.equal(method, "POST");
-  assert.equal(url.pathname, "/rest/v1/rpc/fb_upsert_insights");
+  // A function with a single unnamed jsonb parameter: PostgREST 12 passes the body to it as it
+  // is (`fb_upsert_insights_page($1::jsonb)`, parsed once by Postgres), not through
+  // json_to_recordset into named arguments (migration 20261208052700).
+  assert.equal(url.pathname, "/rest/v1/rpc/fb_upsert_insights_page");
   assert.equal(url.searchParams.get("columns"), "p_user_id,p_rows,p_fetched_at");
-  // The body is the arguments: the same keys PostgREST takes from `columns`, each row with its
-  // actions in their stored form.
+  // The body is fb_upsert_insights' arguments as one object (the keys `columns` names, so
+  // PostgREST does not parse it to find them), each row with its actions in their stored form.
   assert.deepEqual(JSON.parse(body), {
     p_user_id: U1,
     p_rows: [{ ...ROW, actions: { lead: [1, 10.5] } }],

@@ -6,7 +6,13 @@
  * (/metrics) asks for a snapshot first.
  */
 import assert from "node:assert/strict";
-import { heapBytes, MAX_AGE_MS, MAX_BYTES } from "../../../supabase/functions/traffic-api/cache.ts";
+import {
+  acceptsDeflate,
+  heapBytes,
+  MAX_AGE_MS,
+  MAX_BYTES,
+} from "../../../supabase/functions/traffic-api/cache.ts";
+import { etagOf } from "../../../supabase/functions/traffic-api/etag.ts";
 import { adminJwt, request, type Sent, testHandler, USER_ID, userJwt } from "./helpers.ts";
 
 /** The cache on, every request checked (the fresh window has tests of its own below). */
@@ -373,4 +379,126 @@ Deno.test("traffic-api cache: the byte cap counts a body as it lies in memory (t
   assert.equal((await handler(request(DAILY, userJwt))).status, 200);
   assert.equal((await handler(request(DAILY, userJwt))).status, 200);
   assert.equal(reads, 2, "too large to keep: computed again");
+});
+
+/** Chromium's `Accept-Encoding` for a page's fetch (tests/browser/dashboard.test.ts records it). */
+const BROWSER_AE = "gzip, deflate, br, zstd";
+
+/** A database whose /daily row carries `pad` characters (a body over or under 1 kB). */
+function paddedDatabase(pad: number) {
+  const state = { changed: false, reads: 0 };
+  const respond = (s: Sent) => {
+    if (isCheck(s)) return Response.json([{ changed: state.changed, snapshot: "1:1:" }]);
+    state.reads++;
+    return Response.json({
+      snapshot: "1:1:",
+      data: JSON.stringify({
+        date: "2026-01-11",
+        team_name: `Команда ${"x".repeat(pad)}`,
+        n: state.reads,
+      }),
+    });
+  };
+  return { state, respond };
+}
+
+async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return await new Response(stream).text();
+}
+
+Deno.test("traffic-api cache: a kept body of 1 kB or more is answered deflate-encoded to a request that accepts it, with its own strong tag", async () => {
+  const db = paddedDatabase(2000);
+  const { handler } = testHandler(db.respond, ON);
+  const plain = await handler(request(DAILY, userJwt));
+  assert.equal(plain.status, 200);
+  assert.equal(plain.headers.get("content-encoding"), null, "no Accept-Encoding: as it is");
+  const text = await plain.text();
+  assert.ok(text.length >= 1024, String(text.length));
+  assert.equal(plain.headers.get("etag"), await etagOf(text));
+  assert.match(plain.headers.get("vary") ?? "", /^Authorization, Accept-Encoding(, Origin)?$/);
+
+  for (const ae of [BROWSER_AE, "deflate", "gzip;q=1, DEFLATE;q=0.5", "br, *"]) {
+    const zipped = await handler(
+      request(DAILY, userJwt, { headers: { "accept-encoding": ae, "cache-control": "no-cache" } }),
+    );
+    assert.equal(zipped.status, 200, ae);
+    assert.equal(zipped.headers.get("content-encoding"), "deflate", ae);
+    const bytes = new Uint8Array(await zipped.arrayBuffer());
+    assert.ok(bytes.length < text.length / 4, `${ae}: ${bytes.length} bytes`);
+    assert.equal(await inflate(bytes), text, `${ae}: the same body once inflated`);
+    const tag = zipped.headers.get("etag");
+    assert.equal(tag, await etagOf(bytes), "the tag is the SHA-256 of the bytes sent");
+    assert.notEqual(tag, plain.headers.get("etag"), "another representation, another tag");
+    assert.equal(zipped.headers.get("vary"), plain.headers.get("vary"));
+    assert.equal(zipped.headers.get("content-type"), plain.headers.get("content-type"));
+    assert.equal(zipped.headers.get("cache-control"), plain.headers.get("cache-control"));
+  }
+  assert.equal(db.state.reads, 1, "one computation: every answer above from the kept body");
+
+  // The conditional request names the tag of the representation it would get.
+  const zipped = await handler(
+    request(DAILY, userJwt, { headers: { "accept-encoding": BROWSER_AE } }),
+  );
+  const tag = zipped.headers.get("etag")!;
+  await zipped.body?.cancel();
+  const notModified = await handler(
+    request(DAILY, userJwt, { headers: { "accept-encoding": BROWSER_AE, "if-none-match": tag } }),
+  );
+  assert.equal(notModified.status, 304);
+  assert.equal(await notModified.text(), "");
+  assert.equal(notModified.headers.get("etag"), tag);
+  assert.equal(notModified.headers.get("content-encoding"), null);
+  assert.equal(notModified.headers.get("content-type"), null);
+  const otherTag = await handler(
+    request(DAILY, userJwt, {
+      headers: { "accept-encoding": BROWSER_AE, "if-none-match": plain.headers.get("etag")! },
+    }),
+  );
+  assert.equal(otherTag.status, 200, "the identity tag does not match the deflate answer");
+  await otherTag.body?.cancel();
+  const identityHit = await handler(
+    request(DAILY, userJwt, { headers: { "if-none-match": plain.headers.get("etag")! } }),
+  );
+  assert.equal(identityHit.status, 304, "nor the other way round: each its own tag");
+
+  // deflate refused, or not asked for: the body as it is.
+  for (const ae of ["gzip, br", "deflate;q=0, gzip", "identity", "*;q=0", "deflate;q=0, *"]) {
+    const res = await handler(request(DAILY, userJwt, { headers: { "accept-encoding": ae } }));
+    assert.equal(res.headers.get("content-encoding"), null, ae);
+    assert.equal(await res.text(), text, ae);
+  }
+  // A change: the new body gets a new deflate copy (not the old one's bytes).
+  db.state.changed = true;
+  const changed = await handler(
+    request(DAILY, userJwt, { headers: { "accept-encoding": BROWSER_AE } }),
+  );
+  assert.equal(db.state.reads, 2);
+  assert.notEqual(changed.headers.get("etag"), tag);
+  const changedText = await inflate(new Uint8Array(await changed.arrayBuffer()));
+  assert.equal(changedText, text.replace('"n":1', '"n":2'), "the new body, deflated");
+});
+
+Deno.test("traffic-api cache: a body under 1 kB is answered as it is whatever the request accepts", async () => {
+  const db = paddedDatabase(10);
+  const { handler } = testHandler(db.respond, ON);
+  const plain = await handler(request(DAILY, userJwt));
+  const text = await plain.text();
+  assert.ok(text.length < 1024);
+  const again = await handler(
+    request(DAILY, userJwt, { headers: { "accept-encoding": BROWSER_AE } }),
+  );
+  assert.equal(again.headers.get("content-encoding"), null);
+  assert.equal(await again.text(), text);
+  assert.equal(again.headers.get("etag"), plain.headers.get("etag"));
+  assert.doesNotMatch(again.headers.get("vary") ?? "", /Accept-Encoding/, "nothing to vary");
+});
+
+Deno.test("traffic-api cache: acceptsDeflate reads Accept-Encoding's codings and q-values", () => {
+  const yes = [BROWSER_AE, "deflate", "DEFLATE", " deflate ;q=0.1", "*", "gzip, *;q=0.5"];
+  const no = [null, "", "gzip", "gzip, br, zstd", "identity", "deflate;q=0", "deflate; q=0.000"];
+  for (const h of yes) assert.equal(acceptsDeflate(h), true, String(h));
+  for (const h of no) assert.equal(acceptsDeflate(h), false, String(h));
+  assert.equal(acceptsDeflate("*, deflate;q=0"), false, "named deflate;q=0 wins over *");
+  assert.equal(acceptsDeflate("deflate;q=0, *"), false);
 });
