@@ -6,12 +6,17 @@
 -- broken by leads at the cut, rows without spend ordered by their leads, every level, both
 -- callers.
 begin;
-select plan(9);
+select plan(10);
 select tests.create_fixture();
+-- Team c: conversions only (its ad ran before the range), no spend in the range.
+select tests.create_user('c');
+insert into public.traffic_targetologist_settings (user_id, team_name)
+values (tests.uid('c'), 'pgtap C');
 
--- Team a spends most; team b has one campaign tied with a's third (80), one row of spend 0, a
+-- Team a spends most; team b has one campaign tied with a's third (80), two rows of spend 0, a
 -- campaign with conversions and no spend in the range (its ad ran earlier), and 20 distinct UTM
--- tuples (utm_term) on one ad: 20 entity steps when b's conversions are read.
+-- tuples (utm_term) on one ad: 20 entity steps when b's conversions are read. Team c has 3
+-- conversions and no spend: its row (spend 0) ranks first of the spend-0 rows, by its leads.
 insert into public.traffic_facebook_ads_raw (user_id, account_id, campaign_id, campaign_name,
   adset_id, ad_id, stat_date, spend)
 values
@@ -22,7 +27,9 @@ values
   (tests.uid('b'), 'pgtap', 'po_b1', 'Owners B1', 'po_as_b1', 'po_ad_b1', '2000-06-01', 80),
   (tests.uid('b'), 'pgtap', 'po_b2', 'Owners B2', 'po_as_b2', 'po_ad_b2', '2000-06-01', 10),
   (tests.uid('b'), 'pgtap', 'po_b3', 'Owners B3', 'po_as_b3', 'po_ad_b3', '2000-06-01', 0),
-  (tests.uid('b'), 'pgtap', 'po_b9', 'Owners B9', 'po_as_b9', 'po_ad_b9', '2000-05-20', 5);
+  (tests.uid('b'), 'pgtap', 'po_b4', 'Owners B4', 'po_as_b4', 'po_ad_b4', '2000-06-01', 0),
+  (tests.uid('b'), 'pgtap', 'po_b9', 'Owners B9', 'po_as_b9', 'po_ad_b9', '2000-05-20', 5),
+  (tests.uid('c'), 'pgtap', 'po_c1', 'Owners C1', 'po_as_c1', 'po_ad_c1', '2000-05-20', 5);
 insert into public.traffic_leads (amocrm_lead_id, user_id, utm_content, utm_term, created_at)
 select 991000000 + i, tests.uid('b'), 'po_ad_b1', 'po_term_' || i, '2000-06-01 12:00+05'::timestamptz
 from generate_series(1, 20) as i
@@ -30,7 +37,10 @@ union all
 select 991000100 + i, tests.uid('b'), 'po_ad_b9', null, '2000-06-01 12:00+05'
 from generate_series(1, 2) as i
 union all
-select 991000200, tests.uid('a'), 'po_ad_a3', null, '2000-06-01 12:00+05';
+select 991000200, tests.uid('a'), 'po_ad_a3', null, '2000-06-01 12:00+05'
+union all
+select 991000300 + i, tests.uid('c'), 'po_ad_c1', null, '2000-06-01 12:00+05'
+from generate_series(1, 3) as i;
 analyze public.traffic_facebook_ads_raw;
 
 create temporary table scans (step text, n bigint) on commit drop;
@@ -74,8 +84,12 @@ select is(
   'the page of the tie''s first row alone is that slice');
 select is(
   pg_temp.page('campaign', 4, 3), pg_temp.slice('campaign', 4, 3),
-  'a page reaching the rows of spend 0 (ordered by leads: b9''s 2 conversions first) is that '
+  'a page reaching the rows of spend 0 (ordered by leads: c''s 3, b9''s 2, then none) is that '
   'slice');
+select is(
+  pg_temp.page('campaign', 7, 0), pg_temp.slice('campaign', 7, 0),
+  'a page whose next row (the 8th highest spend) is 0 reads every team''s conversions: its 7th '
+  'row is team c''s conversion-only row (3 leads; c has no spend in the range)');
 select is(
   pg_temp.page('ad', 2, 1), pg_temp.slice('ad', 2, 1),
   'at ad level, the page ending at the tie is that slice');
