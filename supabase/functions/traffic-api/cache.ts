@@ -64,8 +64,6 @@ interface Entry {
   at: number;
   /** When the last check that found it current was sent (served unchecked until then + TRAFFIC_API_CACHE_FRESH_MS). */
   checkedAt: number;
-  /** Its key in the store (the deflate copy's bytes are counted to the store while it is kept). */
-  key: string;
   /** The deflate representation, made by the first request that accepts it ({@link deflated}). */
   deflated?: Promise<Representation>;
 }
@@ -98,12 +96,17 @@ function drop(s: Store, key: string): void {
   s.bytes -= e.bytes;
 }
 
+/** Drops the least recently used entries until the store is within {@link MAX_BYTES}. */
+function trim(s: Store): void {
+  while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
+}
+
 function put(s: Store, key: string, e: Entry): void {
   drop(s, key);
   if (e.bytes > MAX_BYTES / 4) return;
   s.entries.set(key, e);
   s.bytes += e.bytes;
-  while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
+  trim(s);
 }
 
 /**
@@ -153,18 +156,18 @@ function varyingByEncoding(headers: [string, string][]): [string, string][] {
  * The deflate representation of `e`, made once: the body's UTF-8 bytes compressed (zlib format,
  * RFC 1950, as `Content-Encoding: deflate` means), with its own strong ETag (the SHA-256 of the
  * bytes sent, as every tag here), `Content-Encoding: deflate` and the body's other headers. Its
- * bytes count to the store's cap while the entry is kept.
+ * bytes count to the store's cap while the entry is kept under `key`.
  */
-function deflated(s: Store, e: Entry): Promise<Representation> {
+function deflated(s: Store, key: string, e: Entry): Promise<Representation> {
   e.deflated ??= (async () => {
     const bytes = new Uint8Array(deflateSync(new TextEncoder().encode(e.body)));
     const etag = await etagOf(bytes);
     const headers = e.headers.map(([k, v]): [string, string] => [k, k === "etag" ? etag : v]);
     headers.push(["content-encoding", "deflate"]);
     e.bytes += bytes.length;
-    if (s.entries.get(e.key) === e) {
+    if (s.entries.get(key) === e) {
       s.bytes += bytes.length;
-      while (s.bytes > MAX_BYTES) drop(s, s.entries.keys().next().value!);
+      trim(s);
     }
     return { body: bytes, headers };
   })();
@@ -176,9 +179,9 @@ function deflated(s: Store, e: Entry): Promise<Representation> {
  * is at least {@link DEFLATE_MIN_CHARS}: 304 when `If-None-Match` names the tag of the
  * representation chosen.
  */
-async function serve(req: Request, s: Store, e: Entry): Promise<Response> {
+async function serve(req: Request, s: Store, key: string, e: Entry): Promise<Response> {
   const r = e.body.length >= DEFLATE_MIN_CHARS && acceptsDeflate(req.headers.get("accept-encoding"))
-    ? await deflated(s, e)
+    ? await deflated(s, key, e)
     : e;
   const headers = new Headers(r.headers);
   const etag = headers.get("etag");
@@ -283,7 +286,7 @@ export function cached(
     const fresh = deps.config.TRAFFIC_API_CACHE_FRESH_MS;
     if (entry && !revalidate && now - entry.checkedAt < fresh) {
       put(s, key, entry); // most recently used
-      return await serve(req, s, entry);
+      return await serve(req, s, key, entry);
     }
     // One check (and computation) per key at a time: a request that finds one in flight that
     // was sent within the fresh window waits for it and is answered from its result (one that
@@ -291,7 +294,7 @@ export function cached(
     const flight = revalidate ? undefined : s.flights.get(key);
     if (flight && now - flight.sentAt < fresh) {
       const shared = await flight.result.catch(() => null);
-      if (shared) return await serve(req, s, shared);
+      if (shared) return await serve(req, s, key, shared);
     }
     let res: Response | null = null;
     const sentAt = clock();
@@ -333,7 +336,6 @@ export function cached(
         headers: body.length >= DEFLATE_MIN_CHARS ? varyingByEncoding(headers) : headers,
         at: sentAt,
         checkedAt: sentAt,
-        key,
       };
       put(s, key, computed);
       return computed;
@@ -342,7 +344,7 @@ export function cached(
     if (!revalidate) s.flights.set(key, flightOfMine);
     try {
       const result = await mine;
-      if (result) return await serve(req, s, result);
+      if (result) return await serve(req, s, key, result);
       return res!;
     } finally {
       if (s.flights.get(key) === flightOfMine) s.flights.delete(key);
